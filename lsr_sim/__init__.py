@@ -1,0 +1,1 @@
+"""lsr_sim: agent-based simulation of multi-party negotiation and trust-building."""

@@ -1,0 +1,22 @@
+"""Random incidents (border clashes, raids, strikes): how likely each is per step."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["incident_probability"]
+
+
+def incident_probability(
+    rate: np.ndarray, spoiler_driven: np.ndarray, pressure: np.ndarray, boost: float
+) -> np.ndarray:
+    """Per-step chance of an incident: ``rate``, times ``1 + boost * pressure`` if a spoiler
+    drives it, capped at 1.
+
+    Examples
+    --------
+    >>> incident_probability(np.array([0.1, 0.1]), np.array([False, True]), 0.5, 2.0)
+    array([0.1, 0.2])
+    """
+    scaled = rate * np.where(spoiler_driven, 1.0 + boost * pressure, 1.0)
+    return np.minimum(scaled, 1.0)

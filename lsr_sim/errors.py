@@ -1,0 +1,39 @@
+"""Errors the library raises for bad input.
+
+Every user-facing input problem is a :class:`InputError` carrying the file, the field path
+and what was expected, so that the command line can print one clear line and exit 2.
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "ScenarioError"]
+
+
+class InputError(ValueError):
+    """Bad input from a user: a file, a field in it, or a command-line argument.
+
+    Parameters
+    ----------
+    source : str
+        The file (or ``"command line"``) the problem is in.
+    path : str
+        The dotted field path inside the source, or ``""`` for the whole source.
+    message : str
+        What is wrong and what is expected instead.
+
+    Examples
+    --------
+    >>> str(InputError("x.yaml", "actors.Hezbollah.salience", "sums to 1.4, must sum to 1"))
+    'x.yaml: actors.Hezbollah.salience: sums to 1.4, must sum to 1'
+    """
+
+    def __init__(self, source: str, path: str, message: str) -> None:
+        self.source = source
+        self.path = path
+        self.message = message
+        where = f"{source}: {path}" if path else source
+        super().__init__(f"{where}: {message}")
+
+
+class ScenarioError(InputError):
+    """A scenario file that cannot be loaded or does not validate."""

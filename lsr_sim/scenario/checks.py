@@ -1,0 +1,219 @@
+"""Cross-reference checks that a schema alone cannot express.
+
+Each check raises :class:`~lsr_sim.errors.ScenarioError` naming the field path, what is wrong
+and what is expected, with a did-you-mean for misspelt names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+
+from lsr_sim.errors import ScenarioError
+from lsr_sim.scenario.schema import (
+    AgreeEffect,
+    ConveneEffect,
+    Effect,
+    LinkEffect,
+    Scenario,
+    SetbackEffect,
+    SignalEffect,
+    TrustShockEffect,
+)
+
+__all__ = ["check_scenario", "did_you_mean"]
+
+SALIENCE_TOLERANCE = 1e-6
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ``" (did you mean 'x'?)"`` suffix for a misspelt name, or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("Beirt", ["Beirut", "Damascus"])
+    " (did you mean 'Beirut'?)"
+    >>> did_you_mean("Tehran", ["Beirut", "Damascus"])
+    ''
+    """
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Checker:
+    def __init__(self, scenario: Scenario, source: str) -> None:
+        self.sc = scenario
+        self.source = source
+        self.actors = list(scenario.actors)
+        self.issues = list(scenario.issues)
+
+    def fail(self, path: str, message: str) -> None:
+        raise ScenarioError(self.source, path, message)
+
+    def actor(self, path: str, name: str | None) -> None:
+        if name is not None and name not in self.sc.actors:
+            self.fail(
+                path,
+                f"unknown actor {name!r}{did_you_mean(name, self.actors)}; "
+                f"expected one of {', '.join(self.actors)}",
+            )
+
+    def issue(self, path: str, name: str | None) -> None:
+        if name is not None and name not in self.sc.issues:
+            self.fail(
+                path,
+                f"unknown issue {name!r}{did_you_mean(name, self.issues)}; "
+                f"expected one of {', '.join(self.issues)}",
+            )
+
+    def unique(self, path: str, names: list[str]) -> None:
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                self.fail(path, f"{name!r} is listed twice; list each name once")
+            seen.add(name)
+
+    def date_in_run(self, path: str, date: object) -> None:
+        run = self.sc.run
+        if not run.start_date <= date <= run.end_date:  # type: ignore[operator]
+            self.fail(
+                path,
+                f"{date} is outside the run ({run.start_date} to {run.end_date}); "
+                "move the date or change run.start_date / run.steps",
+            )
+
+    # -- sections -------------------------------------------------------------------------
+    def check_actors(self) -> None:
+        from lsr_sim.strategies import check_strategy
+
+        for name, actor in self.sc.actors.items():
+            base = f"actors.{name}"
+            for key in actor.positions:
+                self.issue(f"{base}.positions.{key}", key)
+            for key in actor.salience:
+                self.issue(f"{base}.salience.{key}", key)
+            total = sum(actor.salience.values())
+            if not math.isclose(total, 1.0, abs_tol=SALIENCE_TOLERANCE):
+                self.fail(f"{base}.salience", f"sums to {total:.6g}, must sum to 1")
+            for other in actor.trust:
+                if other == name:
+                    self.fail(
+                        f"{base}.trust.{other}",
+                        "trust of an actor in itself is not modelled; remove this entry",
+                    )
+                self.actor(f"{base}.trust.{other}", other)
+            problem = check_strategy(actor.strategy.name, actor.strategy.params, actor.role)
+            if problem:
+                field, message = problem
+                self.fail(f"{base}.strategy{field}", message)
+
+    def check_issues(self) -> None:
+        from lsr_sim.protocols import protocol_names
+
+        for name, issue in self.sc.issues.items():
+            base = f"issues.{name}"
+            self.unique(f"{base}.parties", issue.parties)
+            for i, party in enumerate(issue.parties):
+                self.actor(f"{base}.parties[{i}]", party)
+            self.unique(f"{base}.veto_holders", issue.veto_holders)
+            for i, holder in enumerate(issue.veto_holders):
+                self.actor(f"{base}.veto_holders[{i}]", holder)
+                if holder in issue.parties:
+                    self.fail(
+                        f"{base}.veto_holders[{i}]",
+                        f"{holder!r} is also a party; a veto holder blocks from outside the table",
+                    )
+            self.unique(f"{base}.linked_to", issue.linked_to)
+            for i, other in enumerate(issue.linked_to):
+                self.issue(f"{base}.linked_to[{i}]", other)
+                if other == name:
+                    self.fail(f"{base}.linked_to[{i}]", "an issue cannot be linked to itself")
+            if issue.protocol is not None and issue.protocol not in protocol_names():
+                self.fail(
+                    f"{base}.protocol",
+                    f"unknown protocol {issue.protocol!r}"
+                    f"{did_you_mean(issue.protocol, protocol_names())}; "
+                    f"expected one of {', '.join(protocol_names())}",
+                )
+
+    def check_network(self) -> None:
+        for kind, links in self.sc.network.items():
+            for source, targets in links.items():
+                self.actor(f"network.{kind}.{source}", source)
+                for target in targets:
+                    self.actor(f"network.{kind}.{source}.{target}", target)
+                    if target == source:
+                        self.fail(f"network.{kind}.{source}.{target}", "a link to itself")
+
+    def check_effect(self, path: str, effect: Effect) -> None:
+        match effect:
+            case TrustShockEffect():
+                for i, name in enumerate(effect.from_):
+                    self.actor(f"{path}.from[{i}]", name)
+                for i, name in enumerate(effect.to):
+                    self.actor(f"{path}.to[{i}]", name)
+            case SignalEffect():
+                self.actor(f"{path}.actor", effect.actor)
+                for i, name in enumerate(effect.toward):
+                    self.actor(f"{path}.toward[{i}]", name)
+            case ConveneEffect():
+                for i, name in enumerate(effect.issues):
+                    self.issue(f"{path}.issues[{i}]", name)
+                self.actor(f"{path}.mediator", effect.mediator)
+            case AgreeEffect():
+                self.issue(f"{path}.issue", effect.issue)
+                self.actor(f"{path}.mediator", effect.mediator)
+            case SetbackEffect():
+                self.issue(f"{path}.issue", effect.issue)
+            case LinkEffect():
+                self.actor(f"{path}.from", effect.from_)
+                self.actor(f"{path}.to", effect.to)
+
+    def check_events(self) -> None:
+        for name, event in self.sc.events.items():
+            self.date_in_run(f"events.{name}.date", event.date)
+            for i, effect in enumerate(event.effects):
+                self.check_effect(f"events.{name}.effects[{i}]", effect)
+        for name, incident in self.sc.incidents.items():
+            for i, effect in enumerate(incident.effects):
+                self.check_effect(f"incidents.{name}.effects[{i}]", effect)
+
+    def check_calibration(self) -> None:
+        cal = self.sc.calibration
+        if cal is None:
+            return
+        self.date_in_run("calibration.at", cal.at)
+        for name, pattern in cal.patterns.items():
+            base = f"calibration.patterns.{name}"
+            self.issue(f"{base}.issue", pattern.issue)
+            self.actor(f"{base}.truster", pattern.truster)
+            self.actor(f"{base}.trustee", pattern.trustee)
+            if pattern.quantity is not None and pattern.issue is not None:
+                known = list(self.sc.issues[pattern.issue].quantities)
+                if pattern.quantity not in known:
+                    self.fail(
+                        f"{base}.quantity",
+                        f"unknown quantity {pattern.quantity!r}"
+                        f"{did_you_mean(pattern.quantity, known)} of issue {pattern.issue!r}; "
+                        f"expected one of {', '.join(known) or '(none defined)'}",
+                    )
+
+    def run(self) -> None:
+        self.check_actors()
+        self.check_issues()
+        self.check_network()
+        self.check_events()
+        self.check_calibration()
+
+
+def check_scenario(scenario: Scenario, source: str = "<scenario>") -> Scenario:
+    """Check the cross-references of a validated scenario; return it unchanged.
+
+    Raises
+    ------
+    ScenarioError
+        Naming `source`, the field path and the fix.
+    """
+    _Checker(scenario, source).run()
+    return scenario

@@ -1,0 +1,113 @@
+"""The strategy contract.
+
+A strategy is a small class with metadata and one decision method, ``decide(obs)``: it maps
+what the actor observes to one number in [0, 1]. Strategies draw no random numbers (the model
+draws them) and use numpy operations only, so the same code decides for one run (floats) or
+for many runs at once (arrays with a leading run axis).
+
+Four kinds, by what the number means:
+
+- ``negotiator``: aspiration, how much of its own ideal it still insists on (1: all of it;
+  0: it would take the other side's ideal);
+- ``spoiler``: pressure it applies against issues it opposes;
+- ``mediator``: effort it puts into convening talks;
+- ``backer``: support it gives to mediators and the parties it patronises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+__all__ = [
+    "BackerObservation",
+    "MediatorObservation",
+    "NegotiatorObservation",
+    "SpoilerObservation",
+    "Strategy",
+    "StrategyKind",
+]
+
+StrategyKind = Literal["negotiator", "spoiler", "mediator", "backer"]
+Number = float | np.ndarray
+
+
+@dataclass(frozen=True)
+class NegotiatorObservation:
+    """What a negotiator sees before making an offer.
+
+    Attributes
+    ----------
+    time : float or array
+        Rounds spent on the table over the talks' deadline, in [0, 1].
+    aspiration : float or array
+        Its own aspiration in the previous round (1 in the first round).
+    opponent_concession : float or array
+        How far the other side's last offer moved toward it, in its own utility (negative:
+        the other side hardened). 0 in the first round.
+    first_round : bool or array
+        Whether this is the first round of these talks.
+    """
+
+    time: Number
+    aspiration: Number = 1.0
+    opponent_concession: Number = 0.0
+    first_round: Any = True
+
+
+@dataclass(frozen=True)
+class SpoilerObservation:
+    """What a spoiler sees: how far the issues it opposes have advanced, in [0, 1]."""
+
+    threat: Number
+
+
+@dataclass(frozen=True)
+class MediatorObservation:
+    """What a mediator sees about a table it could convene.
+
+    Attributes
+    ----------
+    trust_gap : float or array
+        1 minus the parties' mean trust in each other, in [0, 1].
+    support : float or array
+        Its backers' support, in [0, 1].
+    """
+
+    trust_gap: Number
+    support: Number = 0.0
+
+
+@dataclass(frozen=True)
+class BackerObservation:
+    """What a backer sees: salience-weighted progress on the issues it cares about."""
+
+    progress: Number
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """Base class of all strategies: metadata plus one decision method.
+
+    Subclasses are frozen dataclasses whose fields are their parameters (floats, with
+    defaults), and set the class variables below.
+    """
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[StrategyKind] = "negotiator"
+    description: ClassVar[str] = ""
+
+    def decide(self, obs: Any) -> Number:
+        """Map an observation of this strategy's kind to a number in [0, 1]."""
+        raise NotImplementedError
+
+    @classmethod
+    def parameter_names(cls) -> list[str]:
+        """Names of the parameters a scenario may set."""
+        return [f.name for f in fields(cls)]
+
+    def params(self) -> dict[str, float]:
+        """The parameter values of this instance."""
+        return {name: getattr(self, name) for name in self.parameter_names()}

@@ -1,0 +1,50 @@
+"""Reciprocity: tit-for-tat over concessions, with forgiveness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from lsr_sim.strategies.base import Number, NegotiatorObservation, Strategy, StrategyKind
+
+__all__ = ["TitForTat"]
+
+
+@dataclass(frozen=True)
+class TitForTat(Strategy):
+    """Open with a concession, then mirror the other side's last move.
+
+    - first round: concede ``step`` (aspiration ``1 - step``);
+    - the other side conceded ``c > 0``: concede ``mirror * c``;
+    - the other side hardened by ``c``: harden by ``mirror * c`` (retaliate);
+    - the other side stood still: concede ``forgiveness * step`` anyway, so two
+      tit-for-tat players do not deadlock.
+
+    Aspiration stays within ``[floor, 1]``.
+    """
+
+    step: float = 0.1
+    mirror: float = 1.0
+    forgiveness: float = 0.2
+    floor: float = 0.0
+    tolerance: float = 1e-9
+
+    name: ClassVar[str] = "tit_for_tat"
+    kind: ClassVar[StrategyKind] = "negotiator"
+    description: ClassVar[str] = "Mirrors concessions; retaliates; forgives stalemates."
+
+    def __post_init__(self) -> None:
+        for field in ("step", "mirror", "forgiveness", "floor"):
+            if not 0 <= getattr(self, field) <= 1:
+                raise ValueError(f"{field} must be in [0, 1]")
+
+    def decide(self, obs: NegotiatorObservation) -> Number:
+        conceded = obs.opponent_concession
+        move = np.where(
+            np.abs(conceded) > self.tolerance, self.mirror * conceded, self.forgiveness * self.step
+        )
+        later = obs.aspiration - move
+        aspiration = np.where(obs.first_round, 1.0 - self.step, later)
+        return np.clip(aspiration, self.floor, 1.0)
