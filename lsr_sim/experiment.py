@@ -79,6 +79,7 @@ class RunResult:
         fmt: Literal["csv", "parquet"] = "csv",
         figures: bool = True,
         command: Sequence[str] | None = None,
+        network_dates: Sequence[dt.date] | None = None,
     ) -> list[Path]:
         """Write tables (and figures) with ``manifest.json`` into `out_dir`, atomically.
 
@@ -89,7 +90,9 @@ class RunResult:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
         try:
-            written = self._write_into(staging, fmt=fmt, figures=figures, command=command)
+            written = self._write_into(
+                staging, fmt=fmt, figures=figures, command=command, network_dates=network_dates
+            )
             final = []
             for path in written:
                 target = out_dir / path.relative_to(staging)
@@ -107,6 +110,7 @@ class RunResult:
         fmt: str,
         figures: bool,
         command: Sequence[str] | None,
+        network_dates: Sequence[dt.date] | None = None,
     ) -> list[Path]:
         written: list[Path] = []
         (folder / "tables").mkdir()
@@ -121,7 +125,7 @@ class RunResult:
         if figures:
             from lsr_sim.plotting import save_figures
 
-            written.extend(save_figures(self.tables(), folder / "figures"))
+            written.extend(save_figures(self.tables(), folder / "figures", dates=network_dates))
         manifest = {
             "scenario": self.scenario.name,
             "scenario_sha256": scenario_hash(self.scenario),

@@ -14,6 +14,7 @@ One step is one calendar period (default one week). Within a step (see docs/ODD.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import mesa
@@ -22,7 +23,6 @@ import numpy as np
 
 from lsr_sim.dynamics import (
     backer_support,
-    deal_value,
     delivered,
     direct_talks_probability,
     effective_resolve,
@@ -41,7 +41,6 @@ from lsr_sim.dynamics.status import (
     IMPLEMENTING,
     ON_TABLE,
     OPEN,
-    STATUS_NAMES,
 )
 from lsr_sim.model.agents import Actor
 from lsr_sim.model.compiled import CompiledScenario, compile_scenario
@@ -175,6 +174,11 @@ class NegotiationModel(mesa.Model):
     def date(self) -> dt.date:
         """Date at the end of the current step."""
         return self.spec.run.date_of(self.steps)
+
+    @property
+    def current_step(self) -> int:
+        """The step under way: dated events fire half a step early, before the step begins."""
+        return math.ceil(self.time)
 
     @property
     def trust_snapshot(self) -> np.ndarray:
@@ -498,8 +502,7 @@ class NegotiationModel(mesa.Model):
             self.deal_log.append(
                 {
                     "deal": deal,
-                    "step": self.steps,
-                    "date": self.date,
+                    "step": self.current_step,
                     "issue": c.issues[k],
                     "terms": float(y),
                     "parties": ",".join(c.actors[p] for p in parties),
@@ -519,7 +522,7 @@ class NegotiationModel(mesa.Model):
         for row in reversed(self.deal_log):
             if row["issue"] == name:
                 self.deal_log.append(
-                    {**row, "step": self.steps, "date": self.date, "outcome": outcome}
+                    {**row, "step": self.current_step, "outcome": outcome}
                 )
                 return
 
@@ -539,8 +542,7 @@ class NegotiationModel(mesa.Model):
             issues = found_issues if issues is None else issues
         self.event_log.append(
             {
-                # A dated event fires half a step early, before its step's counter moves on.
-                "step": self.steps + 1 if origin == "scheduled" else self.steps,
+                "step": self.current_step,
                 "event": name,
                 "kind": kind,
                 "origin": origin,

@@ -31,8 +31,8 @@ from lsr_sim.strategies.reciprocity import TitForTat
 __all__ = [
     "BUILTIN_STRATEGIES",
     "KIND_FOR_ROLE",
-    "BackerObservation",
     "Backer",
+    "BackerObservation",
     "Boulware",
     "Conceder",
     "Facilitator",

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from lsr_sim.strategies.base import Number, NegotiatorObservation, Strategy, StrategyKind
+from lsr_sim.strategies.base import NegotiatorObservation, Number, Strategy, StrategyKind
 
 __all__ = ["Boulware", "Conceder", "Linear", "TimeBased", "time_based_aspiration"]
 

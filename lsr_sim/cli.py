@@ -1,0 +1,257 @@
+"""The command line: a thin shell over the library.
+
+``lsr-sim run | validate | schema | calibrate | plot``. Bad input prints one line naming
+the file, the field and the fix, and exits with status 2; nothing is written.
+Heavy modules (Mesa, matplotlib) are imported inside the commands, so ``--help`` is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lsr_sim.errors import InputError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be > 0, got 0")
+    return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date as YYYY-MM-DD, got {text!r}"
+        ) from None
+
+
+def _dates(text: str) -> list[dt.date]:
+    return [_date(part.strip()) for part in text.split(",") if part.strip()]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors say which option and exit 2 without a traceback (as usual)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``lsr-sim``."""
+    parser = _Parser(
+        prog="lsr-sim",
+        description="Agent-based simulation of negotiation and trust-building (lsr_sim).",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("run", help="run a scenario once; write tables, figures and a manifest")
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--seed", type=_non_negative_int, help="random seed (default: run.seed)")
+    p.add_argument("--steps", type=_positive_int, help="number of steps (default: run.steps)")
+    p.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
+    p.add_argument("--no-figures", action="store_true", help="write tables only")
+    p.add_argument(
+        "--network-dates",
+        type=_dates,
+        help="comma-separated dates (YYYY-MM-DD) for network figures (default: first and last)",
+    )
+
+    p = sub.add_parser("validate", help="check scenario files; report the first problem in each")
+    p.add_argument("files", type=Path, nargs="+", help="scenario YAML files")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    p.add_argument("--out", type=Path, help="write to this file instead of printing")
+
+    p = sub.add_parser("calibrate", help="share of runs matching the scenario's stylised facts")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--runs", type=_positive_int, help="number of runs (default: calibration.runs)")
+    p.add_argument("--at", type=_date, help="date of the check (default: calibration.at)")
+    p.add_argument("--seed", type=_non_negative_int, help="master seed (default: run.seed)")
+
+    p = sub.add_parser("plot", help="redraw the figures of a results folder from its tables")
+    p.add_argument("results", type=Path, help="a folder written by `lsr-sim run`")
+    p.add_argument("--network-dates", type=_dates, help="dates for network figures")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim.experiment import run
+    from lsr_sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if args.format == "parquet":
+        _require_pyarrow()
+    steps = args.steps or scenario.run.steps
+    for date in args.network_dates or []:
+        if not scenario.run.start_date <= date <= scenario.run.date_of(steps):
+            raise InputError(
+                "command line",
+                "--network-dates",
+                f"{date} is outside the run ({scenario.run.start_date} to "
+                f"{scenario.run.date_of(steps)})",
+            )
+    result = run(scenario, seed=args.seed, steps=args.steps)
+    out = args.out or Path("results") / scenario.name
+    written = result.write(
+        out,
+        fmt=args.format,
+        figures=not args.no_figures,
+        command=["lsr-sim", *argv],
+        network_dates=args.network_dates,
+    )
+    summary = result.summary.iloc[0]
+    print(
+        f"{scenario.name}: {result.steps} steps from {scenario.run.start_date} "
+        f"(seed {result.seed}); rapprochement index {summary['rapprochement_index']:.3f}, "
+        f"{summary['agreements']} agreement(s), {summary['collapsed']} collapse(s)"
+    )
+    print(f"wrote {len(written)} files to {out}")
+    return EXIT_OK
+
+
+def _require_pyarrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise InputError(
+            "command line",
+            "--format",
+            "parquet needs pyarrow: pip install 'lsr_sim[parquet]', or use --format csv",
+        ) from None
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from lsr_sim.scenario import load_scenario
+
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            scenario = load_scenario(path)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        print(
+            f"ok: {path} ({scenario.name}: {len(scenario.actors)} actors, "
+            f"{len(scenario.issues)} issues, {len(scenario.events)} events, "
+            f"{scenario.run.steps} steps)"
+        )
+    return status
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from lsr_sim.experiment import write_atomic
+    from lsr_sim.scenario import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.out:
+        write_atomic(args.out, text.encode("utf-8"))
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from lsr_sim.calibration import calibrate
+    from lsr_sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if scenario.calibration is None:
+        raise InputError(
+            str(args.scenario), "calibration", "no calibration section; add patterns to check"
+        )
+    at = args.at or scenario.calibration.at
+    if not scenario.run.start_date <= at <= scenario.run.end_date:
+        raise InputError(
+            "command line",
+            "--at",
+            f"{at} is outside the run ({scenario.run.start_date} to {scenario.run.end_date})",
+        )
+    table = calibrate(scenario, runs=args.runs, at=at, seed=args.seed)
+    runs = args.runs or scenario.calibration.runs
+    print(f"{scenario.name}: {runs} runs, state at {at}")
+    width = max(len(p) for p in table["pattern"])
+    print(f"{'pattern':<{width}}  target  share  met")
+    for row in table.itertuples():
+        mark = "yes" if row.met else "NO"
+        print(f"{row.pattern:<{width}}  {row.target:>6.2f}  {row.share:>5.2f}  {mark}")
+    missed = int((~table["met"]).sum())
+    if missed:
+        print(f"{missed} pattern(s) missed their target", file=sys.stderr)
+        return EXIT_FAILED
+    print("all patterns met")
+    return EXIT_OK
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from lsr_sim.plotting import save_figures
+    from lsr_sim.results import read_tables
+
+    tables = read_tables(args.results)
+    written = save_figures(tables, args.results / "figures", dates=args.network_dates)
+    print(f"wrote {len(written)} figures to {args.results / 'figures'}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``lsr-sim`` with `argv` (default ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help and on usage errors
+        return int(exc.code or 0)
+    if args.version:
+        from importlib.metadata import version
+
+        print(f"lsr-sim {version('lsr_sim')}")
+        return EXIT_OK
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        if args.command == "run":
+            return _cmd_run(args, argv)
+        if args.command == "validate":
+            return _cmd_validate(args)
+        if args.command == "schema":
+            return _cmd_schema(args)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args)
+        return _cmd_plot(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
