@@ -82,8 +82,7 @@ def calibrate(
     step = date_step(scenario, at)
     if not 0 <= step <= scenario.run.steps:
         raise ValueError(
-            f"date {at} is outside the run ({scenario.run.start_date} to "
-            f"{scenario.run.end_date})"
+            f"date {at} is outside the run ({scenario.run.start_date} to {scenario.run.end_date})"
         )
     names = list(cal.patterns)
     hits = np.zeros((runs, len(names)), dtype=bool)

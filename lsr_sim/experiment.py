@@ -97,7 +97,7 @@ class RunResult:
             for path in written:
                 target = out_dir / path.relative_to(staging)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
+                path.replace(target)
                 final.append(target)
             return final
         finally:
@@ -165,7 +165,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -41,5 +41,7 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
                     table[column] = table[column].fillna("")
             out[name] = table
         else:
-            raise InputError(str(tables_dir), f"{name}", "table missing (expected .csv or .parquet)")
+            raise InputError(
+                str(tables_dir), f"{name}", "table missing (expected .csv or .parquet)"
+            )
     return out

@@ -31,7 +31,9 @@ def convening_probability(
     >>> float(convening_probability(0.5, 0.0, 1.0, 1.0, 1.0, 1.0, 0.5))
     0.0
     """
-    hazard = rate * effort * reach * capability * trust_in_mediator * (1.0 + backer_weight * support)
+    hazard = (
+        rate * effort * reach * capability * trust_in_mediator * (1.0 + backer_weight * support)
+    )
     return 1.0 - np.exp(-hazard)
 
 

@@ -95,7 +95,10 @@ def offer(
 
 
 def leverage(
-    pressure: np.ndarray, capability_holder: np.ndarray, capability_party: np.ndarray, strength: float
+    pressure: np.ndarray,
+    capability_holder: np.ndarray,
+    capability_party: np.ndarray,
+    strength: float,
 ) -> np.ndarray:
     """A veto holder's leverage over a party: ``L = k * w * C_h / (C_h + C_p)``.
 

@@ -400,9 +400,7 @@ class NegotiationModel(mesa.Model):
                     c.capability[p],
                     self.dynamics.veto_strength,
                 )
-                resolve = effective_resolve(
-                    c.resolve[p], backing[p], self.dynamics.backing_weight
-                )
+                resolve = effective_resolve(c.resolve[p], backing[p], self.dynamics.backing_weight)
                 if lev > resolve:
                     return int(h), int(p)
         return None
@@ -425,9 +423,7 @@ class NegotiationModel(mesa.Model):
                 others = np.delete(did, a)
                 self.other_complied[k, i] = float(others.mean())
                 self.stall_streak[k, i] = 0 if did[a] else self.stall_streak[k, i] + 1
-            self.progress[k] = progress_step(
-                self.progress[k], did.mean(), c.implementation_rate[k]
-            )
+            self.progress[k] = progress_step(self.progress[k], did.mean(), c.implementation_rate[k])
             if self.progress[k] >= 1.0:
                 self.status[k] = IMPLEMENTED
                 self.log_deal_status(k, "implemented")
@@ -441,7 +437,11 @@ class NegotiationModel(mesa.Model):
         for q, spec in enumerate(self.compiled.quantities):
             if np.isfinite(self.terms[spec.issue]):
                 now = delivered(
-                    self.terms[spec.issue], self.progress[spec.issue], spec.low, spec.high, spec.total
+                    self.terms[spec.issue],
+                    self.progress[spec.issue],
+                    spec.low,
+                    spec.high,
+                    spec.total,
                 )
                 self.delivered[q] = max(self.delivered[q], float(now))
 
@@ -521,9 +521,7 @@ class NegotiationModel(mesa.Model):
         name = self.compiled.issues[issue]
         for row in reversed(self.deal_log):
             if row["issue"] == name:
-                self.deal_log.append(
-                    {**row, "step": self.current_step, "outcome": outcome}
-                )
+                self.deal_log.append({**row, "step": self.current_step, "outcome": outcome})
                 return
 
     def log_event(

@@ -134,7 +134,9 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if parent is None:
         return data
     if not isinstance(parent, str) or not parent:
-        raise ScenarioError(str(path), "extends", "must be a file name, e.g. extends: baseline.yaml")
+        raise ScenarioError(
+            str(path), "extends", "must be a file name, e.g. extends: baseline.yaml"
+        )
     parent_path = (path.parent / parent).resolve()
     if parent_path in chain or parent_path == path.resolve():
         cycle = " -> ".join(p.name for p in (*chain, path.resolve(), parent_path))
@@ -252,10 +254,7 @@ def format_validation_error(exc: ValidationError) -> tuple[str, str]:
         return path, f"is {value!r}; expected {ctx.get('expected')}"
     if kind == "value_error":
         return path, str(ctx.get("error", err["msg"]))
-    if isinstance(value, (dict, list)):
-        shown = type(value).__name__
-    else:
-        shown = repr(value)
+    shown = type(value).__name__ if isinstance(value, (dict, list)) else repr(value)
     return path, f"got {shown}: {err['msg'].lower()}"
 
 
