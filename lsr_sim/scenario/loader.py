@@ -242,8 +242,9 @@ def format_validation_error(exc: ValidationError) -> tuple[str, str]:
     if kind in ("too_short", "too_long"):
         return path, f"has {ctx.get('actual_length')} item(s); {err['msg'].lower()}"
     if kind == "union_tag_invalid":
+        tag = str(ctx.get("tag"))
         return path, (
-            f"unknown effect type {ctx.get('tag')!r}{did_you_mean(str(ctx.get('tag')), _EFFECT_TAGS)}"
+            f"unknown effect type {tag!r}{did_you_mean(tag, _EFFECT_TAGS)}"
             f"; expected one of {', '.join(_EFFECT_TAGS)}"
         )
     if kind == "union_tag_not_found":
