@@ -124,6 +124,7 @@ class NegotiationModel(mesa.Model):
         self.links = {kind: w.copy() for kind, w in c.links.items()}
         self.status = np.full(m, OPEN, dtype=int)
         self.terms = np.full(m, np.nan)
+        self.agreed_step = np.zeros(m, dtype=int)
         self.progress = np.zeros(m)
         self.rounds = np.zeros(m, dtype=int)
         self.offers = np.full((m, n), np.nan)
@@ -406,7 +407,8 @@ class NegotiationModel(mesa.Model):
         return None
 
     def start_implementation(self) -> None:
-        agreed = self.status == AGREED
+        """Deals agreed in an earlier step start being carried out."""
+        agreed = (self.status == AGREED) & (self.agreed_step < self.steps)
         self.status[agreed] = IMPLEMENTING
         self.stall_streak[agreed] = 0
         self.other_complied[agreed] = 1.0
@@ -497,6 +499,7 @@ class NegotiationModel(mesa.Model):
         deal = f"deal-{self._deal_count}"
         for k, y in zip(issues, np.atleast_1d(terms), strict=True):
             self.status[k] = AGREED
+            self.agreed_step[k] = self.current_step
             self.terms[k] = float(y)
             self.progress[k] = 0.0
             self.deal_log.append(

@@ -270,7 +270,7 @@ class Dynamics(_Frozen):
     compliance_trust_weight: Unit = Field(
         0.3, description="How far compliance depends on trust in the other side."
     )
-    collapse_after: int = Field(8, gt=0, description="Consecutive stalls that collapse a deal.")
+    collapse_after: int = Field(10, gt=0, description="Consecutive stalls that collapse a deal.")
     reopen_after: int = Field(12, gt=0, description="Steps before a collapsed issue reopens.")
     veto_strength: float = Field(
         1.0, ge=0.0, description="Scales a veto player's leverage over a party."
