@@ -45,8 +45,9 @@ def derive_seeds(master: int, count: int) -> list[int]:
     >>> len(set(derive_seeds(1, 100)))
     100
     """
+    # 64-bit seeds: collisions stay negligible even for millions of runs.
     children = np.random.SeedSequence(master).spawn(count)
-    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+    return [int(child.generate_state(1, dtype=np.uint64)[0]) for child in children]
 
 
 @dataclass
@@ -313,9 +314,10 @@ def summarise(
         "end_date": pd.Timestamp(sc.run.date_of(steps)),
         "rapprochement_index": model.rapprochement_index,
         "mean_trust": model.mean_trust,
-        "agreements": int((deals["outcome"] == "agreed").sum()) if len(deals) else 0,
-        "implemented": int((deals["outcome"] == "implemented").sum()) if len(deals) else 0,
-        "collapsed": int((deals["outcome"] == "collapsed").sum()) if len(deals) else 0,
+        # Deals can package several issues: count deals once, implementations per issue.
+        "agreements": int(deals.loc[deals["outcome"] == "agreed", "deal"].nunique()),
+        "implemented": int((deals["outcome"] == "implemented").sum()),
+        "collapsed": int((deals["outcome"] == "collapsed").sum()),
         "incidents": int((events["origin"] == "incident").sum()) if len(events) else 0,
         "vetoes": int((events["kind"] == "veto").sum()) if len(events) else 0,
     }

@@ -19,11 +19,12 @@ __all__ = [
 OPEN, ON_TABLE, AGREED, IMPLEMENTING, IMPLEMENTED, COLLAPSED = range(6)
 STATUS_NAMES = ("open", "on_table", "agreed", "implementing", "implemented", "collapsed")
 
-# ALLOWED[a, b]: an issue may go from status a to status b in one step (staying is allowed).
-# open -> on_table -> agreed -> implementing -> implemented; talks lapse (on_table -> open);
-# implementation collapses (implementing -> collapsed) and collapsed issues reopen. A recorded
-# agreement (a scheduled event) may settle an issue that is open or on the table, and a
-# convened meeting may take a collapsed issue back to the table.
+# ALLOWED[a, b]: an issue may go from status a to status b between two recorded steps
+# (staying is allowed). open -> on_table -> agreed -> implementing -> implemented; talks lapse
+# (on_table -> open); implementation collapses and collapsed issues reopen. A recorded
+# agreement (a scheduled event) may settle an issue that is open, on the table or collapsed;
+# a convened meeting may take a collapsed issue back to the table; a deal whose
+# implementation_rate is 1 is implemented in the step it starts.
 ALLOWED = np.eye(6, dtype=bool)
 for _a, _b in [
     (OPEN, ON_TABLE),
@@ -31,6 +32,8 @@ for _a, _b in [
     (ON_TABLE, OPEN),
     (ON_TABLE, AGREED),
     (AGREED, IMPLEMENTING),
+    (AGREED, IMPLEMENTED),
+    (COLLAPSED, AGREED),
     (AGREED, COLLAPSED),
     (IMPLEMENTING, IMPLEMENTED),
     (IMPLEMENTING, COLLAPSED),

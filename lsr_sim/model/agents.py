@@ -72,7 +72,7 @@ class Actor(mesa.Agent):
             return
         m = self.model
         c = m.compiled
-        reach_links = c.links["mediation"][self.index]
+        reach_links = m.links["mediation"][self.index]  # current weights: events change them
         draws = m.draws[c.mediation_slice].reshape(c.n, len(c.tables))[self.index]
         received = m.received_support()[self.index]
         for t, parties in enumerate(c.tables):

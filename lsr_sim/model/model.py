@@ -7,7 +7,8 @@ One step is one calendar period (default one week). Within a step (see docs/ODD.
 3. mediators convene talks, and parties may talk directly;
 4. parties at each table exchange offers through the negotiation protocol; veto players
    may block an agreement;
-5. parties carry out agreed deals, or stall;
+5. deals agreed in an earlier step start; parties carry out deals, or stall; a deal collapses
+   after too many stalls in a row, and a collapsed issue reopens after a while;
 6. every actor revises its trust; the DataCollector records the state.
 """
 
@@ -362,12 +363,15 @@ class NegotiationModel(mesa.Model):
         scale = self.dynamics.concession_scale
         seen = np.clip(result.concession / scale, -1.0, 1.0) * self.dynamics.concession_weight
         self.actions[np.ix_(parties, parties)] += seen
-        if result.terms is None:
+        blocker = None
+        if result.terms is not None:
+            blocker = self.find_veto(package, parties, result.terms)
+        if result.terms is None or blocker is not None:
             lapsed = [k for k in package if self.rounds[k] >= self.dynamics.talks_timeout]
             if lapsed:
                 self.lapse(lapsed)
+        if result.terms is None:
             return
-        blocker = self.find_veto(package, parties, result.terms)
         if blocker is not None:
             holder, party = blocker
             self.log_event(
@@ -592,9 +596,15 @@ class NegotiationModel(mesa.Model):
                 k = c.issue_index(effect.issue)
                 if self.status[k] == ON_TABLE:
                     self.lapse([k])
-                self.progress[k] = max(0.0, self.progress[k] - effect.progress)
+                if self.status[k] == IMPLEMENTING:  # what is implemented stays implemented
+                    self.progress[k] = max(0.0, self.progress[k] - effect.progress)
             case LinkEffect():
-                self.links[effect.link][ix(effect.from_), ix(effect.to)] = effect.weight
+                i, j = ix(effect.from_), ix(effect.to)
+                self.links[effect.link][i, j] = effect.weight
+                graph = self.network.G
+                if not graph.has_edge(i, j):
+                    graph.add_edge(i, j)
+                graph.edges[i, j][effect.link] = effect.weight
 
 
 def _names_in(effects: list[Effect] | tuple[Effect, ...]) -> tuple[list[str], list[str]]:

@@ -82,7 +82,9 @@ class Actor(_Frozen):
     reliability: Unit = Field(0.7, description="Baseline chance of keeping its word each step.")
     resolve: Unit = Field(0.5, description="Resistance to a veto player's pressure.")
     reservation: Unit = Field(
-        0.02, description="Smallest trust-discounted salience-weighted gain that it accepts."
+        0.02,
+        description="Share of its best attainable value that a deal's trust-discounted value "
+        "must reach for it to accept.",
     )
     reciprocity: Unit = Field(
         0.5, description="How far its compliance follows the other side's last compliance."
@@ -264,7 +266,9 @@ class Dynamics(_Frozen):
     )
     backer_weight: Unit = Field(0.5, description="How much backers' support adds to mediation.")
     direct_talks_rate: Unit = Field(
-        0.02, description="Chance per step of talks without a mediator, times mean trust."
+        0.02,
+        description="Chance per step of talks without a mediator, times the weakest channel "
+        "weight between the parties and their mean mutual trust.",
     )
     talks_timeout: int = Field(26, gt=0, description="Rounds on the table before talks lapse.")
     compliance_trust_weight: Unit = Field(
@@ -278,7 +282,9 @@ class Dynamics(_Frozen):
     backing_weight: Unit = Field(
         0.5, description="How much a patron's support stiffens a party's resolve."
     )
-    spoiler_boost: float = Field(2.0, ge=0.0, description="Incident rate multiplier at pressure 1.")
+    spoiler_boost: float = Field(
+        2.0, ge=0.0, description="A spoiler-driven incident's rate is times 1 + boost * pressure."
+    )
     spoiler_drag: Unit = Field(
         0.25, description="Compliance lost by a pressured party at full spoiler pressure."
     )
