@@ -39,14 +39,42 @@ def _positive_int(text: str) -> int:
 
 
 def _date(text: str) -> dt.date:
+    parts = text.strip().split("-")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts) or len(parts[0]) != 4:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        return dt.date(*(int(part) for part in parts))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a calendar date ({exc}); expected YYYY-MM-DD"
+        ) from None
 
 
 def _dates(text: str) -> list[dt.date]:
-    return [_date(part.strip()) for part in text.split(",") if part.strip()]
+    dates = [_date(part.strip()) for part in text.split(",") if part.strip()]
+    if not dates:
+        raise argparse.ArgumentTypeError(
+            "expected one or more dates as YYYY-MM-DD, separated by commas"
+        )
+    return dates
+
+
+def _check_dates(dates: Sequence[dt.date], first: dt.date, last: dt.date) -> None:
+    for date in dates:
+        if not first <= date <= last:
+            raise InputError(
+                "command line",
+                "--network-dates",
+                f"{date} is outside the run ({first} to {last}); pick dates within it",
+            )
+
+
+def _check_out(out: Path, option: str = "--out") -> None:
+    """Refuse an output folder that is an existing file (before any work is done)."""
+    if out.exists() and not out.is_dir():
+        raise InputError(
+            "command line", option, f"{out} is a file; expected a folder (new or existing)"
+        )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,23 +133,20 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.format == "parquet":
         _require_pyarrow()
     steps = args.steps or scenario.run.steps
-    for date in args.network_dates or []:
-        if not scenario.run.start_date <= date <= scenario.run.date_of(steps):
-            raise InputError(
-                "command line",
-                "--network-dates",
-                f"{date} is outside the run ({scenario.run.start_date} to "
-                f"{scenario.run.date_of(steps)})",
-            )
-    result = run(scenario, seed=args.seed, steps=args.steps)
+    _check_dates(args.network_dates or [], scenario.run.start_date, scenario.run.date_of(steps))
     out = args.out or Path("results") / scenario.name
-    written = result.write(
-        out,
-        fmt=args.format,
-        figures=not args.no_figures,
-        command=["lsr-sim", *argv],
-        network_dates=args.network_dates,
-    )
+    _check_out(out)
+    result = run(scenario, seed=args.seed, steps=args.steps)
+    try:
+        written = result.write(
+            out,
+            fmt=args.format,
+            figures=not args.no_figures,
+            command=["lsr-sim", *argv],
+            network_dates=args.network_dates,
+        )
+    except OSError as exc:
+        raise InputError("command line", "--out", f"cannot write to {out}: {exc}") from None
     summary = result.summary.iloc[0]
     print(
         f"{scenario.name}: {result.steps} steps from {scenario.run.start_date} "
@@ -168,7 +193,12 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out:
-        write_atomic(args.out, text.encode("utf-8"))
+        if args.out.is_dir():
+            raise InputError("command line", "--out", f"{args.out} is a folder; expected a file")
+        try:
+            write_atomic(args.out, text.encode("utf-8"))
+        except OSError as exc:
+            raise InputError("command line", "--out", f"cannot write {args.out}: {exc}") from None
         print(f"wrote {args.out}")
     else:
         sys.stdout.write(text)
@@ -212,7 +242,14 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from lsr_sim.results import read_tables
 
     tables = read_tables(args.results)
-    written = save_figures(tables, args.results / "figures", dates=args.network_dates)
+    trust = tables["trust"]
+    if args.network_dates and len(trust):
+        first, last = trust["date"].min().date(), trust["date"].max().date()
+        _check_dates(args.network_dates, first, last)
+    try:
+        written = save_figures(tables, args.results / "figures", dates=args.network_dates)
+    except ValueError as exc:  # tables that are there but not what `lsr-sim run` writes
+        raise InputError(str(args.results / "tables"), "", str(exc)) from None
     print(f"wrote {len(written)} figures to {args.results / 'figures'}")
     return EXIT_OK
 
@@ -226,9 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits on --help and on usage errors
         return int(exc.code or 0)
     if args.version:
-        from importlib.metadata import version
+        from lsr_sim import __version__
 
-        print(f"lsr-sim {version('lsr_sim')}")
+        print(f"lsr-sim {__version__}")
         return EXIT_OK
     if args.command is None:
         parser.print_help()

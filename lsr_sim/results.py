@@ -38,7 +38,8 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
                 table["date"] = pd.to_datetime(table["date"])
             for column in ("actors", "issues", "description", "mediator"):
                 if column in table and name in ("events", "deals"):
-                    table[column] = table[column].fillna("")
+                    # An all-empty column reads as numbers: make it text first.
+                    table[column] = table[column].astype("object").fillna("").astype(str)
             out[name] = table
         else:
             raise InputError(

@@ -6,6 +6,7 @@ and what is expected, with a did-you-mean for misspelt names.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 from collections.abc import Iterable
@@ -67,6 +68,22 @@ class _Checker:
                 f"expected one of {', '.join(self.issues)}",
             )
 
+    def negotiator(self, path: str, name: str) -> None:
+        """A party at the table must bargain: its strategy must be a negotiator strategy."""
+        from lsr_sim.strategies import get_strategy_class, strategy_names
+
+        actor = self.sc.actors[name]
+        if actor.strategy.name not in strategy_names():
+            return  # reported under actors.<name>.strategy
+        kind = get_strategy_class(actor.strategy.name).kind
+        if kind != "negotiator":
+            self.fail(
+                path,
+                f"{name!r} has the {kind} strategy {actor.strategy.name!r}; a party at the "
+                "table needs a negotiator strategy (e.g. boulware, linear, tit_for_tat): "
+                f"change actors.{name}.strategy or remove {name!r} from the parties",
+            )
+
     def unique(self, path: str, names: list[str]) -> None:
         seen: set[str] = set()
         for name in names:
@@ -74,12 +91,19 @@ class _Checker:
                 self.fail(path, f"{name!r} is listed twice; list each name once")
             seen.add(name)
 
-    def date_in_run(self, path: str, date: object) -> None:
+    def date_in_run(self, path: str, date: dt.date, *, event: bool = False) -> None:
+        """`date` must fall within the run (an event's, strictly before its end date).
+
+        An event fires during the step its date falls in; the end date begins the step after
+        the last, so an event dated on it (or later) would never happen.
+        """
         run = self.sc.run
-        if not run.start_date <= date <= run.end_date:  # type: ignore[operator]
+        last = run.end_date - dt.timedelta(days=1) if event else run.end_date
+        if not run.start_date <= date <= last:
+            when = "before the start" if date < run.start_date else "after the end"
             self.fail(
                 path,
-                f"{date} is outside the run ({run.start_date} to {run.end_date}); "
+                f"{date} is {when} of the run ({run.start_date} to {last}); "
                 "move the date or change run.start_date / run.steps",
             )
 
@@ -106,16 +130,18 @@ class _Checker:
             problem = check_strategy(actor.strategy.name, actor.strategy.params, actor.role)
             if problem:
                 field, message = problem
+                named = message.split(" ", 1)[0]
+                if field == ".params" and named in actor.strategy.params:
+                    field = f".params.{named}"  # a bad value: point at the parameter
                 self.fail(f"{base}.strategy{field}", message)
 
     def check_issues(self) -> None:
-        from lsr_sim.protocols import protocol_names
-
         for name, issue in self.sc.issues.items():
             base = f"issues.{name}"
             self.unique(f"{base}.parties", issue.parties)
             for i, party in enumerate(issue.parties):
                 self.actor(f"{base}.parties[{i}]", party)
+                self.negotiator(f"{base}.parties[{i}]", party)
             self.unique(f"{base}.veto_holders", issue.veto_holders)
             for i, holder in enumerate(issue.veto_holders):
                 self.actor(f"{base}.veto_holders[{i}]", holder)
@@ -129,13 +155,21 @@ class _Checker:
                 self.issue(f"{base}.linked_to[{i}]", other)
                 if other == name:
                     self.fail(f"{base}.linked_to[{i}]", "an issue cannot be linked to itself")
-            if issue.protocol is not None and issue.protocol not in protocol_names():
-                self.fail(
-                    f"{base}.protocol",
-                    f"unknown protocol {issue.protocol!r}"
-                    f"{did_you_mean(issue.protocol, protocol_names())}; "
-                    f"expected one of {', '.join(protocol_names())}",
-                )
+            self.protocol(f"{base}.protocol", issue.protocol)
+
+    def protocol(self, path: str, name: str | None) -> None:
+        from lsr_sim.protocols import protocol_names
+
+        known = protocol_names()
+        if name is not None and name not in known:
+            self.fail(
+                path,
+                f"unknown protocol {name!r}{did_you_mean(name, known)}; "
+                f"expected one of {', '.join(known)}",
+            )
+
+    def check_dynamics(self) -> None:
+        self.protocol("dynamics.protocol", self.sc.dynamics.protocol)
 
     def check_network(self) -> None:
         for kind, links in self.sc.network.items():
@@ -144,20 +178,38 @@ class _Checker:
                 for target in targets:
                     self.actor(f"network.{kind}.{source}.{target}", target)
                     if target == source:
-                        self.fail(f"network.{kind}.{source}.{target}", "a link to itself")
+                        self.fail(
+                            f"network.{kind}.{source}.{target}",
+                            "a link to itself; link an actor to others only",
+                        )
 
     def check_effect(self, path: str, effect: Effect) -> None:
         match effect:
             case TrustShockEffect():
+                self.unique(f"{path}.from", effect.from_)
                 for i, name in enumerate(effect.from_):
                     self.actor(f"{path}.from[{i}]", name)
+                self.unique(f"{path}.to", effect.to)
                 for i, name in enumerate(effect.to):
                     self.actor(f"{path}.to[{i}]", name)
+                if set(effect.from_) == set(effect.to) and len(effect.to) == 1:
+                    self.fail(
+                        f"{path}.to",
+                        "trust of an actor in itself is not modelled; "
+                        "`from` and `to` must name different actors",
+                    )
             case SignalEffect():
                 self.actor(f"{path}.actor", effect.actor)
+                self.unique(f"{path}.toward", effect.toward)
                 for i, name in enumerate(effect.toward):
                     self.actor(f"{path}.toward[{i}]", name)
+                    if name == effect.actor:
+                        self.fail(
+                            f"{path}.toward[{i}]",
+                            f"{name!r} signals toward itself; list the actors it addresses",
+                        )
             case ConveneEffect():
+                self.unique(f"{path}.issues", effect.issues)
                 for i, name in enumerate(effect.issues):
                     self.issue(f"{path}.issues[{i}]", name)
                 self.actor(f"{path}.mediator", effect.mediator)
@@ -169,10 +221,12 @@ class _Checker:
             case LinkEffect():
                 self.actor(f"{path}.from", effect.from_)
                 self.actor(f"{path}.to", effect.to)
+                if effect.to == effect.from_:
+                    self.fail(f"{path}.to", "a link to itself; `from` and `to` must differ")
 
     def check_events(self) -> None:
         for name, event in self.sc.events.items():
-            self.date_in_run(f"events.{name}.date", event.date)
+            self.date_in_run(f"events.{name}.date", event.date, event=True)
             for i, effect in enumerate(event.effects):
                 self.check_effect(f"events.{name}.effects[{i}]", effect)
         for name, incident in self.sc.incidents.items():
@@ -189,6 +243,17 @@ class _Checker:
             self.issue(f"{base}.issue", pattern.issue)
             self.actor(f"{base}.truster", pattern.truster)
             self.actor(f"{base}.trustee", pattern.trustee)
+            if pattern.truster is not None and pattern.truster == pattern.trustee:
+                self.fail(
+                    f"{base}.trustee",
+                    "trust of an actor in itself is not modelled; name another actor",
+                )
+            low, high = pattern.at_least, pattern.at_most
+            if low is not None and high is not None and low > high:
+                self.fail(
+                    f"{base}.at_least",
+                    f"is {low}, above at_most {high}; no run can match, so lower it",
+                )
             if pattern.quantity is not None and pattern.issue is not None:
                 known = list(self.sc.issues[pattern.issue].quantities)
                 if pattern.quantity not in known:
@@ -202,6 +267,7 @@ class _Checker:
     def run(self) -> None:
         self.check_actors()
         self.check_issues()
+        self.check_dynamics()
         self.check_network()
         self.check_events()
         self.check_calibration()

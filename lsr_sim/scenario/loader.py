@@ -13,8 +13,11 @@ variant deletes it from the base (for example to drop an event or a link).
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import difflib
 import hashlib
 import json
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -71,39 +74,127 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+class _FastStrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same rules on libyaml's parser when PyYAML has it (about ten times faster).
+
+    Its error messages are terser, so a file it refuses is read again with
+    :class:`_StrictLoader` to report the problem.
+    """
+
+
+_FastStrictLoader.yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
+_FastStrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+
+
+def _key_path(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _duplicate_key(node: yaml.Node, path: str, seen: set[int]) -> tuple[str, str] | None:
+    """(field path, message) of the first key that appears twice in one mapping, if any."""
+    if id(node) in seen:  # an alias to a node already walked
+        return None
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, Any], yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None:
+                if (key_node.tag, key) in first:
+                    line = first[(key_node.tag, key)].start_mark.line + 1
+                    return (
+                        _key_path(path, key),
+                        f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "
+                        f"(first at line {line}); each name may appear once in a mapping",
+                    )
+                first[(key_node.tag, key)] = key_node
+            found = _duplicate_key(value_node, _key_path(path, key), seen)
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found = _duplicate_key(item, f"{path}[{i}]", seen)
+            if found:
+                return found
+    return None
+
+
+def _parse(text: str, source: str, loader_class: type) -> Any:
+    """Compose `text` (refusing duplicate keys, with their path) and construct the data."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        duplicate = _duplicate_key(node, "", set())
+        if duplicate is not None:
+            raise ScenarioError(source, *duplicate)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _syntax_error(source: str, exc: yaml.YAMLError) -> ScenarioError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = exc.problem or exc.context or "invalid YAML"
+        return ScenarioError(source, "", f"YAML syntax error at {where}: {problem}")
+    detail = " ".join(str(exc).split())
+    return ScenarioError(source, "", f"YAML syntax error: {detail}")
+
+
+_TYPE_WORDS = {"list": "a list", "str": "a single text value", "int": "a number"}
+_TYPE_WORDS |= {"float": "a number", "bool": "true/false"}
+
+
 def read_yaml_mapping(path: Path, *, what: str = "scenario") -> dict[str, Any]:
     """Read a YAML file whose top level must be a mapping.
+
+    Duplicate keys in any mapping are refused (PyYAML would silently keep the last one),
+    and dates are kept as text for the schema to check.
 
     Raises
     ------
     ScenarioError
-        If the file is missing, unreadable, not YAML, empty or not a mapping.
+        If the file is missing, unreadable, not YAML, has a duplicate key, is empty or is not
+        a mapping.
     """
     source = str(path)
+    if path.is_dir():
+        raise ScenarioError(source, "", f"is a folder; expected a {what} YAML file")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(source, "", "file not found; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, "", f"cannot be read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            source, "", f"cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(source, "", f"cannot be read: {exc.strerror or exc}") from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ScenarioError(source, "", f"YAML syntax error at {where}: {problem}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(source, "", f"YAML syntax error: {exc}") from None
+        data = _parse(text, source, _FastStrictLoader)
+    except yaml.YAMLError as fast_error:
+        try:  # the pure-Python parser explains the problem better
+            data = _parse(text, source, _StrictLoader)
+        except yaml.YAMLError as exc:
+            raise _syntax_error(source, exc) from None
+        raise _syntax_error(source, fast_error) from None
     if data is None:
         raise ScenarioError(
             source, "", f"file is empty; expected a {what} mapping (see scenarios/baseline.yaml)"
         )
     if not isinstance(data, dict):
+        kind = _TYPE_WORDS.get(type(data).__name__, type(data).__name__)
         raise ScenarioError(
             source,
             "",
-            f"the top level is a {type(data).__name__}, expected a mapping of fields "
+            f"the top level is {kind}, expected a mapping of fields "
             "(name: ..., run: ..., actors: ...)",
         )
     return data
@@ -133,21 +224,32 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     parent = data.pop("extends", None)
     if parent is None:
         return data
-    if not isinstance(parent, str) or not parent:
+    if not isinstance(parent, str) or not parent.strip():
+        shown = type(parent).__name__ if isinstance(parent, (dict, list)) else repr(parent)
         raise ScenarioError(
-            str(path), "extends", "must be a file name, e.g. extends: baseline.yaml"
+            str(path),
+            "extends",
+            f"got {shown}; expected the path of a scenario file, e.g. extends: baseline.yaml",
         )
     parent_path = (path.parent / parent).resolve()
-    if parent_path in chain or parent_path == path.resolve():
-        cycle = " -> ".join(p.name for p in (*chain, path.resolve(), parent_path))
-        raise ScenarioError(str(path), "extends", f"circular extends ({cycle}); break the cycle")
+    here = path.resolve()
+    if parent_path in chain or parent_path == here:
+        cycle = " -> ".join(p.name for p in (*chain, here, parent_path))
+        raise ScenarioError(
+            str(path), "extends", f"circular extends ({cycle}); a file cannot extend itself"
+        )
     if not parent_path.exists():
         raise ScenarioError(
             str(path),
             "extends",
-            f"{parent!r} not found (looked for {parent_path}); the path is relative to this file",
+            f"{parent!r} not found (looked for {parent_path}); "
+            "a relative path is relative to this file's folder",
         )
-    base = _resolve(parent_path, (*chain, path.resolve()))
+    if not parent_path.is_file():
+        raise ScenarioError(
+            str(path), "extends", f"{parent!r} is a folder ({parent_path}); expected a YAML file"
+        )
+    base = _resolve(parent_path, (*chain, here))
     return deep_merge(base, data)
 
 
@@ -164,6 +266,16 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
+def _is_model(candidate: Any) -> bool:
+    return isinstance(candidate, type) and issubclass(candidate, BaseModel)
+
+
+def _tags(model: type[BaseModel]) -> tuple[Any, ...]:
+    """The values of a tagged-union member's ``type`` field (empty if it has none)."""
+    field = model.model_fields.get("type")
+    return typing.get_args(field.annotation) if field is not None else ()
+
+
 def _field_names(model: type[BaseModel]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
@@ -172,33 +284,48 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """Walk the schema along an error location to the model that holds its last part."""
     current: list[Any] = [Scenario]
     for part in loc[:-1]:
+        if isinstance(part, str) and part.startswith("function-"):
+            continue  # pydantic's label for a validator, not a field
+        members = [c for c in current if _is_model(c)]
+        tagged = [c for c in members if part in _tags(c)]
+        if len(current) > 1 and tagged:
+            # A discriminated union puts the tag in the location: keep the matching member.
+            current = tagged
+            continue
         following: list[Any] = []
         for candidate in current:
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            if _is_model(candidate):
                 for name, info in candidate.model_fields.items():
                     if part in (name, info.alias):
                         following.extend(_unwrap(info.annotation))
             elif typing.get_origin(candidate) in (dict, list, tuple):
                 args = typing.get_args(candidate)
                 following.extend(_unwrap(args[-1] if args else Any))
-            elif isinstance(candidate, type) and issubclass(candidate, BaseModel) is False:
-                continue
-        # A discriminated union puts the tag in the location: keep the matching member.
-        tagged = [
-            c
-            for c in following
-            if isinstance(c, type)
-            and issubclass(c, BaseModel)
-            and "type" in c.model_fields
-            and part in typing.get_args(c.model_fields["type"].annotation)
-        ]
-        current = following if not tagged and following else tagged or current
-        if tagged:
+        if not following:
+            return None
+        current = following
+    members = [c for c in current if _is_model(c)]
+    return members[0] if members else None
+
+
+_EFFECT_TAGS = ("trust_shock", "signal", "convene", "agree", "setback", "link")
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The location a user sees: without pydantic's validator labels and union tags.
+
+    A tagged union (event effects) puts the member's tag after the list index, as in
+    ``effects, 0, "link", "link"``; only that first tag is dropped.
+    """
+    out: list[Any] = []
+    previous: Any = None
+    for part in loc:
+        if isinstance(part, str) and part.startswith("function-"):
             continue
-    for candidate in current:
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
+        if not (part in _EFFECT_TAGS and isinstance(previous, int)):
+            out.append(part)
+        previous = part
+    return tuple(out)
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -211,52 +338,135 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-_EFFECT_TAGS = ("trust_shock", "signal", "convene", "agree", "setback", "link")
+def _choices(expected: str) -> list[str]:
+    """The quoted choices in pydantic's ``'a', 'b' or 'c'``."""
+    return re.findall(r"'([^']*)'", expected)
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    # Drop discriminator tags and pydantic's type labels from the path a user sees.
-    return tuple(p for p in loc if p not in _EFFECT_TAGS and not str(p).startswith("function-"))
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _date_problem(value: Any) -> str:
+    """Why `value` is not a calendar date, in plain words."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        year, month, day = (int(x) for x in value.strip().split("-"))
+        try:
+            dt.date(year, month, day)
+        except ValueError as exc:
+            return f"{value!r} is not a calendar date ({exc})"
+    return f"{_shown(value)} is not a date"
+
+
+# Model validators that check one field raise a ValueError whose text starts with its name.
+_VALIDATED_FIELDS = {"range"}
+
+
+def _pick(errors: list[Any]) -> Any:
+    """The error to report: an unknown field first (it often explains a 'missing' one)."""
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            return err
+    return errors[0]
 
 
 def format_validation_error(exc: ValidationError) -> tuple[str, str]:
-    """The field path and message of the first error in a pydantic ValidationError."""
-    err = exc.errors()[0]
+    """The field path and message of the most telling error in a pydantic ValidationError.
+
+    The message ends with ``(and N more problems)`` when there are other, unrelated errors.
+    """
+    errors = exc.errors()
+    err = _pick(errors)
+    path, message, explained = _describe(err)
+    more = sum(1 for e in errors if e is not err and tuple(e["loc"]) not in explained)
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return path, message
+
+
+def _describe(err: Any) -> tuple[str, str, set[tuple[Any, ...]]]:
+    """Path, message and the locations of other errors this one explains."""
     loc = tuple(err["loc"])
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
+    explained: set[tuple[Any, ...]] = set()
+    if loc and loc[-1] == "[key]":
+        # A bad key of a mapping: pydantic locates it as (..., key, "[key]").
+        path = _path(_clean_loc(loc[:-2]))
+        path = _key_path(path, loc[-2])
+        if kind == "literal_error":
+            choices = _choices(str(ctx.get("expected", "")))
+            return (
+                path,
+                f"unknown key {value!r}{did_you_mean(str(value), choices)}; "
+                f"expected one of {', '.join(choices)}",
+                explained,
+            )
+        return path, f"the name {value!r} must be text; put it in quotes", explained
     path = _path(_clean_loc(loc))
+    if value is None and kind not in ("missing", "extra_forbidden"):
+        return path, "is empty (null); give a value or remove the line", explained
     if kind == "extra_forbidden":
         model = _model_at(loc)
         known = _field_names(model) if model else []
         hint = did_you_mean(str(loc[-1]), known)
+        if hint:
+            suggested = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)[0]
+            explained.add((*loc[:-1], suggested))
         expected = f"; expected one of {', '.join(known)}" if known else ""
-        return path, f"unknown field {loc[-1]!r}{hint}{expected}"
+        return path, f"unknown field {loc[-1]!r}{hint}{expected}", explained
     if kind == "missing":
-        return path, "required field is missing; add it"
+        return path, "required field is missing; add it", explained
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(kind, "<=")
         bound = next(iter(ctx.values()), "?")
-        return path, f"is {value!r}, out of range: must be {op} {bound}"
+        return path, f"is {value!r}, out of range: must be {op} {bound}", explained
     if kind in ("too_short", "too_long"):
-        return path, f"has {ctx.get('actual_length')} item(s); {err['msg'].lower()}"
+        actual = ctx.get("actual_length")
+        if kind == "too_short":
+            return (
+                path,
+                f"has {actual} item(s), expected at least {ctx.get('min_length')}",
+                explained,
+            )
+        return path, f"has {actual} item(s), expected at most {ctx.get('max_length')}", explained
     if kind == "union_tag_invalid":
         tag = str(ctx.get("tag"))
-        return path, (
+        return (
+            f"{path}.type",
             f"unknown effect type {tag!r}{did_you_mean(tag, _EFFECT_TAGS)}"
-            f"; expected one of {', '.join(_EFFECT_TAGS)}"
+            f"; expected one of {', '.join(_EFFECT_TAGS)}",
+            explained,
         )
     if kind == "union_tag_not_found":
-        return path, f"needs a 'type' field; expected one of {', '.join(_EFFECT_TAGS)}"
+        return (
+            f"{path}.type",
+            f"required field is missing; expected one of {', '.join(_EFFECT_TAGS)}",
+            explained,
+        )
     if kind.startswith("date"):
-        return path, f"{value!r} is not a valid date: {err['msg'].lower()}; write YYYY-MM-DD"
+        return path, f"{_date_problem(value)}; write a date as YYYY-MM-DD", explained
     if kind == "literal_error":
-        return path, f"is {value!r}; expected {ctx.get('expected')}"
+        choices = _choices(str(ctx.get("expected", "")))
+        hint = did_you_mean(str(value), choices)
+        return path, f"is {value!r}{hint}; expected one of {', '.join(choices)}", explained
     if kind == "value_error":
-        return path, str(ctx.get("error", err["msg"]))
-    shown = type(value).__name__ if isinstance(value, (dict, list)) else repr(value)
-    return path, f"got {shown}: {err['msg'].lower()}"
+        text = str(ctx.get("error", err["msg"]))
+        field = text.split(" ", 1)[0]
+        if field in _VALIDATED_FIELDS:
+            path = _key_path(path, field)
+        return path, text, explained
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return path, f"got {_shown(value)}; expected a mapping of fields (key: value)", explained
+    if kind in ("list_type", "tuple_type"):
+        return path, f"got {_shown(value)}; expected a list, e.g. [a, b]", explained
+    msg = err["msg"][0].lower() + err["msg"][1:] if err["msg"] else "invalid value"
+    return path, f"got {_shown(value)}: {msg}", explained
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
@@ -271,9 +481,6 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> S
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
         path, message = format_validation_error(exc)
-        more = exc.error_count() - 1
-        if more:
-            message += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise ScenarioError(source, path, message) from None
     return check_scenario(scenario, source)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
 __all__ = [
     "ISSUE_STATUSES",
@@ -41,8 +41,8 @@ ROLES = ("principal", "mediator", "spoiler", "backer", "other")
 LINK_TYPES = ("channel", "mediation", "patronage", "pressure")
 ISSUE_STATUSES = ("open", "on_table", "agreed", "implementing", "implemented", "collapsed")
 
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-Signed = Annotated[float, Field(ge=-1.0, le=1.0)]
+Unit = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
+Signed = Annotated[StrictFloat, Field(ge=-1.0, le=1.0)]
 Name = Annotated[str, Field(min_length=1)]
 
 
@@ -54,7 +54,7 @@ class StrategySpec(_Frozen):
     """A behaviour rule chosen by name, with its parameters (see `lsr_sim.strategies`)."""
 
     name: Name = Field(description="Registered strategy name, e.g. boulware, tit_for_tat.")
-    params: dict[str, float] = Field(
+    params: dict[str, StrictFloat] = Field(
         default_factory=dict, description="Parameters of the strategy; unknown ones are refused."
     )
 
@@ -66,13 +66,13 @@ class Actor(_Frozen):
         description="principal (at the table), mediator, spoiler (veto player), backer, other."
     )
     description: str = ""
-    capability: float = Field(gt=0.0, le=1.0, description="Weight in the room, in (0, 1].")
+    capability: StrictFloat = Field(gt=0.0, le=1.0, description="Weight in the room, in (0, 1].")
     positions: dict[str, Unit] = Field(
         default_factory=dict,
         description="Ideal point on each issue's [0, 1] scale; an issue left out sits at its "
         "status quo.",
     )
-    salience: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
+    salience: dict[str, Annotated[StrictFloat, Field(ge=0.0)]] = Field(
         default_factory=dict, description="How much the actor cares about each issue; sums to 1."
     )
     trust: dict[str, Unit] = Field(
@@ -105,7 +105,7 @@ class Scale(_Frozen):
 class Quantity(_Frozen):
     """A real-world quantity delivered as agreed terms move along part of the scale."""
 
-    total: float = Field(gt=0.0, description="The full amount, in `unit`.")
+    total: StrictFloat = Field(gt=0.0, description="The full amount, in `unit`.")
     unit: Name
     range: tuple[Unit, Unit] = Field(
         (0.0, 1.0),
@@ -133,7 +133,7 @@ class Issue(_Frozen):
     linked_to: list[Name] = Field(
         default_factory=list, description="Issues it can be packaged with."
     )
-    implementation_rate: float = Field(
+    implementation_rate: StrictFloat = Field(
         0.1, gt=0.0, le=1.0, description="Progress per step when every party complies."
     )
     protocol: str | None = Field(
@@ -229,9 +229,9 @@ class RunSettings(_Frozen):
     """Calendar and length of a run."""
 
     start_date: dt.date
-    step_days: int = Field(7, gt=0, le=366, description="Length of one step in days.")
-    steps: int = Field(gt=0, le=100_000)
-    seed: int = Field(0, ge=0)
+    step_days: StrictInt = Field(7, gt=0, le=366, description="Length of one step in days.")
+    steps: StrictInt = Field(gt=0, le=100_000)
+    seed: StrictInt = Field(0, ge=0)
 
     def date_of(self, step: int) -> dt.date:
         """Date at the end of `step` (step 0 is the start date)."""
@@ -256,12 +256,12 @@ class Dynamics(_Frozen):
     action_weight: Unit = Field(1.0, description="Weight of deeds in the trust signal.")
     rhetoric_weight: Unit = Field(0.15, description="Weight of words in the trust signal.")
     concession_weight: Unit = Field(0.5, description="Weight of a concession as a deed.")
-    concession_scale: float = Field(
+    concession_scale: StrictFloat = Field(
         0.1, gt=0.0, le=1.0, description="Concession (in utility) that counts as a full deed."
     )
     trust_decay: Unit = Field(0.01, description="Pull toward the initial trust per step.")
     vouching_rate: Unit = Field(0.05, description="How far a trusted mediator passes trust on.")
-    mediation_rate: float = Field(
+    mediation_rate: StrictFloat = Field(
         0.1, ge=0.0, description="kappa: scale of a mediator's convening hazard."
     )
     backer_weight: Unit = Field(0.5, description="How much backers' support adds to mediation.")
@@ -270,19 +270,23 @@ class Dynamics(_Frozen):
         description="Chance per step of talks without a mediator, times the weakest channel "
         "weight between the parties and their mean mutual trust.",
     )
-    talks_timeout: int = Field(26, gt=0, description="Rounds on the table before talks lapse.")
+    talks_timeout: StrictInt = Field(
+        26, gt=0, description="Rounds on the table before talks lapse."
+    )
     compliance_trust_weight: Unit = Field(
         0.3, description="How far compliance depends on trust in the other side."
     )
-    collapse_after: int = Field(10, gt=0, description="Consecutive stalls that collapse a deal.")
-    reopen_after: int = Field(12, gt=0, description="Steps before a collapsed issue reopens.")
-    veto_strength: float = Field(
+    collapse_after: StrictInt = Field(
+        10, gt=0, description="Consecutive stalls that collapse a deal."
+    )
+    reopen_after: StrictInt = Field(12, gt=0, description="Steps before a collapsed issue reopens.")
+    veto_strength: StrictFloat = Field(
         1.0, ge=0.0, description="Scales a veto player's leverage over a party."
     )
     backing_weight: Unit = Field(
         0.5, description="How much a patron's support stiffens a party's resolve."
     )
-    spoiler_boost: float = Field(
+    spoiler_boost: StrictFloat = Field(
         2.0, ge=0.0, description="A spoiler-driven incident's rate is times 1 + boost * pressure."
     )
     spoiler_drag: Unit = Field(
@@ -304,9 +308,9 @@ class CalibrationPattern(_Frozen):
     truster: Name | None = None
     trustee: Name | None = None
     in_: list[Literal[ISSUE_STATUSES]] | None = Field(None, alias="in")  # type: ignore[valid-type]
-    at_most: float | None = None
-    at_least: float | None = None
-    target: float = Field(gt=0.0, le=1.0, description="Share of runs that must match.")
+    at_most: StrictFloat | None = None
+    at_least: StrictFloat | None = None
+    target: StrictFloat = Field(gt=0.0, le=1.0, description="Share of runs that must match.")
 
     @model_validator(mode="after")
     def _fields_for_metric(self) -> CalibrationPattern:
@@ -329,7 +333,7 @@ class Calibration(_Frozen):
     """Stylised facts a calibrated scenario reproduces at a date."""
 
     at: dt.date
-    runs: int = Field(200, gt=0)
+    runs: StrictInt = Field(200, gt=0)
     patterns: dict[str, CalibrationPattern] = Field(min_length=1)
 
 
@@ -344,7 +348,7 @@ class Scenario(_Frozen):
     issues: dict[str, Issue] = Field(min_length=1)
     network: dict[
         Literal["channel", "mediation", "patronage", "pressure"],
-        dict[str, dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]],
+        dict[str, dict[str, Annotated[StrictFloat, Field(ge=0.0, le=1.0)]]],
     ] = Field(default_factory=dict, description="type -> from -> to -> weight in [0, 1].")
     events: dict[str, Event] = Field(default_factory=dict)
     incidents: dict[str, Incident] = Field(default_factory=dict)
