@@ -4,8 +4,15 @@ Each round every party proposes terms for the whole package from its aspiration 
 strategy), conceding more on the issues it cares less about. A party accepts another's offer
 when the offer's trust-discounted value is at least its reservation share of what its own
 ideal would be worth, and at least the value of its own current offer. Terms are agreed when
-an offer is accepted by every other party; when several are, the agreed terms are their mean.
-A party never proposes terms it would itself refuse: it then repeats its previous offer.
+an offer is accepted by every party, its proposer included; when several are, the agreed terms
+are their mean (value is concave in the terms, so the mean is acceptable to all as well).
+A party never proposes terms it would itself refuse: it concedes only down to the point where
+its own offer is worth its floor (and holds its previous offer if even that is now too low). (In
+the first round it has none to repeat: its offer stands, but is not agreed.) Aspirations are
+clipped to [0, 1], so offers stay between a party's ideal and its opponents' mean ideal.
+
+Strategies see the other side's last move as a share of the distance between the two sides'
+ideals (see :func:`observed_concession`), on the same scale as their aspiration.
 """
 
 from __future__ import annotations
@@ -16,9 +23,9 @@ import numpy as np
 
 from lsr_sim.dynamics.negotiation import deal_value, gain, offer, relative_salience, utility
 from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table
-from lsr_sim.strategies import NegotiatorObservation
+from lsr_sim.strategies import NegotiatorObservation, Strategy
 
-__all__ = ["OffersProtocol", "opponent_targets"]
+__all__ = ["OffersProtocol", "observed_concession", "opponent_targets"]
 
 
 def opponent_targets(ideal: np.ndarray, capability: np.ndarray) -> np.ndarray:
@@ -33,6 +40,41 @@ def opponent_targets(ideal: np.ndarray, capability: np.ndarray) -> np.ndarray:
     """
     weights = capability[None, :] * (1.0 - np.eye(len(capability)))
     return (weights @ ideal) / weights.sum(axis=1, keepdims=True)
+
+
+def observed_concession(table: Table) -> np.ndarray:
+    """What each party saw the others concede last round, shape (p,), in [-1, 1].
+
+    ``previous_concession[i, j]`` (in i's salience-weighted utility) as a share of the
+    distance between the two sides' ideals in that same utility, averaged over the others:
+    comparable with aspiration, so a tit-for-tat player mirrors its opponent's move.
+
+    Examples
+    --------
+    The other side, 0.4 away, moved 0.1 toward the first party: a quarter of the way.
+
+    >>> from lsr_sim.strategies import make_strategy
+    >>> t = Table(np.array([[0.3], [0.7]]), np.ones((2, 1)), np.zeros(1), np.ones(2),
+    ...           np.zeros(2), np.ones((2, 2)), (make_strategy("linear"),) * 2, 1, 10,
+    ...           np.array([[0.3], [0.7]]), np.ones(2), np.array([[0.0, 0.1], [0.0, 0.0]]))
+    >>> observed_concession(t)
+    array([0.25, 0.  ])
+    """
+    p = len(table.capability)
+    weights = table.salience / np.maximum(table.salience.sum(axis=1, keepdims=True), 1e-12)
+    gap = np.sum(weights[:, None, :] * np.abs(table.ideal[:, None, :] - table.ideal[None]), -1)
+    safe = np.where(gap > 1e-12, gap, 1.0)
+    share = np.where(gap > 1e-12, table.previous_concession / safe, 0.0)
+    share = np.clip(share, -1.0, 1.0) * (1.0 - np.eye(p))
+    return share.sum(axis=1) / max(p - 1, 1)
+
+
+def _aspiration(strategy: Strategy, obs: NegotiatorObservation) -> float:
+    """The strategy's aspiration, clipped to [0, 1]; ValueError if it is not a number."""
+    value = float(strategy.decide(obs))
+    if not np.isfinite(value):
+        raise ValueError(f"strategy {strategy!r} returned aspiration {value} for {obs}")
+    return min(max(value, 0.0), 1.0)
 
 
 def _values(table: Table, offers: np.ndarray) -> np.ndarray:
@@ -50,6 +92,39 @@ def _best_value(table: Table) -> np.ndarray:
     return np.sum(table.salience * np.maximum(own, 0.0), axis=-1)
 
 
+def _respect_floor(
+    table: Table,
+    targets: np.ndarray,
+    weight: np.ndarray,
+    aspiration: np.ndarray,
+    floor: np.ndarray,
+    iterations: int = 40,
+) -> np.ndarray:
+    """Raise each aspiration just enough that its own offer is worth its floor to it.
+
+    A party never proposes what it would refuse: where the strategy's aspiration gives an
+    offer worth less than the party's floor, it concedes only down to the floor. The value
+    of its own offer rises with its aspiration, so bisection between the strategy's
+    aspiration and the previous one (1 in the first round) finds that point. Where even the
+    previous aspiration falls short, the previous aspiration is kept.
+    """
+
+    def own_value(a: np.ndarray) -> np.ndarray:
+        return np.diagonal(_values(table, offer(table.ideal, targets, a[:, None], weight)))
+
+    previous = np.maximum(table.previous_aspiration, aspiration)
+    short = own_value(aspiration) < floor
+    if not short.any():
+        return aspiration
+    low, high = aspiration.copy(), previous.copy()
+    for _ in range(iterations):
+        mid = 0.5 * (low + high)
+        ok = own_value(mid) >= floor
+        high = np.where(ok, mid, high)
+        low = np.where(ok, low, mid)
+    return np.where(short, high, aspiration)
+
+
 class OffersProtocol(NegotiationProtocol):
     """Offers and counter-offers, accepted when trust-discounted value beats reservation."""
 
@@ -59,38 +134,38 @@ class OffersProtocol(NegotiationProtocol):
     def negotiate(self, table: Table) -> RoundResult:
         p = len(table.capability)
         first = table.previous_offers is None
-        # What each party saw the others concede last round (mean over the others).
-        observed = table.previous_concession.sum(axis=1) / max(p - 1, 1)
-        time = min(table.round / table.deadline, 1.0)
+        observed = observed_concession(table)
+        time = min(table.round / max(table.deadline, 1), 1.0)
         aspiration = np.array(
             [
-                float(
-                    strategy.decide(
-                        NegotiatorObservation(
-                            time=time,
-                            aspiration=float(table.previous_aspiration[i]),
-                            opponent_concession=float(observed[i]),
-                            first_round=first,
-                        )
-                    )
+                _aspiration(
+                    strategy,
+                    NegotiatorObservation(
+                        time=time,
+                        aspiration=float(table.previous_aspiration[i]),
+                        opponent_concession=float(observed[i]),
+                        first_round=first,
+                    ),
                 )
                 for i, strategy in enumerate(table.strategies)
             ]
         )
         targets = opponent_targets(table.ideal, table.capability)
         weight = 1.0 - table.logrolling * (1.0 - relative_salience(table.salience))
-        candidate = offer(table.ideal, targets, aspiration[:, None], weight)
         floor = table.reservation * _best_value(table)
-        own_value = np.diagonal(_values(table, candidate))
+        aspiration = _respect_floor(table, targets, weight, aspiration, floor)
+        candidate = offer(table.ideal, targets, aspiration[:, None], weight)
         if not first:
-            # Never propose what one would refuse: hold the previous offer instead.
-            keep = own_value < floor
-            candidate = np.where(keep[:, None], table.previous_offers, candidate)
-            aspiration = np.where(keep, table.previous_aspiration, aspiration)
+            # If even the previous aspiration is now below the floor (trust fell), hold the
+            # previous offer rather than make a worse one.
+            stuck = np.diagonal(_values(table, candidate)) < floor
+            candidate = np.where(stuck[:, None], table.previous_offers, candidate)
         values = _values(table, candidate)
         own = np.diagonal(values)
         acceptable = (values >= floor[:, None]) & (values >= own[:, None] - 1e-12)
-        accepted_by_all = np.all(acceptable | np.eye(p, dtype=bool), axis=0)
+        # The diagonal is the proposer's own acceptance: an offer below its own floor (possible
+        # in the first round, or when a held offer lost value as trust fell) is no agreement.
+        accepted_by_all = np.all(acceptable, axis=0)
         concession = self._concession(table, candidate)
         if accepted_by_all.any():
             terms = candidate[accepted_by_all].mean(axis=0)

@@ -31,6 +31,7 @@ from lsr_sim.strategies.reciprocity import TitForTat
 __all__ = [
     "BUILTIN_STRATEGIES",
     "KIND_FOR_ROLE",
+    "STRATEGY_KINDS",
     "Backer",
     "BackerObservation",
     "Boulware",
@@ -63,6 +64,8 @@ BUILTIN_STRATEGIES: tuple[type[Strategy], ...] = (
     Backer,
 )
 
+STRATEGY_KINDS: tuple[StrategyKind, ...] = ("negotiator", "spoiler", "mediator", "backer")
+
 KIND_FOR_ROLE: dict[str, StrategyKind | None] = {
     "principal": "negotiator",
     "mediator": "mediator",
@@ -85,10 +88,22 @@ def register_strategy(cls: type[Strategy], *, replace: bool = False) -> type[Str
     """
     if not (isinstance(cls, type) and issubclass(cls, Strategy)):
         raise ValueError(f"{cls!r} is not a Strategy subclass")
-    if not dataclasses.is_dataclass(cls):
+    # is_dataclass() is true of any subclass of a dataclass: ask for the class's own decorator,
+    # or its annotated parameters would be plain class attributes, invisible to params().
+    own = vars(cls).get("__dataclass_params__")
+    if own is None or not own.frozen:
         raise ValueError(f"{cls.__name__} must be a @dataclass(frozen=True)")
     if not cls.name:
         raise ValueError(f"{cls.__name__} needs a class variable `name`")
+    if cls.kind not in STRATEGY_KINDS:
+        raise ValueError(
+            f"{cls.__name__}.kind is {cls.kind!r}; expected one of {', '.join(STRATEGY_KINDS)}"
+        )
+    if cls.decide is Strategy.decide:
+        raise ValueError(f"{cls.__name__} must define decide(obs)")
+    for field in dataclasses.fields(cls):
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            raise ValueError(f"parameter {field.name!r} of {cls.__name__} needs a default")
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls and not replace:
         raise ValueError(f"a strategy named {cls.name!r} is already registered")
     _REGISTRY[cls.name] = cls
@@ -131,7 +146,7 @@ def check_strategy(name: str, params: Mapping[str, float], role: str) -> tuple[s
             )
     try:
         cls(**params)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         return ".params", f"{exc} (strategy {name!r})"
     return None
 

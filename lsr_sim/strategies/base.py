@@ -45,8 +45,9 @@ class NegotiatorObservation:
     aspiration : float or array
         Its own aspiration in the previous round (1 in the first round).
     opponent_concession : float or array
-        How far the other side's last offer moved toward it, in its own utility (negative:
-        the other side hardened). 0 in the first round.
+        How far the other side's last offer moved toward it, as a share of the distance
+        between their ideals measured in its own utility (so on the scale of aspiration),
+        in [-1, 1]; negative: the other side hardened. 0 in the first round.
     first_round : bool or array
         Whether this is the first round of these talks.
     """

@@ -45,8 +45,8 @@ class TimeBased(Strategy):
     description: ClassVar[str] = "Time-based concession with a chosen exponent."
 
     def __post_init__(self) -> None:
-        if not self.exponent > 0:
-            raise ValueError("exponent must be > 0")
+        if not 0 < self.exponent < np.inf:
+            raise ValueError("exponent must be finite and > 0")
         if not 0 <= self.floor <= 1:
             raise ValueError("floor must be in [0, 1]")
 

@@ -42,8 +42,8 @@ class Spoiler(Strategy):
 
     def __post_init__(self) -> None:
         _check_unit(self, "threshold")
-        if self.sensitivity < 0:
-            raise ValueError("sensitivity must be >= 0")
+        if not 0 <= self.sensitivity < np.inf:
+            raise ValueError("sensitivity must be finite and >= 0")
 
     def decide(self, obs: SpoilerObservation) -> Number:
         return np.clip(self.sensitivity * (obs.threat - self.threshold), 0.0, 1.0)

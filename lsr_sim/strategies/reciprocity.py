@@ -17,12 +17,25 @@ class TitForTat(Strategy):
     """Open with a concession, then mirror the other side's last move.
 
     - first round: concede ``step`` (aspiration ``1 - step``);
-    - the other side conceded ``c > 0``: concede ``mirror * c``;
+    - the other side conceded ``c > 0``: concede ``mirror * c``, but at least
+      ``forgiveness * step``;
     - the other side hardened by ``c``: harden by ``mirror * c`` (retaliate);
-    - the other side stood still: concede ``forgiveness * step`` anyway, so two
-      tit-for-tat players do not deadlock.
+    - the other side stood still (``|c| <= tolerance``): concede ``forgiveness * step``
+      anyway, so two tit-for-tat players do not deadlock (nor stall on ever smaller
+      concessions when each sees less than the other gave, as in packages or with more
+      than two parties).
 
-    Aspiration stays within ``[floor, 1]``.
+    ``c`` is the other side's move as a share of the distance between the two sides'
+    ideals, on the scale of aspiration. Aspiration stays within ``[floor, 1]``.
+
+    Examples
+    --------
+    >>> tft = TitForTat()
+    >>> float(tft.decide(NegotiatorObservation(time=0.0)))
+    0.9
+    >>> obs = NegotiatorObservation(time=0.1, aspiration=0.9, first_round=False)
+    >>> round(float(tft.decide(obs)), 10)
+    0.88
     """
 
     step: float = 0.1
@@ -39,11 +52,16 @@ class TitForTat(Strategy):
         for field in ("step", "mirror", "forgiveness", "floor"):
             if not 0 <= getattr(self, field) <= 1:
                 raise ValueError(f"{field} must be in [0, 1]")
+        if not 0 <= self.tolerance < np.inf:
+            raise ValueError("tolerance must be finite and >= 0")
 
     def decide(self, obs: NegotiatorObservation) -> Number:
         conceded = obs.opponent_concession
+        forgive = self.forgiveness * self.step
         move = np.where(
-            np.abs(conceded) > self.tolerance, self.mirror * conceded, self.forgiveness * self.step
+            conceded < -self.tolerance,
+            self.mirror * conceded,
+            np.maximum(forgive, self.mirror * conceded),
         )
         later = obs.aspiration - move
         aspiration = np.where(obs.first_round, 1.0 - self.step, later)
