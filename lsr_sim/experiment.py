@@ -28,7 +28,14 @@ from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.model import NegotiationModel
 from lsr_sim.scenario import Scenario, scenario_hash
 
-__all__ = ["RunResult", "derive_seeds", "environment", "run", "write_atomic"]
+__all__ = [
+    "RunResult",
+    "derive_seeds",
+    "environment",
+    "run",
+    "summary_columns",
+    "write_atomic",
+]
 
 TABLE_NAMES = ("trust", "issues", "quantities", "events", "deals", "summary")
 
@@ -336,6 +343,17 @@ def summarise(
     for q, spec in enumerate(c.quantities):
         row[f"delivered_{c.issues[spec.issue]}_{spec.name}"] = float(model.delivered[q])
     return pd.DataFrame([row])
+
+
+def summary_columns(scenario: Scenario, *, numeric: bool = True) -> list[str]:
+    """Names of the summary indicators a run of `scenario` reports (numeric ones by default).
+
+    They depend on the scenario (one column per issue, quantity and pair of principals).
+    """
+    summary = run(scenario, steps=1).summary
+    if numeric:
+        summary = summary.select_dtypes(include="number")
+    return [c for c in summary.columns if c not in ("seed", "steps")]
 
 
 def date_step(scenario: Scenario, date: dt.date) -> int:
