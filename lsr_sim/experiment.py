@@ -34,6 +34,7 @@ __all__ = [
     "environment",
     "run",
     "summary_columns",
+    "summary_row",
     "write_atomic",
 ]
 
@@ -270,7 +271,7 @@ def collect_tables(model: NegotiationModel, *, seed: int, steps: int) -> RunResu
     deals_df["date"] = _dates(sc, deals_df["step"].to_numpy(dtype=int))
     deals_df = deals_df.astype({"step": int, "terms": float, "package": bool})
 
-    summary = summarise(model, seed=seed, steps=steps, deals=deals_df, events=events_df)
+    summary = pd.DataFrame([summary_row(model, seed=seed, steps=steps)])
     links = pd.DataFrame(
         [
             {"source": s, "target": t, "type": kind, "weight": w}
@@ -303,17 +304,15 @@ def collect_tables(model: NegotiationModel, *, seed: int, steps: int) -> RunResu
     )
 
 
-def summarise(
-    model: NegotiationModel,
-    *,
-    seed: int,
-    steps: int,
-    deals: pd.DataFrame,
-    events: pd.DataFrame,
-) -> pd.DataFrame:
-    """One row of summary indicators for a run (see docs/ODD.md, "Outputs")."""
+def summary_row(model: NegotiationModel, *, seed: int, steps: int) -> dict[str, Any]:
+    """Summary indicators of a finished run, as a mapping (see docs/ODD.md, "Outputs").
+
+    Computed from the model's state and logs alone, so sweeps can skip building tables.
+    """
     c = model.compiled
     sc = model.spec
+    deals = model.deal_log
+    events = model.event_log
     row: dict[str, Any] = {
         "scenario": sc.name,
         "seed": seed,
@@ -322,27 +321,28 @@ def summarise(
         "rapprochement_index": model.rapprochement_index,
         "mean_trust": model.mean_trust,
         # Deals can package several issues: count deals once, implementations per issue.
-        "agreements": int(deals.loc[deals["outcome"] == "agreed", "deal"].nunique()),
-        "implemented": int((deals["outcome"] == "implemented").sum()),
-        "collapsed": int((deals["outcome"] == "collapsed").sum()),
-        "incidents": int((events["origin"] == "incident").sum()) if len(events) else 0,
-        "vetoes": int((events["kind"] == "veto").sum()) if len(events) else 0,
+        "agreements": len({d["deal"] for d in deals if d["outcome"] == "agreed"}),
+        "implemented": sum(d["outcome"] == "implemented" for d in deals),
+        "collapsed": sum(d["outcome"] == "collapsed" for d in deals),
+        "incidents": sum(e["origin"] == "incident" for e in events),
+        "vetoes": sum(e["kind"] == "veto" for e in events),
     }
     principals = [i for i, role in enumerate(c.roles) if role == "principal"]
     for i in principals:
         for j in principals:
             if i != j:
                 row[f"trust_{c.actors[i]}_{c.actors[j]}"] = float(model.trust[i, j])
-    agreed = deals[deals["outcome"] == "agreed"] if len(deals) else deals
     for k, issue in enumerate(c.issues):
-        first = agreed.loc[agreed["issue"] == issue, "step"] if len(agreed) else pd.Series([])
+        steps_agreed = [
+            d["step"] for d in deals if d["outcome"] == "agreed" and d["issue"] == issue
+        ]
         row[f"weeks_to_agreement_{issue}"] = (
-            float(first.min()) * sc.run.step_days / 7 if len(first) else np.nan
+            min(steps_agreed) * sc.run.step_days / 7 if steps_agreed else np.nan
         )
         row[f"status_{issue}"] = STATUS_NAMES[model.status[k]]
     for q, spec in enumerate(c.quantities):
         row[f"delivered_{c.issues[spec.issue]}_{spec.name}"] = float(model.delivered[q])
-    return pd.DataFrame([row])
+    return row
 
 
 def summary_columns(scenario: Scenario, *, numeric: bool = True) -> list[str]:

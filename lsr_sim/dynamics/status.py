@@ -21,10 +21,10 @@ STATUS_NAMES = ("open", "on_table", "agreed", "implementing", "implemented", "co
 
 # ALLOWED[a, b]: an issue may go from status a to status b between two recorded steps
 # (staying is allowed). open -> on_table -> agreed -> implementing -> implemented; talks lapse
-# (on_table -> open); implementation collapses and collapsed issues reopen. A recorded
-# agreement (a scheduled event) may settle an issue that is open, on the table or collapsed;
-# a convened meeting may take a collapsed issue back to the table; a deal whose
-# implementation_rate is 1 is implemented in the step it starts.
+# (on_table -> open); a deal collapses (agreed or implementing -> collapsed) and collapsed
+# issues reopen. A recorded agreement (a scheduled event) may settle an issue that is open,
+# on the table or collapsed; a convened meeting may take a collapsed issue back to the table;
+# a deal whose implementation_rate is 1 can be implemented in the step it starts.
 ALLOWED = np.eye(6, dtype=bool)
 for _a, _b in [
     (OPEN, ON_TABLE),

@@ -86,6 +86,14 @@ def _values(table: Table, offers: np.ndarray) -> np.ndarray:
     return deal_value(gains, table.salience[:, None, :], trust_in_others[:, None])
 
 
+def _own_values(table: Table, offers: np.ndarray) -> np.ndarray:
+    """value[i]: party i's trust-discounted value of its own offer (the diagonal of _values)."""
+    p = len(table.capability)
+    trust_in_others = np.where(np.eye(p, dtype=bool), np.inf, table.trust).min(axis=1)
+    gains = gain(offers, table.ideal, table.status_quo[None, :])
+    return deal_value(gains, table.salience, trust_in_others)
+
+
 def _best_value(table: Table) -> np.ndarray:
     """What each party's own ideal terms would be worth to it with full trust."""
     own = gain(table.ideal, table.ideal, table.status_quo[None, :])
@@ -105,12 +113,12 @@ def _respect_floor(
     A party never proposes what it would refuse: where the strategy's aspiration gives an
     offer worth less than the party's floor, it concedes only down to the floor. The value
     of its own offer rises with its aspiration, so bisection between the strategy's
-    aspiration and the previous one (1 in the first round) finds that point. Where even the
-    previous aspiration falls short, the previous aspiration is kept.
+    aspiration and the larger of it and the previous one (1 in the first round) finds that
+    point. Where even that bound falls short, the bound is kept.
     """
 
     def own_value(a: np.ndarray) -> np.ndarray:
-        return np.diagonal(_values(table, offer(table.ideal, targets, a[:, None], weight)))
+        return _own_values(table, offer(table.ideal, targets, a[:, None], weight))
 
     previous = np.maximum(table.previous_aspiration, aspiration)
     short = own_value(aspiration) < floor
@@ -158,7 +166,7 @@ class OffersProtocol(NegotiationProtocol):
         if not first:
             # If even the previous aspiration is now below the floor (trust fell), hold the
             # previous offer rather than make a worse one.
-            stuck = np.diagonal(_values(table, candidate)) < floor
+            stuck = _own_values(table, candidate) < floor
             candidate = np.where(stuck[:, None], table.previous_offers, candidate)
         values = _values(table, candidate)
         own = np.diagonal(values)
