@@ -122,6 +122,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="redraw the figures of a results folder from its tables")
     p.add_argument("results", type=Path, help="a folder written by `lsr-sim run`")
     p.add_argument("--network-dates", type=_dates, help="dates for network figures")
+
+    p = sub.add_parser(
+        "sweep", help="run a parameter sweep; resumes where an interrupted one stopped"
+    )
+    p.add_argument("sweep", type=Path, help="sweep YAML file (see scenarios/sweeps/)")
+    p.add_argument("--out", type=Path, required=True, help="results folder")
+    p.add_argument(
+        "--workers", type=_positive_int, help="local worker processes (default: every core)"
+    )
+    p.add_argument(
+        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786"
+    )
+    p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")
+    p.add_argument("--runs-per-task", type=_positive_int, help="runs grouped into one task")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = sub.add_parser("analyze", help="summary tables, sensitivity indices and figures")
+    p.add_argument("results", type=Path, help="a folder written by `lsr-sim sweep`")
+    p.add_argument("--no-figures", action="store_true", help="write tables only")
     return parser
 
 
@@ -254,6 +273,55 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim.sweep import load_sweep, run_sweep
+
+    if args.scheduler is not None and args.workers is not None:
+        raise InputError("command line", "--workers", "give --workers or --scheduler, not both")
+    loaded = load_sweep(args.sweep)
+    report = run_sweep(
+        loaded,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        fresh=args.fresh,
+        progress=not args.quiet,
+        command=["lsr-sim", *argv],
+        runs_per_task=args.runs_per_task,
+    )
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.interrupted:
+        print(
+            f"interrupted: {report.saved} of {report.total} runs are saved in {args.out}; "
+            "run the same command again to resume (add --fresh to start over)",
+            file=sys.stderr,
+        )
+        return 130
+    rate = report.done_now / report.seconds if report.seconds > 0 else float("nan")
+    print(
+        f"sweep {loaded.spec.name}: {report.saved} of {report.total} runs saved in {args.out} "
+        f"({report.done_now} new in {report.seconds:.1f} s, {rate:.1f} runs/s)"
+    )
+    if report.failed:
+        print(
+            f"{report.failed} run(s) failed; each is recorded with its error and seed "
+            f"(see `lsr-sim analyze {args.out}`)",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from lsr_sim.sweep.analysis import analyze, format_report, read_manifest, write_analysis
+
+    tables = analyze(args.results)
+    written = write_analysis(args.results, tables, figures=not args.no_figures)
+    print(format_report(tables, read_manifest(args.results)))
+    print(f"wrote {len(written)} files to {args.results / 'analysis'}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``lsr-sim`` with `argv` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -279,6 +347,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_schema(args)
         if args.command == "calibrate":
             return _cmd_calibrate(args)
+        if args.command == "sweep":
+            return _cmd_sweep(args, argv)
+        if args.command == "analyze":
+            return _cmd_analyze(args)
         return _cmd_plot(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,0 +1,120 @@
+"""The same sweep of the baseline through mesa.batch_run and through lsr-sim sweep.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_sweep.py [--runs 1000] [--steps N]
+
+Each configuration runs in a fresh Python process (so start-up, imports and pools are counted
+and peak memory is that process's own, children included). Prints runs per second, peak
+memory and the ratio to ``mesa.batch_run`` with one process, measured side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+CONFIGS = [
+    ("mesa.batch_run, 1 process", "batch_run", 1),
+    ("mesa.batch_run, 2 processes", "batch_run", 2),
+    ("lsr-sim sweep, 1 worker", "sweep", 1),
+    ("lsr-sim sweep, 2 workers", "sweep", 2),
+]
+
+
+def _peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024  # kilobytes on Linux
+
+
+def one(kind: str, workers: int, runs: int, steps: int | None) -> dict[str, float]:
+    """Run one configuration in this process and return its figures."""
+    from lsr_sim.experiment import derive_seeds
+    from lsr_sim.scenario import load_scenario
+
+    scenario = load_scenario(BASELINE)
+    steps = steps or scenario.run.steps
+    start = time.perf_counter()
+    if kind == "batch_run":
+        from mesa.batchrunner import batch_run
+
+        from lsr_sim.model import NegotiationModel
+
+        rows = batch_run(
+            NegotiationModel,
+            parameters={"scenario": [scenario]},
+            rng=derive_seeds(1, runs),
+            max_steps=steps,
+            number_processes=workers,
+            data_collection_period=-1,
+            display_progress=False,
+        )
+        assert len(rows) == runs
+    else:
+        import yaml
+
+        from lsr_sim.sweep import load_sweep, run_sweep
+
+        with tempfile.TemporaryDirectory() as tmp:
+            sweep = Path(tmp) / "sweep.yaml"
+            sweep.write_text(
+                yaml.safe_dump(
+                    {
+                        "name": "benchmark",
+                        "scenario": str(BASELINE),
+                        "steps": steps,
+                        "parameters": {"dynamics.trust_decay": {"values": [0.01]}},
+                        "replications": runs,
+                        "seed": 1,
+                    }
+                )
+            )
+            report = run_sweep(
+                load_sweep(sweep), Path(tmp) / "out", workers=workers, progress=False
+            )
+            assert report.complete and report.failed == 0
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "runs_per_second": runs / seconds, "peak_mb": _peak_mb()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--one", nargs=2, metavar=("KIND", "WORKERS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one[0], int(args.one[1]), args.runs, args.steps)))
+        return
+    results = []
+    for label, kind, workers in CONFIGS:
+        command = [sys.executable, __file__, "--runs", str(args.runs), "--one", kind, str(workers)]
+        if args.steps:
+            command += ["--steps", str(args.steps)]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        results.append((label, json.loads(out.strip().splitlines()[-1])))
+        print(f"measured: {label}", file=sys.stderr, flush=True)
+    reference = results[0][1]["runs_per_second"]
+    steps = args.steps or "baseline"
+    print(
+        f"{args.runs} runs of the baseline ({steps} steps), each configuration in its own process"
+    )
+    print(f"{'configuration':<30} {'seconds':>8} {'runs/s':>8} {'peak MB':>8} {'vs batch_run':>13}")
+    for label, r in results:
+        print(
+            f"{label:<30} {r['seconds']:>8.1f} {r['runs_per_second']:>8.2f} "
+            f"{r['peak_mb']:>8.0f} {r['runs_per_second'] / reference:>12.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
