@@ -1,0 +1,612 @@
+"""Figures of a sweep analysis, drawn from its tables.
+
+Like :mod:`lsr_sim.plotting`, every function works on pandas tables (those of
+:func:`lsr_sim.sweep.analysis.analyze`), accepts an optional ``ax`` and returns the Axes it
+drew on. Figures are :class:`matplotlib.figure.Figure` objects, never pyplot's, so nothing
+here touches global state; :func:`save_sweep_figures` writes them atomically and without
+time stamps, so the same tables give byte-identical PNG files.
+
+Tables (the columns each function reads):
+
+- ``points``: the parameters, ``scenario`` (optional), ``<outcome>_mean``, and for
+  confidence bands ``<outcome>_sd`` and ``<outcome>_n`` (or ``n``).
+- sobol indices: ``parameter``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (optionally
+  ``scenario``, ``outcome``).
+- morris indices: ``parameter``, ``mu_star``, ``mu_star_conf``, ``sigma`` (optionally
+  ``scenario``, ``outcome``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+
+__all__ = [
+    "plot_heatmap",
+    "plot_response",
+    "plot_sensitivity",
+    "save_sweep_figures",
+]
+
+#: At most this many distinct parameter values make ``kind="auto"`` draw grid lines.
+GRID_MAX_VALUES = 12
+#: Panels per response figure in :func:`save_sweep_figures` (the first parameters).
+MAX_PANELS = 12
+
+_S1_COLOR = "#3182bd"
+_ST_COLOR = "#fd8d3c"
+_SIGMA_COLOR = "#969696"
+_METADATA = {"Software": None}  # no version string: byte-reproducible PNGs
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    if ax is not None:
+        return ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig.subplots()
+
+
+def _require(table: Any, name: str, columns: Sequence[str]) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(table).__name__}")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{name} table is missing column(s): {', '.join(missing)}")
+    return table
+
+
+def _select(
+    table: pd.DataFrame, column: str, value: str | None, name: str
+) -> tuple[pd.DataFrame, str | None]:
+    """Rows of ``table`` whose ``column`` is ``value``; the only value if there is one."""
+    if column not in table.columns:
+        return table, value
+    values = list(dict.fromkeys(table[column].astype(str)))
+    if value is None:
+        if len(values) > 1:
+            raise ValueError(
+                f"{name} table holds several {column}s ({', '.join(values)}): pass {column}="
+            )
+        return table, values[0] if values else None
+    if value not in values:
+        raise ValueError(f"no {column} {value!r} in the {name} table; it has: {', '.join(values)}")
+    return table[table[column].astype(str) == value], value
+
+
+def _label(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (float, np.floating, int, np.integer)) else str(value)
+
+
+def _placeholder(ax: Axes, message: str) -> Axes:
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def _marginal(frame: pd.DataFrame, x: str, outcome: str, confidence: float) -> pd.DataFrame:
+    """Mean of the point means at each ``x`` value (over the other parameters) and its CI.
+
+    The interval reflects replication noise only: with point means m_i (i = 1..k) of
+    standard errors s_i / sqrt(n_i), the marginal mean is mean(m_i), its standard error
+    sqrt(sum s_i^2 / n_i) / k, and the t quantile uses Welch-Satterthwaite degrees of
+    freedom (for one point this is its own t interval, df = n - 1).
+    """
+    from scipy import stats
+
+    mean_col, sd_col = f"{outcome}_mean", f"{outcome}_sd"
+    n_col = f"{outcome}_n" if f"{outcome}_n" in frame.columns else "n"
+    rows = []
+    for value, group in frame.groupby(x, sort=True):
+        group = group[np.isfinite(group[mean_col].to_numpy(dtype=float))]
+        if group.empty:
+            continue
+        k = len(group)
+        mean = float(group[mean_col].mean())
+        low = high = math.nan
+        if sd_col in group.columns and n_col in group.columns:
+            n = group[n_col].to_numpy(dtype=float)
+            var = group[sd_col].to_numpy(dtype=float) ** 2 / n  # squared standard errors
+            if np.all(n >= 2) and np.all(np.isfinite(var)):
+                se2 = float(var.sum()) / k**2
+                denominator = float(np.sum(var**2 / (n - 1)))
+                df = float(var.sum()) ** 2 / denominator if denominator > 0 else float(n.min() - 1)
+                half = float(stats.t.ppf(0.5 + confidence / 2, df)) * math.sqrt(se2)
+                low, high = mean - half, mean + half
+        rows.append({"x": float(value), "mean": mean, "low": low, "high": high})
+    return pd.DataFrame(rows, columns=["x", "mean", "low", "high"])
+
+
+def _binned(x: np.ndarray, y: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of ``y`` in ``bins`` equal-count bins of ``x`` (bin position: mean x).
+
+    An ``x`` with at most ``GRID_MAX_VALUES`` distinct values (a Morris design's levels) is
+    binned by value instead, so that no bin mixes two levels.
+    """
+    levels = np.unique(x)
+    if len(levels) <= GRID_MAX_VALUES:
+        return levels, np.array([float(y[x == level].mean()) for level in levels])
+    edges = np.unique(np.quantile(x, np.linspace(0.0, 1.0, bins + 1)))
+    index = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+    xs, ys = [], []
+    for b in range(len(edges) - 1):
+        mask = index == b
+        if mask.any():
+            xs.append(float(x[mask].mean()))
+            ys.append(float(y[mask].mean()))
+    return np.asarray(xs), np.asarray(ys)
+
+
+# --------------------------------------------------------------------------- response
+
+
+def plot_response(
+    points: pd.DataFrame,
+    parameter: str,
+    outcome: str,
+    *,
+    by: str | None = None,
+    kind: Literal["auto", "grid", "scatter"] = "auto",
+    scenario: str | None = None,
+    confidence: float = 0.95,
+    ax: Axes | None = None,
+) -> Axes:
+    """Plot the mean of an outcome against one parameter.
+
+    ``kind="grid"``: one line of the outcome's mean at each value of ``parameter``,
+    averaged over the other parameters (the marginal mean), with its confidence interval
+    as a band (replication noise; see the note below). ``kind="scatter"`` (sampling
+    designs): the point means as dots and a binned mean as a line. ``"auto"`` picks grid
+    when ``parameter`` takes at most ``GRID_MAX_VALUES`` distinct values.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        Point table (:func:`lsr_sim.sweep.analysis.point_summary`): ``parameter``,
+        ``<outcome>_mean``, and for the band ``<outcome>_sd`` and ``<outcome>_n`` (or ``n``).
+    parameter : str
+        Parameter on the x axis.
+    outcome : str
+        Outcome on the y axis.
+    by : str, optional
+        A second parameter: one line per value of it (grid), or dots coloured by it
+        (scatter, when it has more than 8 values).
+    kind : {"auto", "grid", "scatter"}
+        Drawing, as above.
+    scenario : str, optional
+        Only this scenario's points. By default every scenario gets its own line.
+    confidence : float
+        Level of the bands.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on. Default: a new Axes on a new Figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Notes
+    -----
+    The band of a marginal mean mean(m_i) over k points is
+    mean +/- t * sqrt(sum s_i^2 / n_i) / k, with Welch-Satterthwaite degrees of freedom: it
+    is the uncertainty due to replication, not the spread over the other parameters. It is
+    left out where a point has fewer than two runs.
+    """
+    mean_col = f"{outcome}_mean"
+    columns = [parameter, mean_col, *([by] if by else [])]
+    points = _require(points, "points", columns)
+    if kind not in ("auto", "grid", "scatter"):
+        raise ValueError(f"kind must be 'auto', 'grid' or 'scatter', got {kind!r}")
+    if scenario is not None:
+        points, _ = _select(points, "scenario", scenario, "points")
+    ax = _new_axes(ax, (7, 4.5))
+    points = points[np.isfinite(points[mean_col].to_numpy(dtype=float))]
+    if points.empty:
+        return _placeholder(ax, f"no value of {outcome}")
+    if kind == "auto":
+        kind = "grid" if points[parameter].nunique() <= GRID_MAX_VALUES else "scatter"
+
+    keys: list[str] = []
+    if "scenario" in points.columns and points["scenario"].nunique() > 1:
+        keys.append("scenario")
+    continuous_by = by is not None and kind == "scatter" and points[by].nunique() > 8
+    if by is not None and not continuous_by:
+        keys.append(by)
+    series = list(points.groupby(keys, sort=True)) if keys else [((), points)]
+    colors = [mpl.colormaps["tab10"](i % 10) for i in range(len(series))]
+
+    for (key, frame), color in zip(series, colors, strict=True):
+        key = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(
+            f"{_label(v)}" if k == "scenario" else f"{k} = {_label(v)}"
+            for k, v in zip(keys, key, strict=True)
+        )
+        if kind == "grid":
+            line = _marginal(frame, parameter, outcome, confidence)
+            ax.plot(line["x"], line["mean"], marker="o", color=color, label=label or "mean")
+            if line["low"].notna().any():
+                ax.fill_between(
+                    line["x"],
+                    line["low"],
+                    line["high"],
+                    color=color,
+                    alpha=0.2,
+                    linewidth=0,
+                    label=f"{confidence:.0%} CI" if not label else None,
+                )
+        else:
+            x = frame[parameter].to_numpy(dtype=float)
+            y = frame[mean_col].to_numpy(dtype=float)
+            if continuous_by:
+                dots = ax.scatter(
+                    x, y, c=frame[by].to_numpy(dtype=float), cmap="viridis", s=12, alpha=0.7
+                )
+                ax.figure.colorbar(dots, ax=ax, label=by)
+                line_color: Any = "black"
+            else:
+                ax.scatter(x, y, color=color, s=12, alpha=0.45, linewidths=0)
+                line_color = color
+            if len(x) >= 6:
+                bx, by_ = _binned(x, y, bins=min(10, max(3, len(x) // 8)))
+                ax.plot(
+                    bx, by_, color=line_color, linewidth=2, label=f"{label} binned mean".strip()
+                )
+
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(f"{outcome} (mean)")
+    ax.set_title(f"{outcome} vs {parameter}", fontsize="medium")
+    ax.grid(True, alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="x-small", frameon=False, title=by if by and not continuous_by else None)
+    return ax
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def plot_sensitivity(
+    indices: pd.DataFrame,
+    outcome: str | None = None,
+    *,
+    kind: Literal["sobol", "morris"] = "sobol",
+    scenario: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Bar chart of the sensitivity indices of one outcome, one row per parameter.
+
+    Sobol: first-order (S1) and total (ST) indices with their confidence half widths as
+    error bars, most influential (largest ST) on top. Morris: mu* with its confidence half
+    width, and sigma as a second bar (large sigma: interactions or non-linearity).
+
+    Parameters
+    ----------
+    indices : pandas.DataFrame
+        Sobol (``parameter``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``) or Morris
+        (``parameter``, ``mu_star``, ``mu_star_conf``, ``sigma``) indices, as from
+        :func:`lsr_sim.sweep.analysis.analyze` or the ``*_indices`` functions.
+    outcome : str, optional
+        Outcome to show, if the table has an ``outcome`` column holding several.
+    kind : {"sobol", "morris"}
+        Which indices the table holds.
+    scenario : str, optional
+        Scenario to show, if the table has a ``scenario`` column holding several.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on. Default: a new Axes on a new Figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, the outcome or scenario is unknown or ambiguous, or there
+        are no indices to draw.
+    """
+    if kind == "sobol":
+        columns = ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    elif kind == "morris":
+        columns = ["parameter", "mu_star", "mu_star_conf", "sigma"]
+    else:
+        raise ValueError(f"kind must be 'sobol' or 'morris', got {kind!r}")
+    indices = _require(indices, f"{kind} indices", columns)
+    indices, outcome = _select(indices, "outcome", outcome, f"{kind} indices")
+    indices, scenario = _select(indices, "scenario", scenario, f"{kind} indices")
+    if indices.empty:
+        raise ValueError(f"no {kind} indices to draw for outcome {outcome!r}")
+
+    key = "ST" if kind == "sobol" else "mu_star"
+    # Most influential on top: barh draws row 0 at the bottom.
+    frame = indices.sort_values([key, "parameter"], ascending=[True, False], kind="stable")
+    y = np.arange(len(frame))
+    height = 0.38
+    ax = _new_axes(ax, (8, 1.2 + 0.55 * len(frame)))
+    bars = {"capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "0.25"}}
+    if kind == "sobol":
+        ax.barh(
+            y + height / 2,
+            frame["S1"],
+            height,
+            xerr=frame["S1_conf"],
+            color=_S1_COLOR,
+            label="first order S1",
+            **bars,
+        )
+        ax.barh(
+            y - height / 2,
+            frame["ST"],
+            height,
+            xerr=frame["ST_conf"],
+            color=_ST_COLOR,
+            label="total ST",
+            **bars,
+        )
+        ax.axvline(0.0, color="0.3", linewidth=0.8)
+        ax.set_xlabel("Sobol' index (share of output variance)")
+    else:
+        ax.barh(
+            y + height / 2,
+            frame["mu_star"],
+            height,
+            xerr=frame["mu_star_conf"],
+            color=_S1_COLOR,
+            label="μ* (mean |elementary effect|)",
+            **bars,
+        )
+        ax.barh(
+            y - height / 2,
+            frame["sigma"],
+            height,
+            color=_SIGMA_COLOR,
+            label="σ (sd of elementary effects)",
+        )
+        ax.axvline(0.0, color="0.3", linewidth=0.8)
+        ax.set_xlabel("elementary effect (outcome change over the parameter range)")
+    ax.set_yticks(y, [str(p) for p in frame["parameter"]])
+    ax.set_ylim(-0.7, len(frame) - 0.3)
+    ax.grid(True, axis="x", alpha=0.3)
+    title = f"{'Sobol' if kind == 'sobol' else 'Morris'} sensitivity"
+    if outcome:
+        title += f" of {outcome}"
+    if scenario:
+        title += f" ({scenario})"
+    ax.set_title(title, fontsize="medium")
+    ax.legend(fontsize="x-small", frameon=False, loc="lower right")
+    return ax
+
+
+# --------------------------------------------------------------------------- heatmap
+
+
+def plot_heatmap(
+    points: pd.DataFrame,
+    x: str,
+    y: str,
+    outcome: str,
+    *,
+    scenario: str | None = None,
+    annotate: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heatmap of an outcome's mean over a two-parameter grid, with the values written in.
+
+    Each cell is the mean of the point means at that ``(x, y)`` (over other parameters, if
+    any); cells without a value are grey and marked "–".
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        Point table with ``x``, ``y`` and ``<outcome>_mean``.
+    x, y : str
+        Parameters on the horizontal and vertical axes.
+    outcome : str
+        Outcome to show.
+    scenario : str, optional
+        Scenario to show, if the table holds several.
+    annotate : bool
+        Whether to write each cell's value in it.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on. Default: a new Axes on a new Figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (a colour bar is added beside it).
+    """
+    mean_col = f"{outcome}_mean"
+    points = _require(points, "points", [x, y, mean_col])
+    points, scenario = _select(points, "scenario", scenario, "points")
+    grid = points.groupby([y, x], sort=True)[mean_col].mean().unstack(x).sort_index()
+    grid = grid.reindex(sorted(grid.columns), axis=1)
+    values = grid.to_numpy(dtype=float)
+    ax = _new_axes(ax, (1.6 + 0.9 * max(values.shape[1], 4), 1.4 + 0.6 * max(values.shape[0], 4)))
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return _placeholder(ax, f"no value of {outcome}")
+    norm = Normalize(float(finite.min()), float(finite.max()))
+    cmap = mpl.colormaps["viridis"].with_extremes(bad="0.85")
+    image = ax.imshow(
+        np.ma.masked_invalid(values), origin="lower", aspect="auto", cmap=cmap, norm=norm
+    )
+    ax.set_xticks(range(values.shape[1]), [_label(v) for v in grid.columns])
+    ax.set_yticks(range(values.shape[0]), [_label(v) for v in grid.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    title = f"{outcome} (mean)" + (f", {scenario}" if scenario else "")
+    ax.set_title(title, fontsize="medium")
+    ax.figure.colorbar(image, ax=ax, label=outcome)
+    if annotate:
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                red, green, blue, _ = cmap(norm(value))
+                dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.3g}",
+                    ha="center",
+                    va="center",
+                    fontsize="small",
+                    color="white" if dark else "black",
+                )
+            else:
+                ax.text(j, i, "–", ha="center", va="center", fontsize="small", color="0.3")
+    return ax
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def _save_png(fig: Figure, path: Path, dpi: float) -> Path:
+    """Save ``fig`` to ``path`` atomically: write a sibling temporary file, then replace."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with tmp.open("xb") as handle:
+            fig.savefig(handle, format="png", dpi=dpi, metadata=_METADATA)
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return path
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "_"
+
+
+def _panels(
+    count: int, draw: Callable[[Axes, int], Any], *, size: tuple[float, float], ncols: int = 3
+) -> Figure:
+    ncols = max(1, min(ncols, count))
+    nrows = math.ceil(count / ncols)
+    fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for i, ax in enumerate(axes):
+        if i < count:
+            draw(ax, i)
+        else:
+            ax.set_axis_off()
+    return fig
+
+
+def save_sweep_figures(
+    tables: Mapping[str, pd.DataFrame],
+    manifest: Mapping[str, Any],
+    out_dir: str | os.PathLike[str],
+    *,
+    max_outcomes: int | None = 6,
+    dpi: float = 120,
+) -> list[Path]:
+    """Write the standard figures of a sweep analysis as PNG files into ``out_dir``.
+
+    Files, in this order, for each of the first ``max_outcomes`` outcomes of the manifest
+    that have a value at some point:
+
+    - ``response_<outcome>.png``: :func:`plot_response` against each parameter (one panel
+      per parameter, at most ``MAX_PANELS``); grid lines for grid designs, scatter and
+      binned means otherwise.
+    - ``heatmap_<outcome>.png``: :func:`plot_heatmap`, for grid designs of exactly two
+      parameters (one panel per scenario).
+
+    then ``sobol_<outcome>.png`` or ``morris_<outcome>.png`` (:func:`plot_sensitivity`, one
+    panel per scenario) for every outcome that has indices. Names keep only letters,
+    digits, ``.``, ``_`` and ``-``. Each file is written atomically and without time
+    stamps, so the same tables give byte-identical files.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Tables from :func:`lsr_sim.sweep.analysis.analyze` (``points`` required; ``sobol``
+        or ``morris`` used if present).
+    manifest : mapping
+        The sweep's manifest (design type, parameters, outcomes).
+    out_dir : str or os.PathLike
+        Directory for the figures, created if needed.
+    max_outcomes : int or None
+        How many outcomes get response and heatmap figures (None: all).
+    dpi : float
+        Resolution.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order above.
+    """
+    points = tables["points"]
+    design = manifest.get("design") or {}
+    design_type = str(design.get("type", ""))
+    parameters = [p for p in design.get("parameters", []) if p in points.columns]
+    outcomes = [
+        o
+        for o in manifest.get("outcomes", [])
+        if f"{o}_mean" in points.columns and points[f"{o}_mean"].notna().any()
+    ]
+    shown = outcomes if max_outcomes is None else outcomes[:max_outcomes]
+    scenarios = (
+        list(dict.fromkeys(points["scenario"].astype(str))) if "scenario" in points else [None]
+    )
+    kind: Literal["grid", "scatter"] = "grid" if design_type == "grid" else "scatter"
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    panels = parameters[:MAX_PANELS]
+    for outcome in shown:
+        if panels:
+            fig = _panels(
+                len(panels),
+                lambda ax, i, o=outcome: plot_response(points, panels[i], o, kind=kind, ax=ax),
+                size=(4.6, 3.6),
+            )
+            fig.suptitle(f"Response of {outcome}")
+            written.append(_save_png(fig, out / f"response_{_safe(outcome)}.png", dpi))
+        if design_type == "grid" and len(parameters) == 2:
+            fig = _panels(
+                len(scenarios),
+                lambda ax, i, o=outcome: plot_heatmap(
+                    points, parameters[0], parameters[1], o, scenario=scenarios[i], ax=ax
+                ),
+                size=(6.5, 4.8),
+                ncols=2,
+            )
+            written.append(_save_png(fig, out / f"heatmap_{_safe(outcome)}.png", dpi))
+
+    for sens in ("sobol", "morris"):
+        indices = tables.get(sens)
+        if indices is None or indices.empty:
+            continue
+        names = list(dict.fromkeys(indices["outcome"].astype(str)))
+        for outcome in [o for o in outcomes if o in names] + [
+            o for o in names if o not in outcomes
+        ]:
+            rows = indices[indices["outcome"].astype(str) == outcome]
+            present = list(dict.fromkeys(rows["scenario"].astype(str)))
+            n_params = rows["parameter"].nunique()
+            fig = _panels(
+                len(present),
+                lambda ax, i, o=outcome, r=rows, s=present, k=sens: plot_sensitivity(
+                    r, o, kind=k, scenario=s[i], ax=ax
+                ),
+                size=(7.5, 1.4 + 0.55 * n_params),
+                ncols=2,
+            )
+            written.append(_save_png(fig, out / f"{sens}_{_safe(outcome)}.png", dpi))
+    return written
