@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import platform
 import shutil
 import sys
@@ -24,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from lsr_sim._atomic import write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.model import NegotiationModel
 from lsr_sim.scenario import Scenario, scenario_hash
@@ -169,15 +169,7 @@ def environment() -> dict[str, str]:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write bytes to `path` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, data)
 
 
 def run(scenario: Scenario, *, seed: int | None = None, steps: int | None = None) -> RunResult:

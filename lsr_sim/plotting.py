@@ -20,15 +20,13 @@ Tables (the columns each function reads; other columns are ignored):
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date as _date
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -43,6 +41,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 from matplotlib.transforms import blended_transform_factory
+
+from lsr_sim._atomic import atomic_write
 
 __all__ = [
     "LINK_COLORS",
@@ -864,19 +864,13 @@ def plot_summary(tables: Mapping[str, pd.DataFrame], *, title: str | None = None
 
 def _save(fig: Figure, path: Path, fmt: str, dpi: float) -> Path:
     """Save ``fig`` to ``path`` atomically: write a sibling temp file, then replace."""
-    # Not mkstemp: its 0600 mode would stick to the final file; "x" mode still refuses to
-    # clobber, and the file gets the usual umask-based permissions.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
+
+    def write(handle: BinaryIO) -> None:
         # A fixed SVG hash salt makes element ids reproducible; rc_context keeps it local.
-        with mpl.rc_context({"svg.hashsalt": "lsr_sim"}), tmp.open("xb") as handle:
+        with mpl.rc_context({"svg.hashsalt": "lsr_sim"}):
             fig.savefig(handle, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
-        tmp.replace(path)  # os.replace: atomic within one directory
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 def _unique_dates(dates: Iterable[DateLike]) -> list[pd.Timestamp]:

@@ -20,13 +20,11 @@ table with their seed and scenario, so each can be repeated with
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import io
 import json
 import math
 import os
-import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lsr_sim._atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
 
 __all__ = [
@@ -796,20 +795,6 @@ def _column_dtype(column: str) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def _write_atomic(path: Path, data: bytes) -> Path:
-    """Write bytes to ``path`` through a sibling temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with tmp.open("xb") as handle:
-            handle.write(data)
-        tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    return path
-
-
 def _csv_bytes(table: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
     table.to_csv(buffer, index=False, lineterminator="\n")
@@ -853,9 +838,11 @@ def write_analysis(
     target.mkdir(parents=True, exist_ok=True)
     names = [n for n in TABLE_ORDER if n in tables]
     names += sorted(n for n in tables if n not in TABLE_ORDER)
-    written = [_write_atomic(target / f"{name}.csv", _csv_bytes(tables[name])) for name in names]
+    written = [
+        write_bytes_atomic(target / f"{name}.csv", _csv_bytes(tables[name])) for name in names
+    ]
     report = format_report(tables, manifest) + "\n"
-    written.append(_write_atomic(target / "report.txt", report.encode("utf-8")))
+    written.append(write_bytes_atomic(target / "report.txt", report.encode("utf-8")))
     if figures:
         from lsr_sim.sweep.plots import save_sweep_figures
 

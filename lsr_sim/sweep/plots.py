@@ -18,11 +18,9 @@ Tables (the columns each function reads):
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +31,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+
+from lsr_sim._atomic import atomic_write
 
 __all__ = [
     "plot_heatmap",
@@ -476,16 +476,9 @@ def plot_heatmap(
 
 def _save_png(fig: Figure, path: Path, dpi: float) -> Path:
     """Save ``fig`` to ``path`` atomically: write a sibling temporary file, then replace."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with tmp.open("xb") as handle:
-            fig.savefig(handle, format="png", dpi=dpi, metadata=_METADATA)
-        tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    return path
+    return atomic_write(
+        path, lambda handle: fig.savefig(handle, format="png", dpi=dpi, metadata=_METADATA)
+    )
 
 
 def _safe(name: str) -> str:

@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lsr_sim._atomic import atomic_write, write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.errors import InputError
 from lsr_sim.experiment import derive_seeds, environment, summary_columns, summary_row
@@ -246,10 +247,7 @@ def _write_part(folder: Path, table: pa.Table, first_run: int, keys: Sequence[st
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:10]
     final = folder / f"part-{first_run:09d}-{digest}.parquet"
-    tmp = folder / f".{final.name}.{os.getpid()}.tmp"
-    pq.write_table(table, tmp)
-    tmp.replace(final)
-    return final
+    return atomic_write(final, lambda handle: pq.write_table(table, handle))
 
 
 def saved_keys(out_dir: Path) -> set[str]:
@@ -264,7 +262,7 @@ def saved_keys(out_dir: Path) -> set[str]:
 
 def _clean_temporaries(out_dir: Path) -> None:
     for sub in (RUNS, TRAJECTORIES):
-        for tmp in (out_dir / sub).glob(".part-*.tmp"):
+        for tmp in (out_dir / sub).glob(".part-*.tmp"):  # left by a killed sweep
             tmp.unlink(missing_ok=True)
 
 
@@ -311,9 +309,8 @@ def _manifest(
 
 
 def _write_json(path: Path, content: Mapping[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(content, indent=2, sort_keys=True, default=str) + "\n")
-    tmp.replace(path)
+    text = json.dumps(content, indent=2, sort_keys=True, default=str) + "\n"
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def _prepare_folder(
@@ -351,10 +348,7 @@ def _prepare_folder(
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_json(out_dir / "manifest.json", manifest)
-    design_path = out_dir / "design.parquet"
-    tmp = out_dir / ".design.parquet.tmp"
-    design.points.to_parquet(tmp, index=False)
-    tmp.replace(design_path)
+    atomic_write(out_dir / "design.parquet", lambda h: design.points.to_parquet(h, index=False))
 
 
 # -- progress ---------------------------------------------------------------------------------
