@@ -147,7 +147,7 @@ def test_sobol_example() -> None:
     spec = load_sweep(SCENARIOS_DIR / "sweeps" / "sobol_baseline.yaml").spec
     assert (spec.design.type, spec.design.samples, spec.design.second_order) == ("sobol", 64, False)
     assert len(spec.parameters) == 4
-    assert spec.replications == 1
+    assert spec.replications == 4
 
 
 def test_lhs_example_has_two_scenarios() -> None:
