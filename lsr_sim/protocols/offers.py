@@ -25,11 +25,14 @@ from lsr_sim.dynamics.negotiation import deal_value, gain, offer, relative_salie
 from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table
 from lsr_sim.strategies import NegotiatorObservation, Strategy
 
-__all__ = ["OffersProtocol", "observed_concession", "opponent_targets"]
+__all__ = ["OffersProtocol", "concession_seen", "observed_concession", "opponent_targets"]
 
 
 def opponent_targets(ideal: np.ndarray, capability: np.ndarray) -> np.ndarray:
     """For each party, the capability-weighted mean ideal of the other parties, shape (p, k).
+
+    Like every helper of this protocol, it accepts leading axes (one per run, say): the batch
+    engine (:mod:`lsr_sim.batch`) calls these same functions over many runs at once.
 
     Examples
     --------
@@ -38,8 +41,8 @@ def opponent_targets(ideal: np.ndarray, capability: np.ndarray) -> np.ndarray:
            [0.33333333],
            [0.5       ]])
     """
-    weights = capability[None, :] * (1.0 - np.eye(len(capability)))
-    return (weights @ ideal) / weights.sum(axis=1, keepdims=True)
+    weights = capability[..., None, :] * (1.0 - np.eye(capability.shape[-1]))
+    return (weights @ ideal) / weights.sum(axis=-1, keepdims=True)
 
 
 def observed_concession(table: Table) -> np.ndarray:
@@ -60,13 +63,16 @@ def observed_concession(table: Table) -> np.ndarray:
     >>> observed_concession(t)
     array([0.25, 0.  ])
     """
-    p = len(table.capability)
-    weights = table.salience / np.maximum(table.salience.sum(axis=1, keepdims=True), 1e-12)
-    gap = np.sum(weights[:, None, :] * np.abs(table.ideal[:, None, :] - table.ideal[None]), -1)
+    p = table.capability.shape[-1]
+    weights = table.salience / np.maximum(table.salience.sum(axis=-1, keepdims=True), 1e-12)
+    ideal = table.ideal
+    gap = np.sum(
+        weights[..., :, None, :] * np.abs(ideal[..., :, None, :] - ideal[..., None, :, :]), -1
+    )
     safe = np.where(gap > 1e-12, gap, 1.0)
     share = np.where(gap > 1e-12, table.previous_concession / safe, 0.0)
     share = np.clip(share, -1.0, 1.0) * (1.0 - np.eye(p))
-    return share.sum(axis=1) / max(p - 1, 1)
+    return share.sum(axis=-1) / max(p - 1, 1)
 
 
 def _aspiration(strategy: Strategy, obs: NegotiatorObservation) -> float:
@@ -77,26 +83,35 @@ def _aspiration(strategy: Strategy, obs: NegotiatorObservation) -> float:
     return min(max(value, 0.0), 1.0)
 
 
+def _trust_in_others(table: Table) -> np.ndarray:
+    """Each party's trust in the least trusted of the others."""
+    p = table.capability.shape[-1]
+    return np.where(np.eye(p, dtype=bool), np.inf, table.trust).min(axis=-1)
+
+
 def _values(table: Table, offers: np.ndarray) -> np.ndarray:
     """value[i, j]: party i's trust-discounted value of party j's offer."""
-    p = len(table.capability)
-    trust_in_others = np.where(np.eye(p, dtype=bool), np.inf, table.trust).min(axis=1)
+    trust_in_others = _trust_in_others(table)
     # gains[i, j, k]: i's gain on issue k from j's offer.
-    gains = gain(offers[None, :, :], table.ideal[:, None, :], table.status_quo[None, None, :])
-    return deal_value(gains, table.salience[:, None, :], trust_in_others[:, None])
+    gains = gain(
+        offers[..., None, :, :], table.ideal[..., :, None, :], table.status_quo[..., None, None, :]
+    )
+    return deal_value(gains, table.salience[..., :, None, :], trust_in_others[..., :, None])
 
 
-def _own_values(table: Table, offers: np.ndarray) -> np.ndarray:
+def _own_values(
+    table: Table, offers: np.ndarray, trust_in_others: np.ndarray | None = None
+) -> np.ndarray:
     """value[i]: party i's trust-discounted value of its own offer (the diagonal of _values)."""
-    p = len(table.capability)
-    trust_in_others = np.where(np.eye(p, dtype=bool), np.inf, table.trust).min(axis=1)
-    gains = gain(offers, table.ideal, table.status_quo[None, :])
+    if trust_in_others is None:
+        trust_in_others = _trust_in_others(table)
+    gains = gain(offers, table.ideal, table.status_quo[..., None, :])
     return deal_value(gains, table.salience, trust_in_others)
 
 
 def _best_value(table: Table) -> np.ndarray:
     """What each party's own ideal terms would be worth to it with full trust."""
-    own = gain(table.ideal, table.ideal, table.status_quo[None, :])
+    own = gain(table.ideal, table.ideal, table.status_quo[..., None, :])
     return np.sum(table.salience * np.maximum(own, 0.0), axis=-1)
 
 
@@ -117,8 +132,12 @@ def _respect_floor(
     point. Where even that bound falls short, the bound is kept.
     """
 
+    trust_in_others = _trust_in_others(table)
+
     def own_value(a: np.ndarray) -> np.ndarray:
-        return _own_values(table, offer(table.ideal, targets, a[:, None], weight))
+        return _own_values(
+            table, offer(table.ideal, targets, a[..., None], weight), trust_in_others
+        )
 
     previous = np.maximum(table.previous_aspiration, aspiration)
     short = own_value(aspiration) < floor
@@ -183,11 +202,17 @@ class OffersProtocol(NegotiationProtocol):
 
     @staticmethod
     def _concession(table: Table, offers: np.ndarray) -> np.ndarray:
-        p = len(table.capability)
-        if table.previous_offers is None:
-            return np.zeros((p, p))
-        weights = table.salience / np.maximum(table.salience.sum(axis=1, keepdims=True), 1e-12)
-        now = utility(offers[None, :, :], table.ideal[:, None, :])
-        before = utility(table.previous_offers[None, :, :], table.ideal[:, None, :])
-        moved = np.sum(weights[:, None, :] * (now - before), axis=-1)
-        return moved * (1.0 - np.eye(p))
+        return concession_seen(table, offers)
+
+
+def concession_seen(table: Table, offers: np.ndarray) -> np.ndarray:
+    """concession[i, j]: how far j's offer moved toward i since the previous round, in i's
+    salience-weighted utility (zeros in the first round; see :class:`RoundResult`)."""
+    p = table.capability.shape[-1]
+    if table.previous_offers is None:
+        return np.zeros((p, p))
+    weights = table.salience / np.maximum(table.salience.sum(axis=-1, keepdims=True), 1e-12)
+    now = utility(offers[..., None, :, :], table.ideal[..., :, None, :])
+    before = utility(table.previous_offers[..., None, :, :], table.ideal[..., :, None, :])
+    moved = np.sum(weights[..., :, None, :] * (now - before), axis=-1)
+    return moved * (1.0 - np.eye(p))
