@@ -25,8 +25,10 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 CONFIGS = [
     ("mesa.batch_run, 1 process", "batch_run", 1),
     ("mesa.batch_run, 2 processes", "batch_run", 2),
-    ("lsr-sim sweep, 1 worker", "sweep", 1),
-    ("lsr-sim sweep, 2 workers", "sweep", 2),
+    ("lsr-sim sweep --engine mesa, 1 worker", "sweep-mesa", 1),
+    ("lsr-sim sweep --engine mesa, 2 workers", "sweep-mesa", 2),
+    ("lsr-sim sweep (batch engine), 1 worker", "sweep-batch", 1),
+    ("lsr-sim sweep (batch engine), 2 workers", "sweep-batch", 2),
 ]
 
 
@@ -78,8 +80,9 @@ def one(kind: str, workers: int, runs: int, steps: int | None) -> dict[str, floa
                     }
                 )
             )
+            engine = kind.removeprefix("sweep-")
             report = run_sweep(
-                load_sweep(sweep), Path(tmp) / "out", workers=workers, progress=False
+                load_sweep(sweep), Path(tmp) / "out", workers=workers, progress=False, engine=engine
             )
             assert report.complete and report.failed == 0
     seconds = time.perf_counter() - start
@@ -91,12 +94,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--steps", type=int)
     parser.add_argument("--one", nargs=2, metavar=("KIND", "WORKERS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--skip-mesa-sweep",
+        action="store_true",
+        help="leave out the two slow `--engine mesa` configurations",
+    )
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(args.one[0], int(args.one[1]), args.runs, args.steps)))
         return
     results = []
     for label, kind, workers in CONFIGS:
+        if args.skip_mesa_sweep and kind == "sweep-mesa":
+            continue
         command = [sys.executable, __file__, "--runs", str(args.runs), "--one", kind, str(workers)]
         if args.steps:
             command += ["--steps", str(args.steps)]
@@ -108,10 +118,10 @@ def main() -> None:
     print(
         f"{args.runs} runs of the baseline ({steps} steps), each configuration in its own process"
     )
-    print(f"{'configuration':<30} {'seconds':>8} {'runs/s':>8} {'peak MB':>8} {'vs batch_run':>13}")
+    print(f"{'configuration':<42} {'seconds':>8} {'runs/s':>8} {'peak MB':>8} {'vs batch_run':>13}")
     for label, r in results:
         print(
-            f"{label:<30} {r['seconds']:>8.1f} {r['runs_per_second']:>8.2f} "
+            f"{label:<42} {r['seconds']:>8.1f} {r['runs_per_second']:>8.2f} "
             f"{r['peak_mb']:>8.0f} {r['runs_per_second'] / reference:>12.2f}x"
         )
 

@@ -137,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")
     p.add_argument("--runs-per-task", type=_positive_int, help="runs grouped into one task")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "--engine",
+        choices=("batch", "mesa"),
+        default="batch",
+        help="batch: many runs at once, the Mesa model's numbers exactly (default); "
+        "mesa: one Mesa model per run",
+    )
 
     p = sub.add_parser("analyze", help="summary tables, sensitivity indices and figures")
     p.add_argument("results", type=Path, help="a folder written by `lsr-sim sweep`")
@@ -288,6 +295,7 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
         progress=not args.quiet,
         command=["lsr-sim", *argv],
         runs_per_task=args.runs_per_task,
+        engine=args.engine,
     )
     for note in report.notes:
         print(f"note: {note}")

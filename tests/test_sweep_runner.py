@@ -242,7 +242,7 @@ def test_failing_runs_are_recorded_and_the_sweep_goes_on(tmp_path: Path, capsys)
 
     NegotiationModel.negotiate = flaky
     try:
-        report = run_sweep(loaded, tmp_path / "out", workers=1, progress=False)
+        report = run_sweep(loaded, tmp_path / "out", workers=1, progress=False, engine="mesa")
     finally:
         NegotiationModel.negotiate = original
     runs = read_runs(tmp_path / "out")
@@ -390,3 +390,69 @@ def test_varying_run_steps_changes_the_length_of_runs(tmp_path: Path) -> None:
     paths = pd.read_parquet(out / "trajectories")
     last = paths.groupby("run")["step"].max().sort_index().tolist()
     assert last == [60, 70]
+
+
+@pytest.mark.parametrize("engine", ["batch", "mesa"])
+def test_both_engines_give_the_same_runs_and_trajectories(reference, tmp_path, engine) -> None:
+    sweep, expected = reference
+    out = tmp_path / engine
+    text = yaml.safe_load(sweep.read_text())
+    text["trajectories"] = {"every": 3}
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump(text))
+    run_sweep(load_sweep(sweep), out, workers=1, progress=False, engine=engine)
+    pd.testing.assert_frame_equal(read_runs(out), expected)
+    paths = pd.read_parquet(out / "trajectories").sort_values(["run", "step"])
+    other = tmp_path / "other"
+    run_sweep(
+        load_sweep(sweep),
+        other,
+        workers=1,
+        progress=False,
+        engine="mesa" if engine == "batch" else "batch",
+    )
+    theirs = pd.read_parquet(other / "trajectories").sort_values(["run", "step"])
+    pd.testing.assert_frame_equal(paths.reset_index(drop=True), theirs.reset_index(drop=True))
+
+
+def test_batch_failure_falls_back_to_runs_one_by_one(reference, tmp_path, monkeypatch) -> None:
+    import lsr_sim.batch
+
+    sweep, expected = reference
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("batch engine failure")
+
+    monkeypatch.setattr(lsr_sim.batch, "run_batch", broken)
+    run_sweep(load_sweep(sweep), tmp_path / "out", workers=1, progress=False)
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "out"), expected)
+
+
+def test_a_user_strategy_falls_back_to_mesa_with_a_note(tmp_path) -> None:
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    from lsr_sim.strategies import _REGISTRY as registry
+    from lsr_sim.strategies import Linear, register_strategy
+
+    @dataclass(frozen=True)
+    class Patient(Linear):
+        name: ClassVar[str] = "patient_test"
+
+    register_strategy(Patient)
+    try:
+        scenario = tmp_path / "custom.yaml"
+        scenario.write_text(
+            yaml.safe_dump(
+                {
+                    "extends": str(BASELINE),
+                    "actors": {"Beirut": {"strategy": {"name": "patient_test"}}},
+                }
+            )
+        )
+        sweep = write_sweep(tmp_path, scenario=str(scenario), replications=1)
+        report = run_sweep(load_sweep(sweep), tmp_path / "out", workers=1, progress=False)
+    finally:
+        registry.pop("patient_test", None)
+    assert report.complete and report.failed == 0
+    assert any("Mesa model" in note and "Patient" in note for note in report.notes)

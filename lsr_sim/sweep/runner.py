@@ -76,6 +76,7 @@ class Task:
     parameters: tuple[str, ...]
     outcomes: tuple[str, ...]
     trajectory_every: int | None
+    engine: str = "batch"
 
 
 @dataclass
@@ -147,13 +148,14 @@ def plan_runs(loaded: LoadedSweep, design: Design) -> list[RunSpec]:
 # -- the work a worker does -----------------------------------------------------------------
 
 
-def _trajectory_rows(model: Any, every: int) -> list[dict[str, Any]]:
-    c = model.compiled
-    data = model.datacollector.model_vars
-    start = pd.Timestamp(model.spec.run.start_date)
-    step_days = model.spec.run.step_days
+def _trajectory_rows(
+    data: Mapping[str, Any], c: Any, run_settings: Any, steps: int, every: int
+) -> list[dict[str, Any]]:
+    """The state every `every` steps, from per-step series (a DataCollector's or a batch's)."""
+    start = pd.Timestamp(run_settings.start_date)
+    step_days = run_settings.step_days
     rows = []
-    for step in range(0, len(data["trust"]), every):
+    for step in range(0, steps + 1, every):
         row: dict[str, Any] = {
             "step": step,
             "date": start + pd.Timedelta(days=step * step_days),
@@ -174,19 +176,22 @@ def _trajectory_rows(model: Any, every: int) -> list[dict[str, Any]]:
     return rows
 
 
-def execute_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Do every run of a task; a run that raises is recorded with its error, not re-raised.
+def _error_text(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] or []
+    where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
-    Returns the runs table and, if trajectories are kept, the trajectories table.
-    """
-    from lsr_sim.model import NegotiationModel
-    from lsr_sim.scenario import scenario_from_dict
 
-    rows: list[dict[str, Any]] = []
-    paths: list[dict[str, Any]] = []
-    cache: tuple[tuple[str, tuple[tuple[str, float], ...]], Any] | None = None
-    for spec in task.runs:
-        row: dict[str, Any] = {
+class _RunRecorder:
+    """Collects the runs rows and trajectory rows of a task, whichever engine ran them."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.paths: dict[int, list[dict[str, Any]]] = {}
+
+    def start(self, spec: RunSpec) -> dict[str, Any]:
+        row = {
             "run_key": spec.key,
             "run": spec.run,
             "point": spec.point,
@@ -195,33 +200,111 @@ def execute_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None]:
             "seed": spec.seed,
             **dict(spec.params),
         }
-        steps = spec.steps
+        self.rows[spec.run] = row
+        return row
+
+    def done(
+        self, spec: RunSpec, summary: Mapping[str, Any], series: Mapping[str, Any], scenario: Any
+    ) -> None:
+        row = self.rows[spec.run]
+        for name in self.task.outcomes:
+            value = summary.get(name, np.nan)
+            row[name] = float(value) if isinstance(value, (int, float, np.number)) else np.nan
+        row["error"] = ""
+        if self.task.trajectory_every:
+            from lsr_sim.model import compile_scenario
+
+            ident = {k: row[k] for k in ("run_key", "run", "point", "replication")}
+            rows = _trajectory_rows(
+                series,
+                compile_scenario(scenario),
+                scenario.run,
+                spec.steps,
+                self.task.trajectory_every,
+            )
+            self.paths[spec.run] = [{**ident, "scenario": spec.scenario, **r} for r in rows]
+
+    def failed(self, spec: RunSpec, exc: BaseException) -> None:
+        row = self.rows[spec.run]
+        for name in self.task.outcomes:
+            row[name] = np.nan
+        row["error"] = _error_text(exc)
+        self.paths.pop(spec.run, None)
+
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        runs = pd.DataFrame([self.rows[r] for r in sorted(self.rows)])
+        if not self.task.trajectory_every:
+            return runs, None
+        paths = [row for r in sorted(self.paths) for row in self.paths[r]]
+        return runs, pd.DataFrame(paths)
+
+
+def _run_with_mesa(spec: RunSpec, scenario: Any, record: _RunRecorder) -> None:
+    from lsr_sim.model import NegotiationModel
+
+    try:
+        model = NegotiationModel(scenario, rng=spec.seed)
+        model.run_for(spec.steps)
+        summary = summary_row(model, seed=spec.seed, steps=spec.steps)
+        record.done(spec, summary, model.datacollector.model_vars, scenario)
+    except Exception as exc:  # a failing run is data, not a crash of the sweep
+        record.failed(spec, exc)
+
+
+def _run_with_batch(group: list[tuple[RunSpec, Any]], record: _RunRecorder) -> None:
+    """Run a group of runs of one scenario at once; on any error, run them one by one."""
+    from lsr_sim.batch import run_batch
+
+    try:
+        result = run_batch(
+            [scenario for _, scenario in group],
+            [spec.seed for spec, _ in group],
+            [spec.steps for spec, _ in group],
+            keep_history=bool(record.task.trajectory_every),
+        )
+    except Exception:  # find which run fails, and record each run's own outcome
+        for spec, scenario in group:
+            _run_with_mesa(spec, scenario, record)
+        return
+    for r, (spec, scenario) in enumerate(group):
+        series = (
+            {name: values[r] for name, values in result.history.items()}
+            if result.history is not None
+            else {}
+        )
+        record.done(spec, result.rows[r], series, scenario)
+
+
+def execute_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Do every run of a task; a run that raises is recorded with its error, not re-raised.
+
+    With ``task.engine == "batch"`` the runs of each scenario are stepped together by the
+    batch engine (which gives the Mesa model's numbers exactly); with ``"mesa"`` one by one.
+    Returns the runs table and, if trajectories are kept, the trajectories table.
+    """
+    from lsr_sim.scenario import scenario_from_dict
+
+    record = _RunRecorder(task)
+    groups: dict[str, list[tuple[RunSpec, Any]]] = {}
+    cache: tuple[tuple[str, tuple[tuple[str, float], ...]], Any] | None = None
+    for spec in task.runs:
+        record.start(spec)
         try:
             # Replications of a point are consecutive: validate each point's scenario once.
             ident = (spec.scenario, spec.params)
             if cache is None or cache[0] != ident:
                 data = apply_parameters(task.data[spec.scenario], dict(spec.params))
                 cache = (ident, scenario_from_dict(data, f"sweep run {spec.run}"))
-            model = NegotiationModel(cache[1], rng=spec.seed)
-            model.run_for(steps)
-            summary = summary_row(model, seed=spec.seed, steps=steps)
-            for name in task.outcomes:
-                value = summary.get(name, np.nan)
-                row[name] = float(value) if isinstance(value, (int, float, np.number)) else np.nan
-            row["error"] = ""
-            if task.trajectory_every:
-                ident_cols = {k: row[k] for k in ("run_key", "run", "point", "replication")}
-                for path_row in _trajectory_rows(model, task.trajectory_every):
-                    paths.append({**ident_cols, "scenario": spec.scenario, **path_row})
-        except Exception as exc:  # a failing run is data, not a crash of the sweep
-            for name in task.outcomes:
-                row[name] = np.nan
-            last = traceback.extract_tb(exc.__traceback__)[-1:] or []
-            where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
-            row["error"] = f"{type(exc).__name__}: {exc}{where}"
-        rows.append(row)
-    runs = pd.DataFrame(rows)
-    return runs, (pd.DataFrame(paths) if task.trajectory_every else None)
+        except Exception as exc:
+            record.failed(spec, exc)
+            continue
+        if task.engine == "batch":
+            groups.setdefault(spec.scenario, []).append((spec, cache[1]))
+        else:
+            _run_with_mesa(spec, cache[1], record)
+    for group in groups.values():
+        _run_with_batch(group, record)
+    return record.tables()
 
 
 # -- storage ----------------------------------------------------------------------------------
@@ -429,7 +512,12 @@ def _ignore_sigint() -> None:
 
 
 def _tasks(
-    plan: Sequence[RunSpec], loaded: LoadedSweep, design: Design, outcomes: Sequence[str], size: int
+    plan: Sequence[RunSpec],
+    loaded: LoadedSweep,
+    design: Design,
+    outcomes: Sequence[str],
+    size: int,
+    engine: str,
 ) -> Iterator[Task]:
     every = loaded.spec.trajectories.every if loaded.spec.trajectories is not None else None
     for start in range(0, len(plan), size):
@@ -441,6 +529,7 @@ def _tasks(
             parameters=tuple(design.parameters),
             outcomes=tuple(outcomes),
             trajectory_every=every,
+            engine=engine,
         )
 
 
@@ -455,6 +544,7 @@ def run_sweep(
     command: Sequence[str] | None = None,
     runs_per_task: int | None = None,
     stream: Any = None,
+    engine: str = "batch",
 ) -> SweepReport:
     """Run every run of a sweep that is not yet saved in `out_dir`.
 
@@ -473,13 +563,20 @@ def run_sweep(
     progress : bool
         Show progress on `stream` (default standard error).
     runs_per_task : int, optional
-        Runs grouped into one task (default: enough tasks to balance the workers, 1-100).
+        Runs grouped into one task (default: enough tasks to balance the workers, at most
+        100 runs with the Mesa engine and 1,000 with the batch engine).
+    engine : {"batch", "mesa"}
+        The batch engine steps a task's runs together and gives the Mesa model's numbers
+        exactly; a scenario it cannot vectorise (a user's own strategy class) falls back to
+        the Mesa model, with a note saying why.
 
     Returns
     -------
     SweepReport
     """
     out_dir = Path(out_dir)
+    if engine not in ("batch", "mesa"):
+        raise InputError("command line", "--engine", f"is {engine!r}; expected batch or mesa")
     design = build_design(loaded)
     outcomes = list(loaded.spec.outcomes or _default_outcomes(loaded))
     plan = plan_runs(loaded, design)
@@ -489,6 +586,17 @@ def run_sweep(
     done = saved_keys(out_dir)
     todo = [spec for spec in plan if spec.key not in done]
     report = SweepReport(out_dir, total=len(plan), done_before=len(plan) - len(todo))
+    if engine == "batch":
+        from lsr_sim.batch import supports
+
+        for name, entry in loaded.scenarios.items():
+            ok, reason = supports(entry.scenario)
+            if not ok:
+                report.notes.append(
+                    f"batch engine cannot run scenario {name!r} ({reason}); "
+                    "using the Mesa model for the whole sweep"
+                )
+                engine = "mesa"
     if not todo:
         report.notes.append("every run was already saved; nothing to do")
         return report
@@ -503,7 +611,13 @@ def run_sweep(
         slots = workers or os.cpu_count() or 1
         if slots < 1:
             raise InputError("command line", "--workers", f"must be >= 1, got {slots}")
-    size = runs_per_task or max(1, min(100, math.ceil(len(todo) / (slots * 4))))
+    # The batch engine gains from large tasks (numpy's per-call cost is shared by the runs),
+    # so it takes one task per worker up to 1,000 runs; the Mesa engine takes four per worker
+    # for balance, up to 100 runs.
+    if engine == "batch":
+        size = runs_per_task or max(1, min(1000, math.ceil(len(todo) / slots)))
+    else:
+        size = runs_per_task or max(1, min(100, math.ceil(len(todo) / (slots * 4))))
     schema = _runs_schema(design.parameters, outcomes)
     meter = _Progress(len(plan), report.done_before, enabled=progress, stream=stream)
     started = time.monotonic()
@@ -521,6 +635,7 @@ def run_sweep(
             meter,
             client,
             workers=slots,
+            engine=engine,
         )
     except KeyboardInterrupt:
         report.interrupted = True
@@ -573,13 +688,14 @@ def _drive(
     client: Any,
     *,
     workers: int,
+    engine: str = "batch",
 ) -> None:
     """Submit tasks with a bounded number in flight; write each result as it arrives.
 
     A broken local pool (a worker killed) is rebuilt and its unfinished tasks resubmitted,
     up to three times; Dask reschedules the tasks of a lost worker by itself.
     """
-    pending = list(_tasks(todo, loaded, design, outcomes, size))
+    pending = list(_tasks(todo, loaded, design, outcomes, size, engine))
     pending.reverse()  # pop() from the end keeps run order
     rebuilds = 0
     while pending:
