@@ -1,0 +1,58 @@
+"""Cost of the batch engine against actors, steps and runs, on synthetic scenarios.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_scaling.py [--actors 5 10 20 50] [--runs 200] [--steps 52]
+
+Prints seconds per run-step for each size and the growth ratios: cost should grow no faster
+than the pairwise trust matrix in n (n**2) and linearly in steps and in runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from lsr_sim.batch import run_batch
+from lsr_sim.synthetic import synthetic_scenario
+
+
+def seconds(n: int, m: int, runs: int, steps: int) -> float:
+    scenario = synthetic_scenario(n, m, seed=1)
+    start = time.perf_counter()
+    run_batch([scenario] * runs, list(range(runs)), steps)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--actors", type=int, nargs="+", default=[5, 10, 20, 50])
+    parser.add_argument("--issues", type=int, default=6)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=52)
+    args = parser.parse_args()
+
+    print(f"actors (issues {args.issues}, {args.runs} runs, {args.steps} steps)")
+    print(f"{'n':>4} {'seconds':>8} {'us/run-step':>12} {'vs n=first':>11} {'(n/n0)^2':>9}")
+    first = None
+    for n in args.actors:
+        t = seconds(n, args.issues, args.runs, args.steps)
+        first = first or (n, t)
+        print(
+            f"{n:>4} {t:>8.2f} {1e6 * t / (args.runs * args.steps):>12.1f} "
+            f"{t / first[1]:>11.2f} {(n / first[0]) ** 2:>9.2f}"
+        )
+    n = args.actors[0]
+    print(f"\nsteps (n {n}, {args.runs} runs)")
+    base = seconds(n, args.issues, args.runs, args.steps)
+    for factor in (2, 4):
+        t = seconds(n, args.issues, args.runs, args.steps * factor)
+        print(f"  x{factor} steps: {t / base:.2f} times the time")
+    print(f"\nruns (n {n}, {args.steps} steps)")
+    for factor in (2, 4):
+        t = seconds(n, args.issues, args.runs * factor, args.steps)
+        print(f"  x{factor} runs: {t / base:.2f} times the time")
+
+
+if __name__ == "__main__":
+    main()
