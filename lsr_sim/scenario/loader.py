@@ -20,7 +20,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -374,14 +374,19 @@ def _pick(errors: list[Any]) -> Any:
     return errors[0]
 
 
-def format_validation_error(exc: ValidationError) -> tuple[str, str]:
+def format_validation_error(
+    exc: ValidationError,
+    describe: Callable[[Any], tuple[str, str, set[tuple[Any, ...]]]] | None = None,
+) -> tuple[str, str]:
     """The field path and message of the most telling error in a pydantic ValidationError.
 
     The message ends with ``(and N more problems)`` when there are other, unrelated errors.
+    `describe` turns one error into (path, message, locations it explains); the default
+    speaks of scenario files (sweep files pass their own).
     """
     errors = exc.errors()
     err = _pick(errors)
-    path, message, explained = _describe(err)
+    path, message, explained = (describe or _describe)(err)
     more = sum(1 for e in errors if e is not err and tuple(e["loc"]) not in explained)
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"

@@ -26,7 +26,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
-import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,11 +49,13 @@ from pydantic_core import PydanticCustomError, PydanticUndefined
 from lsr_sim.errors import InputError, ScenarioError
 from lsr_sim.scenario.checks import did_you_mean
 from lsr_sim.scenario.loader import (
+    _choices,
     _is_model,
     _path,
     _resolve,
     _shown,
     _unwrap,
+    format_validation_error,
     read_yaml_mapping,
     scenario_from_dict,
     scenario_hash,
@@ -535,27 +536,13 @@ def _describe(err: Any) -> tuple[str, str, set[tuple[Any, ...]]]:
     if kind == "string_too_short":
         return path, "is empty text; give a value", explained
     if kind == "literal_error":
-        choices = [str(c) for c in _literal_choices(str(ctx.get("expected", "")))]
+        choices = [str(c) for c in _choices(str(ctx.get("expected", "")))]
         hint = did_you_mean(str(value), choices)
         return path, f"is {value!r}{hint}; expected one of {', '.join(choices)}", explained
     if kind in _EXPECTED:
         return path, f"got {_shown(value)}; expected {_EXPECTED[kind]}", explained
     msg = err["msg"][0].lower() + err["msg"][1:] if err["msg"] else "invalid value"
     return path, f"got {_shown(value)}: {msg}", explained
-
-
-def _literal_choices(expected: str) -> list[str]:
-    return re.findall(r"'([^']*)'", expected)
-
-
-def _format_validation_error(exc: ValidationError) -> tuple[str, str]:
-    errors = exc.errors()
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    path, message, explained = _describe(err)
-    more = sum(1 for e in errors if e is not err and tuple(e["loc"]) not in explained)
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return path, message
 
 
 # -- parameter paths ---------------------------------------------------------------------------
@@ -1120,7 +1107,7 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     try:
         spec = SweepSpec.model_validate(content)
     except ValidationError as exc:
-        field, message = _format_validation_error(exc)
+        field, message = format_validation_error(exc, _describe)
         raise SweepError(source, field, message) from None
     entries: dict[str, ScenarioEntry] = {}
     first_field: dict[str, str] = {}
