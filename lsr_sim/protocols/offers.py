@@ -139,17 +139,35 @@ def _respect_floor(
             table, offer(table.ideal, targets, a[..., None], weight), trust_in_others
         )
 
-    previous = np.maximum(table.previous_aspiration, aspiration)
     short = own_value(aspiration) < floor
     if not short.any():
         return aspiration
-    low, high = aspiration.copy(), previous.copy()
+    # A party's own value depends on its own aspiration alone, so the search runs over the
+    # short parties only, flattened: the same arithmetic on fewer, contiguous numbers.
+    ideal = table.ideal[short]
+    target = targets[short]
+    weight_short = weight[short]
+    salience = table.salience[short]
+    trust = trust_in_others[short]
+    goal = floor[short]
+    status_quo_utility = utility(
+        np.broadcast_to(table.status_quo[..., None, :], short.shape + ideal.shape[-1:])[short],
+        ideal,
+    )
+    low = aspiration[short]
+    high = np.maximum(table.previous_aspiration, aspiration)[short]
     for _ in range(iterations):
         mid = 0.5 * (low + high)
-        ok = own_value(mid) >= floor
+        # gain() of the offer at `mid`, with the status quo's utility computed once.
+        gains = (
+            utility(offer(ideal, target, mid[:, None], weight_short), ideal) - status_quo_utility
+        )
+        ok = deal_value(gains, salience, trust) >= goal
         high = np.where(ok, mid, high)
         low = np.where(ok, low, mid)
-    return np.where(short, high, aspiration)
+    raised = aspiration.copy()
+    raised[short] = high
+    return raised
 
 
 class OffersProtocol(NegotiationProtocol):
