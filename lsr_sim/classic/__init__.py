@@ -1,0 +1,1 @@
+"""Classic negotiation models, verified against their published and analytic results."""
