@@ -2,11 +2,16 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_sweep.py [--runs 1000] [--steps N]
+    .venv/bin/python benchmarks/bench_sweep.py [--runs 1000 10000] [--steps N]
+        [--mesa-max-runs 1000] [--skip-mesa-sweep]
 
 Each configuration runs in a fresh Python process (so start-up, imports and pools are counted
 and peak memory is that process's own, children included). Prints runs per second, peak
-memory and the ratio to ``mesa.batch_run`` with one process, measured side by side.
+memory and the ratios to ``mesa.batch_run`` with one and with two processes, measured side by
+side. The Mesa-based configurations cost about 0.6 s per run per process, so
+``--mesa-max-runs`` leaves them out above that size; a batch engine row is then compared with
+the ``mesa.batch_run`` rate measured at the largest size at or below its own (a Mesa run's
+cost does not depend on how many others there are).
 """
 
 from __future__ import annotations
@@ -91,9 +96,14 @@ def one(kind: str, workers: int, runs: int, steps: int | None) -> dict[str, floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--runs", type=int, nargs="+", default=[1000])
     parser.add_argument("--steps", type=int)
     parser.add_argument("--one", nargs=2, metavar=("KIND", "WORKERS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--mesa-max-runs",
+        type=int,
+        help="run the mesa.batch_run and --engine mesa configurations only up to this size",
+    )
     parser.add_argument(
         "--skip-mesa-sweep",
         action="store_true",
@@ -101,29 +111,51 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one[0], int(args.one[1]), args.runs, args.steps)))
+        print(json.dumps(one(args.one[0], int(args.one[1]), args.runs[0], args.steps)))
         return
-    results = []
-    for label, kind, workers in CONFIGS:
-        if args.skip_mesa_sweep and kind == "sweep-mesa":
-            continue
-        command = [sys.executable, __file__, "--runs", str(args.runs), "--one", kind, str(workers)]
-        if args.steps:
-            command += ["--steps", str(args.steps)]
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        results.append((label, json.loads(out.strip().splitlines()[-1])))
-        print(f"measured: {label}", file=sys.stderr, flush=True)
-    reference = results[0][1]["runs_per_second"]
+    results: list[tuple[int, str, str, int, dict[str, float]]] = []
+    for runs in args.runs:
+        for label, kind, workers in CONFIGS:
+            mesa_based = kind != "sweep-batch"
+            if args.skip_mesa_sweep and kind == "sweep-mesa":
+                continue
+            if mesa_based and args.mesa_max_runs is not None and runs > args.mesa_max_runs:
+                continue
+            command = [sys.executable, __file__, "--runs", str(runs), "--one", kind, str(workers)]
+            if args.steps:
+                command += ["--steps", str(args.steps)]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            results.append((runs, label, kind, workers, json.loads(out.strip().splitlines()[-1])))
+            print(f"measured: {label}, {runs} runs", file=sys.stderr, flush=True)
+
+    def reference(runs: int, workers: int) -> tuple[float, int]:
+        """mesa.batch_run's rate with `workers` processes at the largest size <= runs."""
+        rows = [(n, r) for n, _, k, w, r in results if k == "batch_run" and w == workers]
+        n, r = max((row for row in rows if row[0] <= runs), key=lambda row: row[0])
+        return r["runs_per_second"], n
+
     steps = args.steps or "baseline"
+    print(f"runs of the baseline ({steps} steps), each configuration in its own process")
     print(
-        f"{args.runs} runs of the baseline ({steps} steps), each configuration in its own process"
+        f"{'runs':>6} {'configuration':<42} {'seconds':>8} {'runs/s':>8} {'peak MB':>8} "
+        f"{'vs batch_run 1':>15} {'vs batch_run 2':>15}"
     )
-    print(f"{'configuration':<42} {'seconds':>8} {'runs/s':>8} {'peak MB':>8} {'vs batch_run':>13}")
-    for label, r in results:
+    notes = set()
+    for runs, label, _, _, r in results:
+        ratios = []
+        for workers in (1, 2):
+            rate, measured_at = reference(runs, workers)
+            ratios.append(
+                f"{r['runs_per_second'] / rate:>7.1f}x" + ("*" if measured_at != runs else " ")
+            )
+            if measured_at != runs:
+                notes.add(measured_at)
         print(
-            f"{label:<42} {r['seconds']:>8.1f} {r['runs_per_second']:>8.2f} "
-            f"{r['peak_mb']:>8.0f} {r['runs_per_second'] / reference:>12.2f}x"
+            f"{runs:>6} {label:<42} {r['seconds']:>8.1f} {r['runs_per_second']:>8.2f} "
+            f"{r['peak_mb']:>8.0f} {ratios[0]:>15} {ratios[1]:>15}"
         )
+    for n in sorted(notes):
+        print(f"* against mesa.batch_run's rate measured at {n} runs")
 
 
 if __name__ == "__main__":
