@@ -6,6 +6,12 @@ Usage::
 
 Prints seconds per run-step for each size and the growth ratios: cost should grow no faster
 than the pairwise trust matrix in n (n**2) and linearly in steps and in runs.
+
+A step costs more when more issues are under negotiation (each table on the table runs the
+offers protocol), and that number changes as a run goes on. So for steps the benchmark also
+prints the time per issue-step on the table (counted from the runs' status histories, in a
+separate untimed pass): if that stays flat, the engine is linear in the work the model asks of
+it, and any growth beyond linear in steps is the model's own dynamics.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import argparse
 import time
 
 from lsr_sim.batch import run_batch
+from lsr_sim.dynamics.status import ON_TABLE
 from lsr_sim.synthetic import synthetic_scenario
 
 
@@ -22,6 +29,14 @@ def seconds(n: int, m: int, runs: int, steps: int) -> float:
     start = time.perf_counter()
     run_batch([scenario] * runs, list(range(runs)), steps)
     return time.perf_counter() - start
+
+
+def issue_steps_on_table(n: int, m: int, runs: int, steps: int) -> int:
+    """How many (run, step, issue) triples were under negotiation (untimed)."""
+    scenario = synthetic_scenario(n, m, seed=1)
+    result = run_batch([scenario] * runs, list(range(runs)), steps, keep_history=True)
+    assert result.history is not None
+    return int((result.history["status"][:, :-1] == ON_TABLE).sum())
 
 
 def main() -> None:
@@ -44,10 +59,16 @@ def main() -> None:
         )
     n = args.actors[0]
     print(f"\nsteps (n {n}, {args.runs} runs)")
-    base = seconds(n, args.issues, args.runs, args.steps)
-    for factor in (2, 4):
-        t = seconds(n, args.issues, args.runs, args.steps * factor)
-        print(f"  x{factor} steps: {t / base:.2f} times the time")
+    print(
+        f"{'steps':>6} {'seconds':>8} {'vs first':>9} {'on-table issue-steps':>21} {'us each':>8}"
+    )
+    base = None
+    for factor in (1, 2, 4):
+        steps = args.steps * factor
+        t = seconds(n, args.issues, args.runs, steps)
+        work = issue_steps_on_table(n, args.issues, args.runs, steps)
+        base = base or t
+        print(f"{steps:>6} {t:>8.2f} {t / base:>9.2f} {work:>21} {1e6 * t / max(work, 1):>8.1f}")
     print(f"\nruns (n {n}, {args.steps} steps)")
     for factor in (2, 4):
         t = seconds(n, args.issues, args.runs * factor, args.steps)
