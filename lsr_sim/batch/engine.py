@@ -176,6 +176,13 @@ def supports(scenario: Scenario) -> tuple[bool, str]:
         except KeyError:
             return False, f"unknown protocol {name!r}"
         if BUILTIN_PROTOCOLS.get(name) is not proto:
+            from lsr_sim.protocols.classic import CLASSIC_PROTOCOLS
+
+            if proto in CLASSIC_PROTOCOLS:
+                return False, (
+                    f"protocol {name!r} is a classic model the batch engine does not vectorise "
+                    "(it solves or steps each table on its own)"
+                )
             return False, f"protocol {name!r} ({proto.__name__}) is not built in"
     return True, ""
 

@@ -2,8 +2,9 @@
 
 Examples
 --------
->>> protocol_names()
-['offers']
+>>> protocol_names()  # doctest: +NORMALIZE_WHITESPACE
+['offers', 'nash', 'kalai_smorodinsky', 'rubinstein', 'time_based_concession', 'bdm',
+ 'stokman']
 >>> get_protocol("offers").name
 'offers'
 """
@@ -11,6 +12,7 @@ Examples
 from __future__ import annotations
 
 from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table
+from lsr_sim.protocols.classic import CLASSIC_PROTOCOLS
 from lsr_sim.protocols.offers import OffersProtocol
 
 __all__ = [
@@ -23,7 +25,9 @@ __all__ = [
     "register_protocol",
 ]
 
-_REGISTRY: dict[str, type[NegotiationProtocol]] = {OffersProtocol.name: OffersProtocol}
+_REGISTRY: dict[str, type[NegotiationProtocol]] = {
+    cls.name: cls for cls in (OffersProtocol, *CLASSIC_PROTOCOLS)
+}
 
 
 def register_protocol(cls: type[NegotiationProtocol]) -> type[NegotiationProtocol]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from lsr_sim.errors import ScenarioError
 from lsr_sim.scenario.schema import (
@@ -156,6 +156,25 @@ class _Checker:
                 if other == name:
                     self.fail(f"{base}.linked_to[{i}]", "an issue cannot be linked to itself")
             self.protocol(f"{base}.protocol", issue.protocol)
+            self.protocol_fits(base, name, issue.protocol, issue.parties)
+
+    def protocol_fits(self, base: str, issue: str, own: str | None, parties: Sequence[str]) -> None:
+        """A two-party protocol (rubinstein, time_based_concession) needs two parties."""
+        from lsr_sim.protocols import get_protocol
+
+        name = own or self.sc.dynamics.protocol
+        try:
+            needed = getattr(get_protocol(name), "parties", None)
+        except KeyError:
+            return  # reported as an unknown protocol
+        if needed is not None and len(parties) != needed:
+            path = f"{base}.protocol" if own else "dynamics.protocol"
+            self.fail(
+                path,
+                f"protocol {name!r} is for {needed} parties, but issue {issue!r} has "
+                f"{len(parties)} ({', '.join(parties)}); give this issue another protocol "
+                f"(issues.{issue}.protocol)",
+            )
 
     def protocol(self, path: str, name: str | None) -> None:
         from lsr_sim.protocols import protocol_names
