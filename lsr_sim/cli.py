@@ -148,6 +148,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="summary tables, sensitivity indices and figures")
     p.add_argument("results", type=Path, help="a folder written by `lsr-sim sweep`")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
+
+    p = sub.add_parser(
+        "classic", help="run a classic model (BDM, Stokman) on a CSV table of actors"
+    )
+    p.add_argument("model", choices=("bdm", "stokman"), help="the model")
+    p.add_argument(
+        "file", type=Path, help="CSV: actor,capability,position,salience (+ issue for several)"
+    )
+    p.add_argument("--rounds", type=_non_negative_int, help="number of rounds (default: 10)")
+    p.add_argument("--seed", type=_non_negative_int, help="seed for random tie-breaking")
+    p.add_argument("--out", type=Path, help="also write the round-by-round forecast to this CSV")
+
+    p = sub.add_parser(
+        "dashboard", help="open the browser dashboard (Mesa SolaraViz) on http://127.0.0.1"
+    )
+    p.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        default=Path("scenarios/baseline.yaml"),
+        help="scenario YAML file (default: scenarios/baseline.yaml); its variants are offered too",
+    )
+    p.add_argument("--port", type=_positive_int, default=8765, help="port (default: 8765)")
     return parser
 
 
@@ -320,6 +343,13 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def _cmd_classic(args: argparse.Namespace) -> int:
+    from lsr_sim.classic.cli import run_classic
+
+    print(run_classic(args.model, args.file, rounds=args.rounds, seed=args.seed, out=args.out))
+    return EXIT_OK
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from lsr_sim.sweep.analysis import analyze, format_report, read_manifest, write_analysis
 
@@ -328,6 +358,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     print(format_report(tables, read_manifest(args.results)))
     print(f"wrote {len(written)} files to {args.results / 'analysis'}")
     return EXIT_OK
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from lsr_sim.dashboard.server import serve
+
+    return serve(args.scenario, args.port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -359,6 +395,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sweep(args, argv)
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "dashboard":
+            return _cmd_dashboard(args)
+        if args.command == "classic":
+            return _cmd_classic(args)
         return _cmd_plot(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
