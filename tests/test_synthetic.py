@@ -30,7 +30,9 @@ def test_too_few_actors_is_refused() -> None:
         synthetic_data(5, 2, parties_per_issue=3)
 
 
-@pytest.mark.parametrize(("n", "m", "parties"), [(6, 3, 2), (8, 4, 3), (12, 6, 4)])
+@pytest.mark.parametrize(
+    ("n", "m", "parties"), [(6, 3, 2), (8, 4, 3), (12, 6, 4), (20, 6, 3), (50, 6, 5)]
+)
 def test_batch_engine_agrees_with_mesa_on_multi_party_tables(n, m, parties) -> None:
     scenario = synthetic_scenario(n, m, seed=3, parties_per_issue=parties)
     seeds = [11, 12, 13]
