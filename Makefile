@@ -19,8 +19,8 @@ baseline: $(STAMP)
 	$(BIN)/lsr-sim calibrate scenarios/baseline.yaml --runs 200
 
 lint: $(STAMP)
-	$(BIN)/ruff check lsr_sim tests benchmarks
-	$(BIN)/ruff format --check lsr_sim tests benchmarks
+	$(BIN)/ruff check lsr_sim tests benchmarks notebooks
+	$(BIN)/ruff format --check lsr_sim tests benchmarks notebooks
 
 test: lint
 	$(BIN)/python -m pytest
