@@ -48,8 +48,9 @@ __all__ = [
     "run_sweep",
 ]
 
-#: Most runs in one batch-engine task (see run_sweep).
+#: Most runs in one batch-engine task, without and with trajectories (see run_sweep).
 BATCH_TASK_RUNS = 5000
+BATCH_TASK_RUNS_WITH_TRAJECTORIES = 1000
 _VERSION = "0.1.0"  # part of every run key: results of another model version never mix
 RUNS, TRAJECTORIES = "runs", "trajectories"
 _ARTEFACTS = ("manifest.json", "design.parquet", RUNS, TRAJECTORIES, "analysis")
@@ -615,10 +616,13 @@ def run_sweep(
             raise InputError("command line", "--workers", f"must be >= 1, got {slots}")
     # The batch engine gains from large tasks (numpy's per-call cost is shared by the runs:
     # 170 baseline runs/s in batches of 1,000, 380 in batches of 4,000, 410 of 8,000), so it
-    # takes one task per worker up to 5,000 runs (about 0.3 GB each); the Mesa engine takes
-    # four per worker for balance, up to 100 runs.
+    # takes one task per worker up to 5,000 runs (about 0.3 GB each). Trajectories cost
+    # memory per run (5,000 runs: about 1 GB per worker), so with them tasks stop at 1,000.
+    # The Mesa engine takes four tasks per worker for balance, up to 100 runs.
     if engine == "batch":
-        size = runs_per_task or max(1, min(BATCH_TASK_RUNS, math.ceil(len(todo) / slots)))
+        kept = loaded.spec.trajectories is not None
+        cap = BATCH_TASK_RUNS_WITH_TRAJECTORIES if kept else BATCH_TASK_RUNS
+        size = runs_per_task or max(1, min(cap, math.ceil(len(todo) / slots)))
     else:
         size = runs_per_task or max(1, min(100, math.ceil(len(todo) / (slots * 4))))
     schema = _runs_schema(design.parameters, outcomes)
