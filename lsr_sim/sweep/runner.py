@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -504,9 +505,22 @@ def _local_executor(workers: int) -> cf.Executor:
     if workers == 1:
         return _InProcess()
     # spawn: no forked copies of the parent's threads or locks (progress bar, Dask client)
-    return cf.ProcessPoolExecutor(
+    pool = cf.ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
     )
+    if threading.current_thread() is not threading.main_thread():
+        return pool  # signal dispositions can only be changed from the main thread
+    # Start every worker now (a submit spawns one while none is idle) with SIGINT ignored: a
+    # child inherits that disposition through exec and Python then installs no
+    # KeyboardInterrupt handler, so a Ctrl-C landing while a worker is still importing (before
+    # its initializer runs) prints no traceback. The parent alone handles Ctrl-C.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for _ in range(workers):
+            pool.submit(_ignore_sigint)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return pool
 
 
 def _ignore_sigint() -> None:
