@@ -1,6 +1,7 @@
 """The command line: a thin shell over the library.
 
-``lsr-sim run | validate | schema | calibrate | plot``. Bad input prints one line naming
+``lsr-sim run | validate | schema | calibrate | plot | sweep | analyze | classic | compare |
+dashboard``. Bad input prints one line naming
 the file, the field and the fix, and exits with status 2; nothing is written.
 Heavy modules (Mesa, matplotlib) are imported inside the commands, so ``--help`` is quick.
 """
@@ -159,6 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=_non_negative_int, help="number of rounds (default: 10)")
     p.add_argument("--seed", type=_non_negative_int, help="seed for random tie-breaking")
     p.add_argument("--out", type=Path, help="also write the round-by-round forecast to this CSV")
+
+    p = sub.add_parser(
+        "compare", help="run a scenario under each negotiation protocol; compare per issue"
+    )
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument(
+        "--protocols", help="comma-separated protocol names (default: every one that fits)"
+    )
+    p.add_argument("--runs", type=_positive_int, default=20, help="runs per protocol (default: 20)")
+    p.add_argument("--seed", type=_non_negative_int, help="master seed (default: run.seed)")
+    p.add_argument("--steps", type=_positive_int, help="steps per run (default: run.steps)")
+    p.add_argument(
+        "--out", type=Path, required=True, help="folder for protocols.csv and protocols.png"
+    )
 
     p = sub.add_parser(
         "dashboard", help="open the browser dashboard (Mesa SolaraViz) on http://127.0.0.1"
@@ -350,6 +365,51 @@ def _cmd_classic(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import io
+
+    from lsr_sim._atomic import write_bytes_atomic
+    from lsr_sim.classic.compare import (
+        check_protocols,
+        compare_protocols,
+        format_comparison,
+        plot_protocol_comparison,
+    )
+    from lsr_sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    names = None
+    if args.protocols is not None:
+        names = [name.strip() for name in args.protocols.split(",") if name.strip()]
+    try:
+        names = check_protocols(scenario, names)
+    except ValueError as exc:
+        raise InputError("command line", "--protocols", str(exc)) from None
+    _check_out(args.out)
+    table = compare_protocols(
+        scenario, names, runs=args.runs, master_seed=args.seed, steps=args.steps
+    )
+    csv = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    figure = io.BytesIO()
+    plot_protocol_comparison(table).figure.savefig(
+        figure, format="png", dpi=150, metadata={"Software": None}
+    )
+    try:
+        write_bytes_atomic(args.out / "protocols.csv", csv)
+        write_bytes_atomic(args.out / "protocols.png", figure.getvalue())
+    except OSError as exc:
+        raise InputError("command line", "--out", f"cannot write to {args.out}: {exc}") from None
+    steps = args.steps or scenario.run.steps
+    seed = scenario.run.seed if args.seed is None else args.seed
+    print(
+        f"{scenario.name}: {len(names)} protocol(s) x {args.runs} run(s) of {steps} steps "
+        f"from {scenario.run.start_date} (master seed {seed})"
+    )
+    print(format_comparison(table))
+    print(f"wrote protocols.csv and protocols.png to {args.out}")
+    return EXIT_OK
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from lsr_sim.sweep.analysis import analyze, format_report, read_manifest, write_analysis
 
@@ -399,6 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_dashboard(args)
         if args.command == "classic":
             return _cmd_classic(args)
+        if args.command == "compare":
+            return _cmd_compare(args)
         return _cmd_plot(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

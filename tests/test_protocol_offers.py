@@ -680,4 +680,6 @@ class TestRegistry:
         assert "not_a_protocol" not in protocol_names()
 
     def test_registry_restored(self) -> None:
-        assert protocol_names() == ["offers"]
+        from lsr_sim.protocols.classic import CLASSIC_PROTOCOLS
+
+        assert protocol_names() == ["offers", *(cls.name for cls in CLASSIC_PROTOCOLS)]

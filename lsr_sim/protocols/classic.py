@@ -26,10 +26,15 @@ vetoes still apply, and talks lapse after ``talks_timeout`` rounds without a dea
 - ``bdm``: one round of Bueno de Mesquita's model per round of talks, on each issue, among the
   parties at the table, on the whole [0, 1] scale; the parties agree on the capability-and-
   salience weighted median once their positions lie within ``tolerance`` of each other.
+  On an issue no party at the table cares about (capability times salience 0 for all),
+  nobody votes, so nobody moves; it does not hold up agreement on the others, and its terms
+  are the capability-weighted median.
 - ``stokman``: one round of exchanges of voting positions per round of talks, over the
   package's issues; once no exchange is left, the terms are the expected outcomes (the
   capability-and-salience weighted mean votes). Ties between equal exchanges are broken by a
-  generator seeded with the round number, so a run stays a function of its own seed.
+  generator seeded with the round number, so a run stays a function of its own seed. An
+  issue no party at the table cares about enters no exchange; its terms are the
+  capability-weighted mean vote.
 
 Protocols draw nothing from the run's generator. The batch engine runs only the ``offers``
 protocol; a scenario using one of these runs through the Mesa model (with a notice).
@@ -142,6 +147,17 @@ class KalaiSmorodinskyProtocol(_SolutionProtocol):
         return solution.point if solution.agreement else None
 
 
+def _issue_weights(table: Table) -> np.ndarray:
+    """Capability times salience per party and issue, shape (p, k), for the weighted median
+    and mean; on an issue nobody at the table cares about, capability alone (equal weights if
+    that is 0 too), so the forecast stays defined."""
+    weight = table.capability[:, None] * np.clip(table.salience, 0.0, None)
+    fallback = table.capability if np.sum(table.capability) > 0 else np.ones_like(table.capability)
+    idle = ~np.any(weight > 0, axis=0)
+    weight[:, idle] = fallback[:, None]
+    return weight
+
+
 def _first_proposer(table: Table) -> int:
     """The more capable of two parties (the first listed on a tie)."""
     return int(np.argmax(table.capability))
@@ -223,8 +239,10 @@ class BDMProtocol(_ClassicProtocol):
         start = self.positions(table)
         p, k = start.shape
         names = [f"{i:04d}" for i in range(p)]  # sorting keeps the table's order
+        weight = _issue_weights(table)
+        live = np.any(table.capability[:, None] * table.salience > 0, axis=0)
         moved = start.copy()
-        for col in range(k):
+        for col in np.flatnonzero(live):  # on an idle issue nobody votes: no offers, no moves
             moved[:, col] = bdm_round(
                 capability=table.capability,
                 position=start[:, col],
@@ -234,8 +252,7 @@ class BDMProtocol(_ClassicProtocol):
                 round_number=table.round + 1,
             ).position
         spread = moved.max(axis=0) - moved.min(axis=0)
-        if np.all(spread <= self.tolerance):
-            weight = table.capability[:, None] * table.salience
+        if np.all(spread[live] <= self.tolerance):
             terms = np.array(
                 [weighted_median(moved[:, col], weight[:, col]) for col in range(k)], dtype=float
             )
@@ -254,13 +271,25 @@ class StokmanProtocol(_ClassicProtocol):
 
         start = self.positions(table)
         salience = np.clip(table.salience, 0.0, 1.0)
-        votes, exchanges = exchange_round(
-            start, salience, table.capability, rng=np.random.default_rng(table.round)
-        )
+        # Issues nobody at the table cares about take part in no exchange (and would leave
+        # the model's expected outcome undefined): they are left out of the round.
+        live = np.any(table.capability[:, None] * salience > 0, axis=0)
+        votes, exchanges = start.copy(), ()
+        if live.any():
+            votes[:, live], exchanges = exchange_round(
+                start[:, live],
+                salience[:, live],
+                table.capability,
+                rng=np.random.default_rng(table.round),
+            )
         if exchanges:
             return self.settle(table, adopt_votes(start, votes, salience), None)
-        terms = expected_outcome(votes, salience, table.capability)
-        return self.settle(table, votes, np.asarray(terms, dtype=float))
+        # The expected outcomes; on an idle issue, the capability-weighted mean vote.
+        weight = _issue_weights(table)
+        terms = np.sum(weight * votes, axis=0) / np.sum(weight, axis=0)
+        if live.any():
+            terms[live] = expected_outcome(votes[:, live], salience[:, live], table.capability)
+        return self.settle(table, votes, terms)
 
 
 CLASSIC_PROTOCOLS: tuple[type[_ClassicProtocol], ...] = (
