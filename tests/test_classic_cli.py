@@ -13,30 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import one_error, run_cli
 
 from lsr_sim.classic.bdm import bdm
 from lsr_sim.classic.cli import classic_run, run_classic
 from lsr_sim.classic.inputs import read_actor_table
-from lsr_sim.cli import main
 from lsr_sim.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 EC_CSV = ROOT / "data" / "classic" / "bdm1994_ec_emissions.csv"
 HEADER = "actor,capability,position,salience"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
-
-
-def one_error(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: ")
-    return lines[0].removeprefix("error: ")
 
 
 def test_bdm_on_the_ec_example_prints_the_forecast(capsys) -> None:

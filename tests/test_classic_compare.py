@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from cli_helpers import one_error, run_cli
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -33,7 +34,6 @@ from lsr_sim.classic.compare import (
 )
 from lsr_sim.classic.nash import nash_bargaining
 from lsr_sim.classic.stokman import stokman_exchange
-from lsr_sim.cli import main
 from lsr_sim.experiment import derive_seeds
 from lsr_sim.model import compile_scenario
 from lsr_sim.protocols import protocol_names
@@ -54,20 +54,6 @@ def baseline() -> Scenario:
 @pytest.fixture(scope="module")
 def nash_table(baseline) -> pd.DataFrame:
     return compare_protocols(baseline, ["nash", "offers"], runs=3, master_seed=7, steps=STEPS)
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
-
-
-def one_error(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: ")
-    return lines[0].removeprefix("error: ")
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from cli_helpers import run_cli
 
 import lsr_sim
 from lsr_sim.cli import main
@@ -31,14 +32,6 @@ SHIPPED = sorted(
 )
 # The baseline runs weekly from 2024-12-08: 10 steps end on 2025-02-16, 20 on 2025-04-27.
 END_10, END_20 = "2025-02-16", "2025-04-27"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
-    """Exit status, stdout and stderr of ``lsr-sim argv``."""
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 def error_lines(err: str) -> list[str]:
