@@ -456,3 +456,32 @@ def test_a_user_strategy_falls_back_to_mesa_with_a_note(tmp_path) -> None:
         registry.pop("patient_test", None)
     assert report.complete and report.failed == 0
     assert any("Mesa model" in note and "Patient" in note for note in report.notes)
+
+
+def test_only_the_scenario_the_batch_engine_cannot_run_falls_back(tmp_path) -> None:
+    """A sweep over the baseline and a Nash-protocol variant: the variant's runs use the Mesa
+    model, the baseline's the batch engine, and both give the Mesa model's numbers."""
+    variant = tmp_path / "nash.yaml"
+    variant.write_text(
+        yaml.safe_dump({"extends": str(BASELINE), "name": "nash", "dynamics": {"protocol": "nash"}})
+    )
+    spec = {
+        "name": "mixed",
+        "scenarios": [str(BASELINE), str(variant)],
+        "steps": 12,
+        "parameters": {"dynamics.trust_decay": {"values": [0.01, 0.02]}},
+        "replications": 2,
+        "seed": 3,
+    }
+    sweep = tmp_path / "mixed.yaml"
+    sweep.write_text(yaml.safe_dump(spec))
+    report = run_sweep(load_sweep(sweep), tmp_path / "batch", workers=1, progress=False)
+    notes = [note for note in report.notes if "Mesa model" in note]
+    assert len(notes) == 1 and "'nash'" in notes[0] and "its runs use the Mesa model" in notes[0]
+    run_sweep(load_sweep(sweep), tmp_path / "mesa", workers=1, progress=False, engine="mesa")
+    batch, mesa = read_runs(tmp_path / "batch"), read_runs(tmp_path / "mesa")
+    assert len(batch) == 8 and set(batch["scenario"]) == {"baseline", "nash"}
+    pd.testing.assert_frame_equal(
+        batch.sort_values("run").reset_index(drop=True),
+        mesa.sort_values("run").reset_index(drop=True),
+    )

@@ -306,8 +306,14 @@ def execute_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None]:
             groups.setdefault(spec.scenario, []).append((spec, cache[1]))
         else:
             _run_with_mesa(spec, cache[1], record)
+    from lsr_sim.batch import supports
+
     for group in groups.values():
-        _run_with_batch(group, record)
+        if supports(group[0][1])[0]:  # parameters change numbers, never strategy classes
+            _run_with_batch(group, record)
+        else:
+            for spec, scenario in group:
+                _run_with_mesa(spec, scenario, record)
     return record.tables()
 
 
@@ -581,11 +587,12 @@ def run_sweep(
         Show progress on `stream` (default standard error).
     runs_per_task : int, optional
         Runs grouped into one task (default: enough tasks to balance the workers, at most
-        100 runs with the Mesa engine and 1,000 with the batch engine).
+        100 runs with the Mesa engine and 5,000 with the batch engine, 1,000 with
+        trajectories).
     engine : {"batch", "mesa"}
         The batch engine steps a task's runs together and gives the Mesa model's numbers
-        exactly; a scenario it cannot vectorise (a user's own strategy class) falls back to
-        the Mesa model, with a note saying why.
+        exactly; the runs of a scenario it cannot vectorise (a user's own strategy class, a
+        classic protocol) use the Mesa model, with a note saying why.
 
     Returns
     -------
@@ -603,17 +610,21 @@ def run_sweep(
     done = saved_keys(out_dir)
     todo = [spec for spec in plan if spec.key not in done]
     report = SweepReport(out_dir, total=len(plan), done_before=len(plan) - len(todo))
+    mesa_sized = engine == "mesa"
     if engine == "batch":
         from lsr_sim.batch import supports
 
-        for name, entry in loaded.scenarios.items():
-            ok, reason = supports(entry.scenario)
+        reasons = {name: supports(entry.scenario) for name, entry in loaded.scenarios.items()}
+        for name, (ok, reason) in reasons.items():
             if not ok:
                 report.notes.append(
                     f"batch engine cannot run scenario {name!r} ({reason}); "
-                    "using the Mesa model for the whole sweep"
+                    "its runs use the Mesa model"
                 )
-                engine = "mesa"
+        if not any(ok for ok, _ in reasons.values()):
+            engine = "mesa"
+        # A scenario run by the Mesa model wants the Mesa model's small tasks for balance.
+        mesa_sized = not all(ok for ok, _ in reasons.values())
     if not todo:
         report.notes.append("every run was already saved; nothing to do")
         return report
@@ -633,7 +644,7 @@ def run_sweep(
     # takes one task per worker up to 5,000 runs (about 0.3 GB each). Trajectories cost
     # memory per run (5,000 runs: about 1 GB per worker), so with them tasks stop at 1,000.
     # The Mesa engine takes four tasks per worker for balance, up to 100 runs.
-    if engine == "batch":
+    if not mesa_sized:
         kept = loaded.spec.trajectories is not None
         cap = BATCH_TASK_RUNS_WITH_TRAJECTORIES if kept else BATCH_TASK_RUNS
         size = runs_per_task or max(1, min(cap, math.ceil(len(todo) / slots)))
