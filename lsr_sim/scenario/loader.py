@@ -393,6 +393,39 @@ def format_validation_error(
     return path, message
 
 
+def describe_common_error(
+    loc: tuple[Any, ...],
+    kind: str,
+    value: Any,
+    ctx: Mapping[str, Any],
+    known_fields: Callable[[], list[str]],
+    explained: set[tuple[Any, ...]],
+) -> str | None:
+    """The message for the errors every file format describes alike, or None for others.
+
+    Covers a null value, an unknown field (with did-you-mean over `known_fields()`, the
+    fields allowed where the error is; the suggested field's own errors are added to
+    `explained`), a missing field and a number out of range. Used by scenario and sweep files.
+    """
+    if value is None and kind not in ("missing", "extra_forbidden"):
+        return "is empty (null); give a value or remove the line"
+    if kind == "extra_forbidden":
+        known = known_fields()
+        hint = did_you_mean(str(loc[-1]), known)
+        if hint:
+            suggested = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)[0]
+            explained.add((*loc[:-1], suggested))
+        expected = f"; expected one of {', '.join(known)}" if known else ""
+        return f"unknown field {loc[-1]!r}{hint}{expected}"
+    if kind == "missing":
+        return "required field is missing; add it"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(kind, "<=")
+        bound = next(iter(ctx.values()), "?")
+        return f"is {value!r}, out of range: must be {op} {bound}"
+    return None
+
+
 def _describe(err: Any) -> tuple[str, str, set[tuple[Any, ...]]]:
     """Path, message and the locations of other errors this one explains."""
     loc = tuple(err["loc"])
@@ -414,23 +447,14 @@ def _describe(err: Any) -> tuple[str, str, set[tuple[Any, ...]]]:
             )
         return path, f"the name {value!r} must be text; put it in quotes", explained
     path = _path(_clean_loc(loc))
-    if value is None and kind not in ("missing", "extra_forbidden"):
-        return path, "is empty (null); give a value or remove the line", explained
-    if kind == "extra_forbidden":
+
+    def known_fields() -> list[str]:
         model = _model_at(loc)
-        known = _field_names(model) if model else []
-        hint = did_you_mean(str(loc[-1]), known)
-        if hint:
-            suggested = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)[0]
-            explained.add((*loc[:-1], suggested))
-        expected = f"; expected one of {', '.join(known)}" if known else ""
-        return path, f"unknown field {loc[-1]!r}{hint}{expected}", explained
-    if kind == "missing":
-        return path, "required field is missing; add it", explained
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(kind, "<=")
-        bound = next(iter(ctx.values()), "?")
-        return path, f"is {value!r}, out of range: must be {op} {bound}", explained
+        return _field_names(model) if model else []
+
+    common = describe_common_error(loc, kind, value, ctx, known_fields, explained)
+    if common is not None:
+        return path, common, explained
     if kind in ("too_short", "too_long"):
         actual = ctx.get("actual_length")
         if kind == "too_short":

@@ -23,7 +23,6 @@ validates the result with :func:`lsr_sim.scenario.scenario_from_dict`.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 import typing
@@ -55,6 +54,7 @@ from lsr_sim.scenario.loader import (
     _resolve,
     _shown,
     _unwrap,
+    describe_common_error,
     format_validation_error,
     read_yaml_mapping,
     scenario_from_dict,
@@ -503,23 +503,14 @@ def _describe(err: Any) -> tuple[str, str, set[tuple[Any, ...]]]:
     path = _path(loc)
     if kind == "sweep_field":
         return _join(path, str(ctx.get("field", ""))), str(ctx.get("reason")), explained
-    if value is None and kind not in ("missing", "extra_forbidden"):
-        return path, "is empty (null); give a value or remove the line", explained
-    if kind == "extra_forbidden":
+
+    def known_fields() -> list[str]:
         model = _model_at(loc)
-        known = list(model.model_fields) if model else []
-        hint = did_you_mean(str(loc[-1]), known)
-        if hint:
-            suggested = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)[0]
-            explained.add((*loc[:-1], suggested))
-        expected = f"; expected one of {', '.join(known)}" if known else ""
-        return path, f"unknown field {loc[-1]!r}{hint}{expected}", explained
-    if kind == "missing":
-        return path, "required field is missing; add it", explained
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(kind, "<=")
-        bound = next(iter(ctx.values()), "?")
-        return path, f"is {value!r}, out of range: must be {op} {bound}", explained
+        return list(model.model_fields) if model else []
+
+    common = describe_common_error(loc, kind, value, ctx, known_fields, explained)
+    if common is not None:
+        return path, common, explained
     if kind == "too_short":
         if path == "parameters":
             return (
