@@ -339,46 +339,24 @@ def plot_sensitivity(
     height = 0.38
     ax = _new_axes(ax, (8, 1.2 + 0.55 * len(frame)))
     bars = {"capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "0.25"}}
+    # (column, its confidence column or None, colour, label): the upper bar, then the lower.
     if kind == "sobol":
-        ax.barh(
-            y + height / 2,
-            frame["S1"],
-            height,
-            xerr=frame["S1_conf"],
-            color=_S1_COLOR,
-            label="first order S1",
-            **bars,
-        )
-        ax.barh(
-            y - height / 2,
-            frame["ST"],
-            height,
-            xerr=frame["ST_conf"],
-            color=_ST_COLOR,
-            label="total ST",
-            **bars,
-        )
-        ax.axvline(0.0, color="0.3", linewidth=0.8)
-        ax.set_xlabel("Sobol' index (share of output variance)")
+        series = [
+            ("S1", "S1_conf", _S1_COLOR, "first order S1"),
+            ("ST", "ST_conf", _ST_COLOR, "total ST"),
+        ]
+        xlabel = "Sobol' index (share of output variance)"
     else:
-        ax.barh(
-            y + height / 2,
-            frame["mu_star"],
-            height,
-            xerr=frame["mu_star_conf"],
-            color=_S1_COLOR,
-            label="μ* (mean |elementary effect|)",
-            **bars,
-        )
-        ax.barh(
-            y - height / 2,
-            frame["sigma"],
-            height,
-            color=_SIGMA_COLOR,
-            label="σ (sd of elementary effects)",
-        )
-        ax.axvline(0.0, color="0.3", linewidth=0.8)
-        ax.set_xlabel("elementary effect (outcome change over the parameter range)")
+        series = [
+            ("mu_star", "mu_star_conf", _S1_COLOR, "μ* (mean |elementary effect|)"),
+            ("sigma", None, _SIGMA_COLOR, "σ (sd of elementary effects)"),
+        ]
+        xlabel = "elementary effect (outcome change over the parameter range)"
+    for offset, (column, conf, color, label) in zip((height / 2, -height / 2), series, strict=True):
+        errors = {"xerr": frame[conf], **bars} if conf else {}
+        ax.barh(y + offset, frame[column], height, color=color, label=label, **errors)
+    ax.axvline(0.0, color="0.3", linewidth=0.8)
+    ax.set_xlabel(xlabel)
     ax.set_yticks(y, [str(p) for p in frame["parameter"]])
     ax.set_ylim(-0.7, len(frame) - 0.3)
     ax.grid(True, axis="x", alpha=0.3)
