@@ -147,14 +147,18 @@ class KalaiSmorodinskyProtocol(_SolutionProtocol):
         return solution.point if solution.agreement else None
 
 
+def _live_issues(table: Table) -> np.ndarray:
+    """(k,) bool: the issues some party at the table weighs (capability times salience > 0)."""
+    return np.any(table.capability[:, None] * np.clip(table.salience, 0.0, None) > 0, axis=0)
+
+
 def _issue_weights(table: Table) -> np.ndarray:
     """Capability times salience per party and issue, shape (p, k), for the weighted median
     and mean; on an issue nobody at the table cares about, capability alone (equal weights if
     that is 0 too), so the forecast stays defined."""
     weight = table.capability[:, None] * np.clip(table.salience, 0.0, None)
     fallback = table.capability if np.sum(table.capability) > 0 else np.ones_like(table.capability)
-    idle = ~np.any(weight > 0, axis=0)
-    weight[:, idle] = fallback[:, None]
+    weight[:, ~_live_issues(table)] = fallback[:, None]
     return weight
 
 
@@ -240,7 +244,7 @@ class BDMProtocol(_ClassicProtocol):
         p, k = start.shape
         names = [f"{i:04d}" for i in range(p)]  # sorting keeps the table's order
         weight = _issue_weights(table)
-        live = np.any(table.capability[:, None] * table.salience > 0, axis=0)
+        live = _live_issues(table)
         moved = start.copy()
         for col in np.flatnonzero(live):  # on an idle issue nobody votes: no offers, no moves
             moved[:, col] = bdm_round(
@@ -273,7 +277,7 @@ class StokmanProtocol(_ClassicProtocol):
         salience = np.clip(table.salience, 0.0, 1.0)
         # Issues nobody at the table cares about take part in no exchange (and would leave
         # the model's expected outcome undefined): they are left out of the round.
-        live = np.any(table.capability[:, None] * salience > 0, axis=0)
+        live = _live_issues(table)
         votes, exchanges = start.copy(), ()
         if live.any():
             votes[:, live], exchanges = exchange_round(
