@@ -42,12 +42,15 @@ protocol; a scenario using one of these runs through the Mesa model (with a noti
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table
 from lsr_sim.protocols.offers import _best_value, _values, concession_seen
+
+if TYPE_CHECKING:
+    from lsr_sim.classic.concession import ConcessionResult
 
 __all__ = [
     "CLASSIC_PROTOCOLS",
@@ -192,6 +195,10 @@ class TimeBasedConcessionProtocol(_ClassicProtocol):
     description: ClassVar[str] = "Time-based concession with a deadline (two parties)."
     parties: ClassVar[int | None] = 2
 
+    def __init__(self) -> None:
+        # A whole negotiation depends only on its inputs, not on the round: run it once.
+        self._negotiations: dict[tuple[Any, ...], ConcessionResult] = {}
+
     def negotiate(self, table: Table) -> RoundResult:
         from lsr_sim.classic.concession import time_based_negotiation
         from lsr_sim.strategies import TimeBased
@@ -209,14 +216,17 @@ class TimeBasedConcessionProtocol(_ClassicProtocol):
                 points[col] = a
                 offers[:, col] = a
                 continue
-            result = time_based_negotiation(
-                tactics[0],
-                tactics[1],
-                deadline=deadline,
-                ideal_a=float(a),
-                ideal_b=float(b),
-                first="a" if first == 0 else "b",
-            )
+            key = (tactics[0], tactics[1], deadline, float(a), float(b), first)
+            if key not in self._negotiations:
+                self._negotiations[key] = time_based_negotiation(
+                    tactics[0],
+                    tactics[1],
+                    deadline=deadline,
+                    ideal_a=float(a),
+                    ideal_b=float(b),
+                    first="a" if first == 0 else "b",
+                )
+            result = self._negotiations[key]
             history = result.history
             made = history[history["round"] <= table.round]
             for party, side in ((0, "a"), (1, "b")):
