@@ -132,37 +132,41 @@ def _respect_floor(
     point. Where even that bound falls short, the bound is kept.
     """
 
-    trust_in_others = _trust_in_others(table)
+    # gain() of an offer, with the status quo's utility computed once for the whole search.
+    status_quo = np.broadcast_to(table.status_quo[..., None, :], table.ideal.shape)
+    inputs = (
+        table.ideal,
+        targets,
+        weight,
+        table.salience,
+        _trust_in_others(table),
+        utility(status_quo, table.ideal),
+    )
 
-    def own_value(a: np.ndarray) -> np.ndarray:
-        return _own_values(
-            table, offer(table.ideal, targets, a[..., None], weight), trust_in_others
-        )
+    def own_value(
+        a: np.ndarray,
+        ideal: np.ndarray,
+        target: np.ndarray,
+        w: np.ndarray,
+        salience: np.ndarray,
+        trust: np.ndarray,
+        status_quo_utility: np.ndarray,
+    ) -> np.ndarray:
+        gains = utility(offer(ideal, target, a[..., None], w), ideal) - status_quo_utility
+        return deal_value(gains, salience, trust)
 
-    short = own_value(aspiration) < floor
+    short = own_value(aspiration, *inputs) < floor
     if not short.any():
         return aspiration
     # A party's own value depends on its own aspiration alone, so the search runs over the
     # short parties only, flattened: the same arithmetic on fewer, contiguous numbers.
-    ideal = table.ideal[short]
-    target = targets[short]
-    weight_short = weight[short]
-    salience = table.salience[short]
-    trust = trust_in_others[short]
+    subset = [x[short] for x in inputs]
     goal = floor[short]
-    status_quo_utility = utility(
-        np.broadcast_to(table.status_quo[..., None, :], short.shape + ideal.shape[-1:])[short],
-        ideal,
-    )
     low = aspiration[short]
     high = np.maximum(table.previous_aspiration, aspiration)[short]
     for _ in range(iterations):
         mid = 0.5 * (low + high)
-        # gain() of the offer at `mid`, with the status quo's utility computed once.
-        gains = (
-            utility(offer(ideal, target, mid[:, None], weight_short), ideal) - status_quo_utility
-        )
-        ok = deal_value(gains, salience, trust) >= goal
+        ok = own_value(mid, *subset) >= goal
         high = np.where(ok, mid, high)
         low = np.where(ok, low, mid)
     raised = aspiration.copy()
