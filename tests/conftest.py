@@ -10,8 +10,15 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # figures without a display
+
+# Property tests explore new random examples on every local run. .ci/run sets
+# HYPOTHESIS_PROFILE=ci, hypothesis's own profile (derandomize, no database): CI replays one
+# fixed set, so a submission's result does not depend on luck.
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS_DIR = ROOT / "scenarios"
