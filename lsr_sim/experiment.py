@@ -18,15 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from lsr_sim._atomic import write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
-from lsr_sim.model import NegotiationModel
 from lsr_sim.scenario import Scenario, scenario_hash
+
+if TYPE_CHECKING:
+    from lsr_sim.model import NegotiationModel
 
 __all__ = [
     "RunResult",
@@ -195,6 +197,8 @@ def run(scenario: Scenario, *, seed: int | None = None, steps: int | None = None
         raise ValueError(f"steps must be a positive number of steps, got {steps}")
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    from lsr_sim.model import NegotiationModel  # Mesa loads here, not on import
+
     model = NegotiationModel(scenario, rng=seed)
     model.run_for(steps)
     return collect_tables(model, seed=seed, steps=steps)

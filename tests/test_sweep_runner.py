@@ -485,3 +485,20 @@ def test_only_the_scenario_the_batch_engine_cannot_run_falls_back(tmp_path) -> N
         batch.sort_values("run").reset_index(drop=True),
         mesa.sort_values("run").reset_index(drop=True),
     )
+
+
+def test_a_batch_worker_does_not_import_mesa() -> None:
+    # A spawned worker imports the runner and the batch engine; Mesa would add about a second
+    # to every worker's start (and to every Dask worker's first task).
+    code = (
+        "import sys\n"
+        "import lsr_sim.sweep.runner\n"
+        "from lsr_sim.batch import run_batch, supports\n"
+        "from lsr_sim.scenario import load_scenario\n"
+        f"scenario = load_scenario({str(BASELINE)!r})\n"
+        "assert supports(scenario)[0]\n"
+        "run_batch([scenario] * 2, [1, 2], 5)\n"
+        "assert 'mesa' not in sys.modules, 'the batch path imported Mesa'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
