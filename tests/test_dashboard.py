@@ -38,6 +38,7 @@ from lsr_sim.dashboard.model import (
 )
 from lsr_sim.dashboard.server import (
     HOST,
+    _stop_with_parent,
     check_port,
     server_env,
     solara_command,
@@ -347,9 +348,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
-def test_ctrl_c_stops_the_server_cleanly(how: str) -> None:
-    port = _free_port()
+def _start_dashboard(port: int) -> subprocess.Popen[str]:
+    """`serve` (what ``lsr-sim dashboard`` runs) with `_FAKE_SERVER` for Solara, in a session
+    of its own, once it has printed that the dashboard is ready."""
     fake = [sys.executable, "-c", _FAKE_SERVER, str(port)]
     code = (
         "import sys; from lsr_sim.dashboard.server import serve; "
@@ -369,6 +370,30 @@ def test_ctrl_c_stops_the_server_cleanly(how: str) -> None:
         assert (
             lines[1].strip() == f"dashboard ready: open http://127.0.0.1:{port} (Ctrl-C stops it)"
         )
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    return process
+
+
+def _port_freed(port: int, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for nothing to listen on `port`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            check_port(port)
+            return True
+        except InputError:
+            time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_the_server_cleanly(how: str) -> None:
+    port = _free_port()
+    process = _start_dashboard(port)
+    try:
         if how == "ctrl-c":  # a terminal sends SIGINT to its foreground process group
             os.killpg(process.pid, signal.SIGINT)
         else:
@@ -379,15 +404,85 @@ def test_ctrl_c_stops_the_server_cleanly(how: str) -> None:
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 0
     assert out.strip() == "dashboard stopped", out
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # the child is gone: its port is free again
-        try:
-            check_port(port)
-            break
-        except InputError:
+    assert _port_freed(port, timeout=10), f"port {port} still in use: the child was left running"
+
+
+def _proc_stat(pid: int) -> tuple[str, int, int] | None:
+    """State, parent pid and start time of process `pid` from /proc; None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # after "pid (comm)": comm may hold anything
+    return fields[0], int(fields[1]), int(fields[19])
+
+
+def _children(pid: int) -> list[tuple[int, int]]:
+    """(pid, start time) of each live child of `pid`, scanning /proc (the kernel's own
+    ``/proc/<pid>/task/<pid>/children`` needs CONFIG_PROC_CHILDREN, which not every kernel has)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) is not None:
+            state, parent, start = stat
+            if parent == pid and state != "Z":
+                found.append((int(entry.name), start))
+    return found
+
+
+def _running(pid: int, start: int) -> bool:
+    """Whether process `pid`, started at `start`, still runs (a zombie has stopped)."""
+    stat = _proc_stat(pid)
+    return stat is not None and stat[2] == start and stat[0] != "Z"
+
+
+_LINUX_ONLY = pytest.mark.skipif(
+    not sys.platform.startswith("linux"),
+    reason="needs Linux's prctl(PR_SET_PDEATHSIG); elsewhere the server outlives a SIGKILL",
+)
+
+
+@_LINUX_ONLY
+def test_killing_the_command_outright_stops_the_server() -> None:
+    port = _free_port()
+    process = _start_dashboard(port)
+    child: int | None = None
+    start = 0
+    try:
+        (child, start), *others = _children(process.pid)
+        assert not others, others
+        os.kill(process.pid, signal.SIGKILL)  # no signal handler of serve() can run
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while _running(child, start) and time.monotonic() < deadline:
             time.sleep(0.2)
-    else:
-        pytest.fail(f"port {port} still in use: the server's child was left running")
+        assert not _running(child, start), "the server's child outlived `lsr-sim dashboard`"
+        assert _port_freed(port, timeout=10), f"port {port} still in use"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if child is not None and _running(child, start):  # without the fix: the orphan
+            os.killpg(child, signal.SIGKILL)  # it leads a process group of its own
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+@_LINUX_ONLY
+def test_the_server_does_not_start_when_its_parent_is_already_gone() -> None:
+    # The child prints the signal the kernel will send it when its parent dies (PR_GET_PDEATHSIG).
+    show = (
+        "import ctypes; sig = ctypes.c_int(-1); "
+        "ctypes.CDLL(None).prctl(2, ctypes.byref(sig)); print(sig.value)"
+    )
+    done = subprocess.run(
+        _stop_with_parent([sys.executable, "-c", show]), capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (0, f"{int(signal.SIGTERM)}\n"), done.stderr
+    # A parent pid other than the child's is what the wrapper sees when the parent died before
+    # prctl took effect: then it stops itself instead of running the server as an orphan.
+    gone = _stop_with_parent([sys.executable, "-c", show], parent=os.getppid())
+    done = subprocess.run(gone, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (-signal.SIGTERM, ""), done.stderr
 
 
 def test_importing_builds_nothing_and_the_cli_does_not_import_solara() -> None:

@@ -4,7 +4,9 @@ Nothing here imports Solara or Mesa's visualization (they take seconds to import
 ``lsr-sim dashboard`` can refuse a bad scenario file or a busy port at once. The child gets
 the scenario file through ``LSR_SIM_DASHBOARD_SCENARIO``; Solara's telemetry and its check
 for a newer release are switched off, and its front-end files come from the ``solara-assets``
-package (Solara serves them from ``<prefix>/share/solara/cdn``, so no CDN is needed).
+package (Solara serves them from ``<prefix>/share/solara/cdn``, so no CDN is needed). On Linux
+the child also stops when ``lsr-sim dashboard`` is killed outright (SIGKILL), so the port is
+not left busy.
 """
 
 from __future__ import annotations
@@ -152,6 +154,40 @@ def wait_for_port(
     return False
 
 
+# The child runs this before it becomes the server. It is a wrapper rather than Popen's
+# preexec_fn, which runs between fork and exec and is unsafe in a process with threads: ours
+# has OpenBLAS's once numpy is imported. prctl(PR_SET_PDEATHSIG) has the kernel send SIGTERM
+# when the parent dies, even by SIGKILL, when no handler of ours can run; it survives exec.
+_PDEATHSIG_WRAPPER = """\
+import ctypes, os, signal, sys
+parent, argv = int(sys.argv[1]), sys.argv[2:]
+signal.signal(signal.SIGTERM, signal.SIG_DFL)  # an inherited SIG_IGN would void the request
+try:
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    prctl(1, ctypes.c_ulong(signal.SIGTERM), *[ctypes.c_ulong(0)] * 3)  # 1: PR_SET_PDEATHSIG
+except (OSError, AttributeError):  # no prctl: the parent's own signal handlers still stop us
+    pass
+if os.getppid() != parent:  # the parent died before prctl took effect: no signal would come
+    os.kill(os.getpid(), signal.SIGTERM)
+os.execvp(argv[0], argv)
+"""
+
+
+def _stop_with_parent(argv: Sequence[str], parent: int | None = None) -> list[str]:
+    """`argv` run through a wrapper that makes Linux send the child SIGTERM when `parent`
+    (default: this process) dies, however it dies; `argv` itself elsewhere.
+
+    Only Linux has ``prctl(PR_SET_PDEATHSIG)``: on other platforms nothing is added, and a
+    child whose parent was killed with SIGKILL keeps running. The signal is tied to the thread
+    that starts the child; :func:`serve` runs on the main thread (it sets signal handlers).
+    """
+    if not sys.platform.startswith("linux"):
+        return list(argv)
+    parent = os.getpid() if parent is None else parent
+    # -I -S: the wrapper needs only the standard library, so it starts in a few milliseconds.
+    return [sys.executable, "-I", "-S", "-c", _PDEATHSIG_WRAPPER, str(parent), *argv]
+
+
 class _Stop(Exception):
     """Raised by the SIGTERM handler so that the child is stopped like on Ctrl-C."""
 
@@ -215,7 +251,7 @@ def serve(
     # The child gets a process group of its own: Ctrl-C reaches only us, and we stop the
     # child with SIGTERM (on SIGINT Solara would print "Aborted.").
     process = subprocess.Popen(
-        list(command) if command is not None else solara_command(port),
+        _stop_with_parent(command if command is not None else solara_command(port)),
         env=server_env(path),
         process_group=0,
     )
