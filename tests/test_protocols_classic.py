@@ -34,11 +34,18 @@ from lsr_sim.classic.rubinstein import rubinstein_share
 from lsr_sim.classic.stokman import adopt_votes, exchange_round, expected_outcome
 from lsr_sim.errors import ScenarioError
 from lsr_sim.model import NegotiationModel
-from lsr_sim.protocols import RoundResult, Table, get_protocol, protocol_names
+from lsr_sim.protocols import (
+    NegotiationProtocol,
+    RoundResult,
+    Table,
+    get_protocol,
+    protocol_names,
+)
 from lsr_sim.protocols.classic import (
     CLASSIC_PROTOCOLS,
     BDMProtocol,
     RubinsteinProtocol,
+    StokmanProtocol,
 )
 from lsr_sim.scenario import Scenario, load_scenario, scenario_from_dict
 from lsr_sim.scenario.loader import read_yaml_mapping
@@ -268,9 +275,11 @@ def next_round(table: Table, result: RoundResult) -> Table:
     )
 
 
-def talks(name: str, table: Table, rounds: int = 60) -> list[tuple[Table, RoundResult]]:
+def talks(
+    name: str | NegotiationProtocol, table: Table, rounds: int = 60
+) -> list[tuple[Table, RoundResult]]:
     """Rounds of talks with one protocol instance until terms are agreed (or `rounds`)."""
-    protocol = get_protocol(name)
+    protocol = get_protocol(name) if isinstance(name, str) else name
     held = []
     for _ in range(rounds):
         result = protocol.negotiate(table)
@@ -452,25 +461,44 @@ class TestBDM:
 
 
 class TestStokman:
-    def test_agrees_at_the_expected_outcome_when_no_exchange_is_left(self) -> None:
+    @staticmethod
+    def replay(table: Table) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """The round's start, votes and exchanges, by the model's own functions."""
+        start = table.ideal if table.previous_offers is None else table.previous_offers
+        rng = np.random.default_rng(table.round)
+        votes, exchanges = exchange_round(start, table.salience, table.capability, rng=rng)
+        return start, votes, exchanges
+
+    def test_settles_at_the_expected_outcome_once_exchanges_shift_votes_little(self) -> None:
         held = talks("stokman", make_table(**CROSSED), rounds=80)
         *before, (last_table, last) = held
         assert last.terms is not None
-        start = last_table.previous_offers
-        salience = last_table.salience
-        votes, exchanges = exchange_round(start, salience, last_table.capability, rng=0)
-        assert exchanges == ()
-        np.testing.assert_array_equal(last.offers, votes)
+        start, votes, exchanges = self.replay(last_table)
+        assert np.abs(votes - start).max() <= StokmanProtocol.tolerance
+        offers = adopt_votes(start, votes, last_table.salience) if exchanges else votes
+        np.testing.assert_array_equal(last.offers, offers)
         np.testing.assert_array_equal(
-            last.terms, expected_outcome(votes, salience, last_table.capability)
+            last.terms, expected_outcome(votes, last_table.salience, last_table.capability)
         )
-        assert len(before) > 10  # the exchanges dwindle, geometrically
-        for table, result in before:
-            start = table.ideal if table.previous_offers is None else table.previous_offers
-            rng = np.random.default_rng(table.round)
-            votes, exchanges = exchange_round(start, table.salience, table.capability, rng=rng)
+        assert len(before) >= 3
+        for table, result in before:  # not before: some vote still shifts by more
+            start, votes, exchanges = self.replay(table)
             assert exchanges and result.terms is None
-            np.testing.assert_array_equal(result.offers, adopt_votes(start, votes, salience))
+            assert np.abs(votes - start).max() > StokmanProtocol.tolerance
+            np.testing.assert_array_equal(result.offers, adopt_votes(start, votes, table.salience))
+
+    def test_without_tolerance_it_waits_until_no_exchange_is_left(self) -> None:
+        class Exhaustive(StokmanProtocol):
+            tolerance = 0.0
+
+        settled = talks("stokman", make_table(**CROSSED), rounds=80)
+        held = talks(Exhaustive(), make_table(**CROSSED), rounds=80)
+        last_table, last = held[-1]
+        assert last.terms is not None
+        assert self.replay(last_table)[2] == ()
+        assert len(held) > 10 + len(settled)  # the exchanges dwindle, geometrically
+        for table, result in held[:-1]:
+            assert self.replay(table)[2] and result.terms is None
 
     def test_one_issue_has_no_exchange_agreed_at_once(self) -> None:
         table = make_table([[0.6], [0.9]], [0.0], salience=[[0.5], [0.4]], capability=[1, 2])

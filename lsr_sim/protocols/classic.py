@@ -30,8 +30,9 @@ vetoes still apply, and talks lapse after ``talks_timeout`` rounds without a dea
   nobody votes, so nobody moves; it does not hold up agreement on the others, and its terms
   are the capability-weighted median.
 - ``stokman``: one round of exchanges of voting positions per round of talks, over the
-  package's issues; once no exchange is left, the terms are the expected outcomes (the
-  capability-and-salience weighted mean votes). Ties between equal exchanges are broken by a
+  package's issues; once a round's exchanges shift no vote by more than ``tolerance`` (or
+  none is left), the terms are the expected outcomes (the capability-and-salience weighted
+  mean votes). Ties between equal exchanges are broken by a
   generator seeded with the round number, so a run stays a function of its own seed. An
   issue no party at the table cares about enters no exchange; its terms are the
   capability-weighted mean vote.
@@ -275,10 +276,18 @@ class BDMProtocol(_ClassicProtocol):
 
 
 class StokmanProtocol(_ClassicProtocol):
-    """One round of Stokman's exchange of voting positions per round of talks."""
+    """One round of Stokman's exchange of voting positions per round of talks.
+
+    The round's votes are settled, and their expected outcome proposed, once no exchange is
+    left or the round's exchanges shift no vote by more than `tolerance` (as for BDM): gains
+    shrink geometrically but stay positive, and waiting for the last exchange would outlast
+    ``talks_timeout`` on many packages.
+    """
 
     name: ClassVar[str] = "stokman"
     description: ClassVar[str] = "Stokman's exchange model across the package's issues."
+    #: Exchanges that shift no vote by more than this leave the votes settled.
+    tolerance: ClassVar[float] = 0.02
 
     def negotiate(self, table: Table) -> RoundResult:
         from lsr_sim.classic.stokman import adopt_votes, exchange_round, expected_outcome
@@ -296,14 +305,15 @@ class StokmanProtocol(_ClassicProtocol):
                 table.capability,
                 rng=np.random.default_rng(table.round),
             )
-        if exchanges:
-            return self.settle(table, adopt_votes(start, votes, salience), None)
+        offers = adopt_votes(start, votes, salience) if exchanges else votes
+        if np.max(np.abs(votes - start), initial=0.0) > self.tolerance:
+            return self.settle(table, offers, None)
         # The expected outcomes; on an idle issue, the capability-weighted mean vote.
         weight = _issue_weights(table)
         terms = np.sum(weight * votes, axis=0) / np.sum(weight, axis=0)
         if live.any():
             terms[live] = expected_outcome(votes[:, live], salience[:, live], table.capability)
-        return self.settle(table, votes, terms)
+        return self.settle(table, offers, terms)
 
 
 CLASSIC_PROTOCOLS: tuple[type[_ClassicProtocol], ...] = (
