@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from protocol_helpers import make_table as protocol_table
 
 import lsr_sim
 from lsr_sim.batch import run_batch, supports
@@ -244,23 +245,15 @@ def make_table(
     deadline: int = 26,
 ) -> Table:
     """A first-round table; `trust` is every party's trust in every other."""
-    x = np.array(ideal, dtype=float)
-    p = len(x)
-    trust_ = np.full((p, p), float(trust))
-    np.fill_diagonal(trust_, 1.0)
-    return Table(
-        ideal=x,
-        salience=np.ones_like(x) if salience is None else np.array(salience, dtype=float),
-        status_quo=np.array(status_quo, dtype=float),
-        capability=np.ones(p) if capability is None else np.array(capability, dtype=float),
-        reservation=np.full(p, float(reservation)),
-        trust=trust_,
-        strategies=tuple(strategies or [make_strategy("linear")] * p),
-        round=0,
+    return protocol_table(
+        ideal,
+        strategies or [make_strategy("linear")] * len(ideal),
+        status_quo,
+        salience=salience,
+        capability=capability,
+        reservation=reservation,
+        trust=trust,
         deadline=deadline,
-        previous_offers=None,
-        previous_aspiration=np.ones(p),
-        previous_concession=np.zeros((p, p)),
     )
 
 
