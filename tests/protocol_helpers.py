@@ -1,4 +1,4 @@
-"""Build a protocol's Table for tests: every field of `lsr_sim.protocols.Table` from lists."""
+"""Protocol test helpers: a Table from plain lists, and the floor and value formulas."""
 
 from __future__ import annotations
 
@@ -50,3 +50,20 @@ def make_table(
         ),
         logrolling=logrolling,
     )
+
+
+def floors(table: Table) -> np.ndarray:
+    """Reservation share of each party's own ideal at full trust: sum_k s_k |q_k - x_k|."""
+    return table.reservation * np.sum(
+        table.salience * np.abs(table.status_quo - table.ideal), axis=1
+    )
+
+
+def trust_discounted_value(table: Table, terms: np.ndarray) -> np.ndarray:
+    """Each party's trust-discounted value of `terms`, straight from docs/ODD.md, Section 7.5."""
+    gains = (1 - np.abs(terms - table.ideal)) - (1 - np.abs(table.status_quo - table.ideal))
+    p = len(table.ideal)
+    trust = np.where(np.eye(p, dtype=bool), np.inf, table.trust).min(axis=1)
+    received = np.sum(table.salience * np.maximum(gains, 0), axis=1)
+    given_up = np.sum(table.salience * np.maximum(-gains, 0), axis=1)
+    return trust * received - given_up

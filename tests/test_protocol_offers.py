@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from protocol_helpers import make_table
+from protocol_helpers import floors, make_table, trust_discounted_value
 
 import lsr_sim.protocols as protocols_module
 from lsr_sim.protocols import (
@@ -82,23 +82,6 @@ def rounds(table: Table) -> Iterator[tuple[Table, RoundResult]]:
 def run_talks(table: Table) -> list[RoundResult]:
     """The results of :func:`rounds`."""
     return [result for _, result in rounds(table)]
-
-
-def floors(table: Table) -> np.ndarray:
-    """Reservation share of each party's own ideal at full trust: sum_k s_k |q_k - x_k|."""
-    return table.reservation * np.sum(
-        table.salience * np.abs(table.status_quo - table.ideal), axis=1
-    )
-
-
-def value(table: Table, terms: np.ndarray) -> np.ndarray:
-    """Each party's trust-discounted value of `terms`, straight from the formulas."""
-    gains = (1 - np.abs(terms - table.ideal)) - (1 - np.abs(table.status_quo - table.ideal))
-    p = len(table.ideal)
-    trust = np.where(np.eye(p, dtype=bool), np.inf, table.trust).min(axis=1)
-    received = np.sum(table.salience * np.maximum(gains, 0), axis=1)
-    given_up = np.sum(table.salience * np.maximum(-gains, 0), axis=1)
-    return trust * received - given_up
 
 
 # -- first round ---------------------------------------------------------------------------------
@@ -526,7 +509,9 @@ def check_round(table: Table, result: RoundResult) -> None:
     else:
         assert result.terms.shape == (k,)
         assert np.all(np.isfinite(result.terms))
-        np.testing.assert_allclose(result.value, value(table, result.terms), atol=1e-12)
+        np.testing.assert_allclose(
+            result.value, trust_discounted_value(table, result.terms), atol=1e-12
+        )
         # Nobody agrees to terms worth less to it than its reservation.
         assert np.all(result.value >= floors(table) - 1e-9)
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from protocol_helpers import floors, trust_discounted_value
 from protocol_helpers import make_table as protocol_table
 
 import lsr_sim
@@ -281,22 +282,6 @@ def talks(
             break
         table = next_round(table, result)
     return held
-
-
-def trust_discounted_value(table: Table, terms: np.ndarray) -> np.ndarray:
-    """Each party's value of `terms`, from the formula of docs/ODD.md, Section 7.5."""
-    gains = (1 - np.abs(terms - table.ideal)) - (1 - np.abs(table.status_quo - table.ideal))
-    p = len(table.ideal)
-    trust = np.where(np.eye(p, dtype=bool), np.inf, table.trust).min(axis=1)
-    received = np.sum(table.salience * np.maximum(gains, 0), axis=1)
-    given_up = np.sum(table.salience * np.maximum(-gains, 0), axis=1)
-    return trust * received - given_up
-
-
-def floors(table: Table) -> np.ndarray:
-    return table.reservation * np.sum(
-        table.salience * np.abs(table.ideal - table.status_quo), axis=1
-    )
 
 
 # Beirut and Damascus on border demarcation and detainees (the baseline's numbers), the
