@@ -303,53 +303,24 @@ def collect_tables(model: NegotiationModel, *, seed: int, steps: int) -> RunResu
 def summary_row(model: NegotiationModel, *, seed: int, steps: int) -> dict[str, Any]:
     """Summary indicators of a finished run, as a mapping (see docs/ODD.md, "Outputs").
 
-    Computed from the model's state and logs alone, so sweeps can skip building tables.
+    Computed from the model's final state (its kernel's), by the same function as the batch
+    engine's summaries (:func:`lsr_sim.kernel.summary_rows`).
     """
-    c = model.compiled
-    sc = model.spec
-    deals = model.deal_log
-    events = model.event_log
-    row: dict[str, Any] = {
-        "scenario": sc.name,
-        "seed": seed,
-        "steps": steps,
-        "end_date": pd.Timestamp(sc.run.date_of(steps)),
-        "rapprochement_index": model.rapprochement_index,
-        "mean_trust": model.mean_trust,
-        # Deals can package several issues: count deals once, implementations per issue.
-        "agreements": len({d["deal"] for d in deals if d["outcome"] == "agreed"}),
-        "implemented": sum(d["outcome"] == "implemented" for d in deals),
-        "collapsed": sum(d["outcome"] == "collapsed" for d in deals),
-        "incidents": sum(e["origin"] == "incident" for e in events),
-        "vetoes": sum(e["kind"] == "veto" for e in events),
-    }
-    principals = [i for i, role in enumerate(c.roles) if role == "principal"]
-    for i in principals:
-        for j in principals:
-            if i != j:
-                row[f"trust_{c.actors[i]}_{c.actors[j]}"] = float(model.trust[i, j])
-    for k, issue in enumerate(c.issues):
-        steps_agreed = [
-            d["step"] for d in deals if d["outcome"] == "agreed" and d["issue"] == issue
-        ]
-        row[f"weeks_to_agreement_{issue}"] = (
-            min(steps_agreed) * sc.run.step_days / 7 if steps_agreed else np.nan
-        )
-        row[f"status_{issue}"] = STATUS_NAMES[model.status[k]]
-    for q, spec in enumerate(c.quantities):
-        row[f"delivered_{c.issues[spec.issue]}_{spec.name}"] = float(model.delivered[q])
-    return row
+    from lsr_sim.kernel import summary_rows
+
+    return summary_rows(model.kernel, [model.spec], [seed], steps)[0]
 
 
 def summary_columns(scenario: Scenario, *, numeric: bool = True) -> list[str]:
     """Names of the summary indicators a run of `scenario` reports (numeric ones by default).
 
-    They depend on the scenario (one column per issue, quantity and pair of principals).
+    They depend on the scenario (one column per issue, quantity and pair of principals) and
+    are derived from it without running a step (:func:`lsr_sim.kernel.summary_columns`).
     """
-    summary = run(scenario, steps=1).summary
-    if numeric:
-        summary = summary.select_dtypes(include="number")
-    return [c for c in summary.columns if c not in ("seed", "steps")]
+    from lsr_sim.kernel import summary_columns as columns
+    from lsr_sim.model import compile_scenario
+
+    return columns(compile_scenario(scenario), numeric=numeric)
 
 
 def date_step(scenario: Scenario, date: dt.date) -> int:

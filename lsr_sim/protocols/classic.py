@@ -37,8 +37,8 @@ vetoes still apply, and talks lapse after ``talks_timeout`` rounds without a dea
   issue no party at the table cares about enters no exchange; its terms are the
   capability-weighted mean vote.
 
-Protocols draw nothing from the run's generator. The batch engine runs only the ``offers``
-protocol; a scenario using one of these runs through the Mesa model (with a notice).
+Protocols draw nothing from the run's generator. They take one run's table at a time: with
+many runs, the kernel calls them once per run (see :mod:`lsr_sim.kernel.negotiation`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table
-from lsr_sim.protocols.offers import _best_value, _values, concession_seen
+from lsr_sim.protocols.offers import best_values, concession_seen, party_values
 
 if TYPE_CHECKING:
     from lsr_sim.classic.concession import ConcessionResult
@@ -77,8 +77,8 @@ class _ClassicProtocol(NegotiationProtocol):
         aspiration = np.ones(p)  # the classic models have no aspiration; strategies unused
         if terms is None:
             return RoundResult(offers, aspiration, concession, None, np.zeros(p))
-        value = _values(table, terms[None, :])[:, 0]
-        floor = table.reservation * _best_value(table)
+        value = party_values(table, terms[None, :])[:, 0]
+        floor = table.reservation * best_values(table)
         if np.all(value >= floor):
             return RoundResult(offers, aspiration, concession, terms, value)
         return RoundResult(offers, aspiration, concession, None, np.zeros(p))

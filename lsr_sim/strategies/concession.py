@@ -43,6 +43,7 @@ class TimeBased(Strategy):
     name: ClassVar[str] = "time_based"
     kind: ClassVar[StrategyKind] = "negotiator"
     description: ClassVar[str] = "Time-based concession with a chosen exponent."
+    run_axis: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if not 0 < self.exponent < np.inf:
