@@ -18,8 +18,7 @@ from lsr_sim.batch import HISTORY_NAMES, run_batch, supports
 from lsr_sim.model import NegotiationModel
 from lsr_sim.scenario import load_scenario, scenario_from_dict
 from lsr_sim.scenario.loader import _resolve
-from lsr_sim.strategies import _REGISTRY as STRATEGY_REGISTRY
-from lsr_sim.strategies import Linear, register_strategy
+from lsr_sim.strategies import Linear, register_strategy, unregister_strategy
 from lsr_sim.sweep.spec import apply_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,7 +182,7 @@ def custom_strategy():
     try:
         yield Stubborn
     finally:
-        STRATEGY_REGISTRY.pop(Stubborn.name, None)
+        unregister_strategy(Stubborn.name)
 
 
 def test_user_strategy_falls_back_to_mesa_with_a_reason(custom_strategy) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -11,12 +12,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import pytest
 import yaml
 
 from lsr_sim.cli import main
+from lsr_sim.strategies import Linear, register_strategy, unregister_strategy
 from lsr_sim.sweep import load_sweep, run_sweep
 from lsr_sim.sweep.design import build_design
 from lsr_sim.sweep.runner import plan_runs, saved_keys
@@ -458,12 +461,37 @@ def test_a_user_strategy_falls_back_to_mesa_with_a_note(tmp_path) -> None:
     assert any("Mesa model" in note and "Patient" in note for note in report.notes)
 
 
-def test_only_the_scenario_the_batch_engine_cannot_run_falls_back(tmp_path) -> None:
-    """A sweep over the baseline and a Nash-protocol variant: the variant's runs use the Mesa
-    model, the baseline's the batch engine, and both give the Mesa model's numbers."""
-    variant = tmp_path / "nash.yaml"
+@pytest.fixture
+def one_run_strategy():
+    """A registered strategy class that does not declare run_axis (decides one run at a time)."""
+
+    @register_strategy
+    @dataclasses.dataclass(frozen=True)
+    class Stubborn(Linear):
+        name: ClassVar[str] = "test_runner_stubborn"
+
+        def decide(self, obs):
+            return 0.5 * super().decide(obs) + 0.5
+
+    try:
+        yield Stubborn
+    finally:
+        unregister_strategy(Stubborn.name)
+
+
+def test_only_the_scenario_the_batch_engine_cannot_run_falls_back(tmp_path, one_run_strategy):
+    """A sweep over the baseline and a variant whose Beirut uses a strategy that does not
+    declare run_axis: the variant's runs use the Mesa model, the baseline's the batch engine,
+    and both give the Mesa model's numbers."""
+    variant = tmp_path / "stubborn.yaml"
     variant.write_text(
-        yaml.safe_dump({"extends": str(BASELINE), "name": "nash", "dynamics": {"protocol": "nash"}})
+        yaml.safe_dump(
+            {
+                "extends": str(BASELINE),
+                "name": "stubborn",
+                "actors": {"Beirut": {"strategy": {"name": one_run_strategy.name, "params": {}}}},
+            }
+        )
     )
     spec = {
         "name": "mixed",
@@ -477,10 +505,11 @@ def test_only_the_scenario_the_batch_engine_cannot_run_falls_back(tmp_path) -> N
     sweep.write_text(yaml.safe_dump(spec))
     report = run_sweep(load_sweep(sweep), tmp_path / "batch", workers=1, progress=False)
     notes = [note for note in report.notes if "Mesa model" in note]
-    assert len(notes) == 1 and "'nash'" in notes[0] and "its runs use the Mesa model" in notes[0]
+    assert len(notes) == 1 and "'stubborn'" in notes[0] and "its runs use the Mesa model" in notes[0]
+    assert "Stubborn" in notes[0]
     run_sweep(load_sweep(sweep), tmp_path / "mesa", workers=1, progress=False, engine="mesa")
     batch, mesa = read_runs(tmp_path / "batch"), read_runs(tmp_path / "mesa")
-    assert len(batch) == 8 and set(batch["scenario"]) == {"baseline", "nash"}
+    assert len(batch) == 8 and set(batch["scenario"]) == {"baseline", "stubborn"}
     pd.testing.assert_frame_equal(
         batch.sort_values("run").reset_index(drop=True),
         mesa.sort_values("run").reset_index(drop=True),

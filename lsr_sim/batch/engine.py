@@ -20,7 +20,7 @@ import pandas as pd
 from lsr_sim.kernel import Kernel, step, summary_rows
 from lsr_sim.kernel.core import fire_events, mean_trust, position, rapprochement
 from lsr_sim.scenario.schema import Scenario
-from lsr_sim.strategies import get_strategy_class
+from lsr_sim.strategies import declares_run_axis, get_strategy_class
 
 __all__ = ["DRAW_BLOCK", "HISTORY_NAMES", "BatchResult", "run_batch", "supports"]
 
@@ -85,7 +85,7 @@ def supports(scenario: Scenario) -> tuple[bool, str]:
             cls = get_strategy_class(actor.strategy.name)
         except KeyError:
             return False, f"actor {name!r} uses unknown strategy {actor.strategy.name!r}"
-        if not cls.run_axis:
+        if not declares_run_axis(cls):
             return False, (
                 f"actor {name!r} uses strategy class {cls.__name__} ({actor.strategy.name!r}), "
                 "which does not declare run_axis = True, so it decides one run at a time"

@@ -48,6 +48,7 @@ from lsr_sim.strategies import (
     SpoilerObservation,
     Strategy,
     decide_over_runs,
+    declares_run_axis,
 )
 
 __all__ = [
@@ -154,7 +155,7 @@ class Kernel:
             strategies = c.strategies
         else:
             for actor, strategy in zip(c.actors, c.strategies, strict=True):
-                if not type(strategy).run_axis:
+                if not declares_run_axis(type(strategy)):
                     raise ValueError(
                         f"actor {actor!r} uses strategy class {type(strategy).__name__}, which "
                         "does not declare run_axis: its runs cannot be stepped together"

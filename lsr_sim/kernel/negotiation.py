@@ -19,7 +19,7 @@ import numpy as np
 from lsr_sim.dynamics.status import ON_TABLE
 from lsr_sim.jit import njit
 from lsr_sim.kernel.compiled import agree, find_veto, lapse
-from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table
+from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table, takes_run_axis
 from lsr_sim.strategies import Strategy
 
 if TYPE_CHECKING:
@@ -293,7 +293,7 @@ def _one_run(table: Table, g: int) -> Table:
 def run_protocol(protocol: NegotiationProtocol, table: Table) -> tuple[np.ndarray, ...]:
     """One round of `protocol` at a table with a run axis: (offers, aspiration, concession,
     terms) with the run axis first, terms NaN where the parties did not agree."""
-    if protocol.run_axis:
+    if takes_run_axis(protocol):
         result = protocol.negotiate(table)
         terms = result.terms
         assert terms is not None

@@ -7,7 +7,8 @@ implementation are the model's business, not the protocol's.
 
 A table may carry a leading run axis: the same table in G runs at once (the kernel gathers
 them so). A protocol that declares ``run_axis = True`` takes such tables whole; for any other,
-the kernel calls :meth:`NegotiationProtocol.negotiate` once per run.
+the kernel calls :meth:`NegotiationProtocol.negotiate` once per run. A subclass does not
+inherit the declaration (overriding ``negotiate`` may break it): see :func:`takes_run_axis`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from lsr_sim.strategies import Strategy
 
-__all__ = ["NegotiationProtocol", "RoundResult", "Table"]
+__all__ = ["NegotiationProtocol", "RoundResult", "Table", "takes_run_axis"]
 
 
 @dataclass(frozen=True)
@@ -144,3 +145,8 @@ class NegotiationProtocol:
     def negotiate(self, table: Table) -> RoundResult:
         """Run one round of talks at `table`."""
         raise NotImplementedError
+
+
+def takes_run_axis(protocol: NegotiationProtocol) -> bool:
+    """Whether the protocol's own class declares ``run_axis = True`` (see the module docstring)."""
+    return vars(type(protocol)).get("run_axis", False) is True

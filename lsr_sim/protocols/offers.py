@@ -368,7 +368,10 @@ def _aspirations(strategy: Strategy, obs: NegotiatorObservation, runs: int) -> n
     value is not a number."""
     value = decide_over_runs(strategy, obs, runs)
     if not np.isfinite(value).all():
-        raise ValueError(f"strategy {strategy!r} returned aspiration {value} for {obs}")
+        bad = float(value[~np.isfinite(value)][0])
+        raise ValueError(
+            f"strategy {strategy!r} returned aspiration {bad}; an aspiration is a number in [0, 1]"
+        )
     return np.minimum(np.maximum(value, 0.0), 1.0)
 
 

@@ -25,6 +25,7 @@ from lsr_sim.strategies.base import (
     SpoilerObservation,
     Strategy,
     StrategyKind,
+    declares_run_axis,
 )
 from lsr_sim.strategies.concession import Boulware, Conceder, Linear, TimeBased
 from lsr_sim.strategies.policies import Backer, Facilitator, Spoiler
@@ -51,10 +52,12 @@ __all__ = [
     "check_run_axis",
     "check_strategy",
     "decide_over_runs",
+    "declares_run_axis",
     "get_strategy_class",
     "make_strategy",
     "register_strategy",
     "strategy_names",
+    "unregister_strategy",
 ]
 
 BUILTIN_STRATEGIES: tuple[type[Strategy], ...] = (
@@ -109,7 +112,7 @@ def register_strategy(cls: type[Strategy], *, replace: bool = False) -> type[Str
     for field in dataclasses.fields(cls):
         if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ValueError(f"parameter {field.name!r} of {cls.__name__} needs a default")
-    if cls.run_axis:
+    if declares_run_axis(cls):
         check_run_axis(cls)
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls and not replace:
         raise ValueError(f"a strategy named {cls.name!r} is already registered")
@@ -156,7 +159,7 @@ def decide_over_runs(strategy: Strategy, obs: object, runs: int) -> np.ndarray:
     >>> decide_over_runs(make_strategy("spoiler"), SpoilerObservation(np.array([0.1, 0.3])), 2)
     array([0. , 0.4])
     """
-    if type(strategy).run_axis:
+    if declares_run_axis(type(strategy)):
         return np.broadcast_to(np.asarray(strategy.decide(obs), dtype=float), (runs,))
     return np.array([float(strategy.decide(_run_of(obs, r))) for r in range(runs)])
 
@@ -193,6 +196,20 @@ def check_run_axis(cls: type[Strategy]) -> None:
             f"{want.tolist()}; make decide elementwise (numpy operations only) or drop "
             "the declaration"
         )
+
+
+def unregister_strategy(name: str) -> None:
+    """Remove a strategy registered under `name` (built-in strategies cannot be removed).
+
+    Raises
+    ------
+    ValueError
+        If `name` is a built-in strategy.
+    """
+    cls = _REGISTRY.get(name)
+    if cls is not None and cls in BUILTIN_STRATEGIES:
+        raise ValueError(f"{name!r} is a built-in strategy and cannot be unregistered")
+    _REGISTRY.pop(name, None)
 
 
 def strategy_names() -> list[str]:

@@ -5,7 +5,8 @@ what the actor observes to one number in [0, 1]. Strategies draw no random numbe
 draws them) and use numpy operations only, so the same code decides for one run (floats) or
 for many runs at once (arrays with a leading run axis).
 
-A class that declares ``run_axis = True`` promises that ``decide`` is elementwise: given
+A class that declares ``run_axis = True`` in its own body (a subclass does not inherit the
+declaration: overriding ``decide`` may break it) promises that ``decide`` is elementwise: given
 observations and parameters that are arrays over runs, it returns one number per run, equal
 to what it returns for each run's floats. The batch engine then steps such a strategy over
 many runs at once; any other strategy runs one run at a time, on floats, in the Mesa model.
@@ -30,6 +31,7 @@ import numpy as np
 
 __all__ = [
     "BackerObservation",
+    "declares_run_axis",
     "MediatorObservation",
     "NegotiatorObservation",
     "SpoilerObservation",
@@ -93,6 +95,18 @@ class BackerObservation:
     """What a backer sees: salience-weighted progress on the issues it cares about."""
 
     progress: Number
+
+
+def declares_run_axis(cls: type) -> bool:
+    """Whether a strategy class itself declares ``run_axis = True`` (see the module docstring).
+
+    Examples
+    --------
+    >>> from lsr_sim.strategies import Boulware, TimeBased
+    >>> declares_run_axis(TimeBased), declares_run_axis(Boulware), declares_run_axis(Strategy)
+    (True, True, False)
+    """
+    return vars(cls).get("run_axis", False) is True
 
 
 @dataclass(frozen=True)

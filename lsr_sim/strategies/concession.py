@@ -62,6 +62,7 @@ class Boulware(TimeBased):
     exponent: float = 4.0
     name: ClassVar[str] = "boulware"
     description: ClassVar[str] = "Concedes little until the deadline nears."
+    run_axis: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Linear(TimeBased):
     exponent: float = 1.0
     name: ClassVar[str] = "linear"
     description: ClassVar[str] = "Concedes at a constant rate."
+    run_axis: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,4 @@ class Conceder(TimeBased):
     exponent: float = 0.25
     name: ClassVar[str] = "conceder"
     description: ClassVar[str] = "Concedes most of the way early on."
+    run_axis: ClassVar[bool] = True
