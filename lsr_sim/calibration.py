@@ -8,29 +8,39 @@ the calibration date and reports, for each pattern, the share of runs that match
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from lsr_sim.dynamics.status import STATUS_NAMES
-from lsr_sim.experiment import date_step, derive_seeds
-from lsr_sim.model import NegotiationModel
+from lsr_sim.experiment import date_step, derive_seeds, run_many
+from lsr_sim.kernel import Kernel
+from lsr_sim.model import CompiledScenario, compile_scenario
 from lsr_sim.scenario import Scenario
 from lsr_sim.scenario.schema import CalibrationPattern
 
-__all__ = ["calibrate", "pattern_matches"]
+if TYPE_CHECKING:
+    from lsr_sim.model import NegotiationModel
+
+__all__ = ["calibrate", "pattern_hits", "pattern_matches"]
 
 
-def pattern_matches(model: NegotiationModel, pattern: CalibrationPattern) -> bool:
-    """Whether the model's current state matches one pattern."""
-    c = model.compiled
+def pattern_hits(
+    final: dict[str, np.ndarray], compiled: CompiledScenario, pattern: CalibrationPattern
+) -> np.ndarray:
+    """Which runs match one pattern, from their state with a run axis (``trust``, ``status``,
+    ``progress``, ``delivered``, as :attr:`lsr_sim.experiment.Ensemble.final` holds it)."""
+    c = compiled
     if pattern.metric == "status":
         k = c.issue_index(pattern.issue)  # type: ignore[arg-type]
-        return STATUS_NAMES[model.status[k]] in (pattern.in_ or [])
+        wanted = [STATUS_NAMES.index(name) for name in (pattern.in_ or [])]
+        return np.isin(final["status"][:, k], wanted)
     if pattern.metric == "trust":
-        value = model.trust[c.actor_index(pattern.truster), c.actor_index(pattern.trustee)]  # type: ignore[arg-type]
+        i, j = c.actor_index(pattern.truster), c.actor_index(pattern.trustee)  # type: ignore[arg-type]
+        value = final["trust"][:, i, j]
     elif pattern.metric == "progress":
-        value = model.progress[c.issue_index(pattern.issue)]  # type: ignore[arg-type]
+        value = final["progress"][:, c.issue_index(pattern.issue)]  # type: ignore[arg-type]
     else:
         k = c.issue_index(pattern.issue)  # type: ignore[arg-type]
         q = next(
@@ -38,13 +48,20 @@ def pattern_matches(model: NegotiationModel, pattern: CalibrationPattern) -> boo
             for i, spec in enumerate(c.quantities)
             if spec.issue == k and spec.name == pattern.quantity
         )
-        value = model.delivered[q]
-    ok = True
+        value = final["delivered"][:, q]
+    ok = np.ones(value.shape, dtype=bool)
     if pattern.at_most is not None:
-        ok &= bool(value <= pattern.at_most + 1e-12)
+        ok &= value <= pattern.at_most + 1e-12
     if pattern.at_least is not None:
-        ok &= bool(value >= pattern.at_least - 1e-12)
+        ok &= value >= pattern.at_least - 1e-12
     return ok
+
+
+def pattern_matches(model: NegotiationModel, pattern: CalibrationPattern) -> bool:
+    """Whether the model's current state matches one pattern."""
+    state = model.kernel.state
+    final = {name: getattr(state, name) for name in ("trust", "status", "progress", "delivered")}
+    return bool(pattern_hits(final, model.compiled, pattern)[0])
 
 
 def calibrate(
@@ -85,13 +102,16 @@ def calibrate(
             f"date {at} is outside the run ({scenario.run.start_date} to {scenario.run.end_date})"
         )
     names = list(cal.patterns)
-    hits = np.zeros((runs, len(names)), dtype=bool)
     master = scenario.run.seed if seed is None else seed
-    for r, run_seed in enumerate(derive_seeds(master, runs)):
-        model = NegotiationModel(scenario, rng=run_seed)
-        if step:
-            model.run_for(step)
-        hits[r] = [pattern_matches(model, cal.patterns[name]) for name in names]
+    seeds = derive_seeds(master, runs)
+    if step:
+        final = run_many(scenario, seeds, step).final
+    else:  # the start date: every run is still in its initial state
+        initial = Kernel.from_scenarios([scenario]).state
+        names_ = ("trust", "status", "progress", "delivered")
+        final = {name: np.repeat(getattr(initial, name), runs, axis=0) for name in names_}
+    c = compile_scenario(scenario)
+    hits = np.stack([pattern_hits(final, c, cal.patterns[name]) for name in names], axis=1)
     share = hits.mean(axis=0)
     targets = np.array([cal.patterns[name].target for name in names])
     return pd.DataFrame(

@@ -1,4 +1,6 @@
-"""Numba set-up for the compiled code (the kernel, the rules, the offers protocol): one cache folder per version of the kernel's sources.
+"""Numba set-up for the compiled code (the kernel, the rules, the offers protocol).
+
+One cache folder per version of the compiled sources.
 
 Every compiled function of the kernel is decorated with :func:`njit` from this module: machine
 code is cached on disk, so a second process (a sweep worker, the next ``lsr-sim run``) loads
@@ -58,7 +60,7 @@ def cache_folder() -> Path:
 config.CACHE_DIR = str(cache_folder())
 
 
-def njit(func: F) -> F:
+def njit[F: Callable[..., Any]](func: F) -> F:
     """Compile `func` in nopython mode, cached on disk, with numpy's arithmetic semantics.
 
     ``error_model="numpy"``: a division by zero gives inf or nan as in numpy (no exception);

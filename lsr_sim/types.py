@@ -6,15 +6,13 @@ and for numpy arrays (any leading axes, for example one per run): ``Number`` say
 
 from __future__ import annotations
 
-from typing import TypeAlias
-
 import numpy as np
 import numpy.typing as npt
 
 __all__ = ["BoolArray", "FloatArray", "IntArray", "Number"]
 
-FloatArray: TypeAlias = npt.NDArray[np.float64]
-IntArray: TypeAlias = npt.NDArray[np.int64]
-BoolArray: TypeAlias = npt.NDArray[np.bool_]
+type FloatArray = npt.NDArray[np.float64]
+type IntArray = npt.NDArray[np.int64]
+type BoolArray = npt.NDArray[np.bool_]
 #: A float or an array of floats: the rules apply elementwise to either.
-Number: TypeAlias = float | np.floating | FloatArray
+type Number = float | np.floating | FloatArray

@@ -427,8 +427,13 @@ def test_batch_failure_falls_back_to_runs_one_by_one(reference, tmp_path, monkey
         raise RuntimeError("batch engine failure")
 
     monkeypatch.setattr(lsr_sim.batch, "run_batch", broken)
-    run_sweep(load_sweep(sweep), tmp_path / "out", workers=1, progress=False)
+    report = run_sweep(load_sweep(sweep), tmp_path / "out", workers=1, progress=False)
     pd.testing.assert_frame_equal(read_runs(tmp_path / "out"), expected)
+    # Not silently: the summary and the manifest say which runs were rerun, and why.
+    notes = [note for note in report.notes if "raised RuntimeError: batch engine failure" in note]
+    assert len(notes) == 1 and "rerun one at a time in the Mesa model" in notes[0]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert notes[0] in manifest["notes"]
 
 
 def test_a_user_strategy_falls_back_to_mesa_with_a_note(tmp_path) -> None:
@@ -505,8 +510,8 @@ def test_only_the_scenario_the_batch_engine_cannot_run_falls_back(tmp_path, one_
     sweep.write_text(yaml.safe_dump(spec))
     report = run_sweep(load_sweep(sweep), tmp_path / "batch", workers=1, progress=False)
     notes = [note for note in report.notes if "Mesa model" in note]
-    assert len(notes) == 1 and "'stubborn'" in notes[0] and "its runs use the Mesa model" in notes[0]
-    assert "Stubborn" in notes[0]
+    assert len(notes) == 1 and "runs of 'stubborn' use the Mesa model" in notes[0]
+    assert "Stubborn" in notes[0] and "run_axis" in notes[0]
     run_sweep(load_sweep(sweep), tmp_path / "mesa", workers=1, progress=False, engine="mesa")
     batch, mesa = read_runs(tmp_path / "batch"), read_runs(tmp_path / "mesa")
     assert len(batch) == 8 and set(batch["scenario"]) == {"baseline", "stubborn"}
@@ -531,3 +536,68 @@ def test_a_batch_worker_does_not_import_mesa() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def fragile_strategy():
+    """A run-axis strategy that breaks (a NaN aspiration) when its `level` is above 0.5."""
+
+    @register_strategy
+    @dataclasses.dataclass(frozen=True)
+    class Fragile(Linear):
+        level: float = 0.4
+        name: ClassVar[str] = "test_runner_fragile"
+        run_axis: ClassVar[bool] = True
+
+        def decide(self, obs):
+            import numpy as np
+
+            base = super().decide(obs)
+            return np.where(np.asarray(self.level) > 0.5, np.nan, base)
+
+    try:
+        yield Fragile
+    finally:
+        unregister_strategy(Fragile.name)
+
+
+def test_a_batch_that_raises_is_rerun_run_by_run_and_says_so(tmp_path, fragile_strategy):
+    variant = tmp_path / "fragile.yaml"
+    variant.write_text(
+        yaml.safe_dump(
+            {
+                "extends": str(BASELINE),
+                "name": "fragile",
+                "actors": {"Beirut": {"strategy": {"name": fragile_strategy.name, "params": {}}}},
+            }
+        )
+    )
+    spec = {
+        "name": "fragile",
+        "scenarios": [str(variant)],
+        "steps": 70,
+        "parameters": {"actors.Beirut.strategy.params.level": {"values": [0.3, 0.7]}},
+        "replications": 2,
+        "seed": 5,
+    }
+    sweep = tmp_path / "fragile_sweep.yaml"
+    sweep.write_text(yaml.safe_dump(spec))
+    out = tmp_path / "out"
+    report = run_sweep(load_sweep(sweep), out, workers=1, progress=False)
+    runs = read_runs(out)
+    broken = runs["actors.Beirut.strategy.params.level"] > 0.5
+    assert (runs.loc[broken, "error"].str.contains("aspiration nan")).all()
+    assert (runs.loc[~broken, "error"] == "").all() and runs.loc[
+        ~broken, "mean_trust"
+    ].notna().all()
+    assert report.failed == int(broken.sum()) == 2
+    notes = [note for note in report.notes if note.startswith("a batch")]
+    assert len(notes) == 1
+    assert "'fragile' raised ValueError" in notes[0] and "rerun one at a time" in notes[0]
+    assert "(runs 0 to 3)" in notes[0]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["notes"] == report.notes
+    # The runs that did not fail have the numbers they have alone.
+    alone = run_sweep(load_sweep(sweep), tmp_path / "again", workers=1, progress=False)
+    assert alone.failed == 2
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "again"), runs)

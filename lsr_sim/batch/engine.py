@@ -22,7 +22,15 @@ from lsr_sim.kernel.core import fire_events, mean_trust, position, rapprochement
 from lsr_sim.scenario.schema import Scenario
 from lsr_sim.strategies import declares_run_axis, get_strategy_class
 
-__all__ = ["DRAW_BLOCK", "HISTORY_NAMES", "BatchResult", "run_batch", "supports"]
+__all__ = [
+    "DRAW_BLOCK",
+    "FINAL_NAMES",
+    "HISTORY_NAMES",
+    "BatchResult",
+    "run_batch",
+    "step_counts",
+    "supports",
+]
 
 #: Steps of random draws made at once per run (memory: runs x DRAW_BLOCK x draws per step).
 DRAW_BLOCK = 16
@@ -37,7 +45,19 @@ HISTORY_NAMES = (
     "progress",
     "delivered",
 )
-FINAL_NAMES = ("trust", "status", "terms", "progress", "delivered", "pressure", "support")
+#: The final state a batch returns (see BatchResult.final).
+FINAL_NAMES = (
+    "trust",
+    "status",
+    "terms",
+    "progress",
+    "delivered",
+    "pressure",
+    "support",
+    "negotiated_step",
+    "negotiated_terms",
+    "vetoed",
+)
 
 
 @dataclass
@@ -52,7 +72,10 @@ class BatchResult:
         seed.
     final : dict of arrays
         Final state with a leading run axis: ``trust`` (R, n, n), ``status`` (R, m),
-        ``terms``, ``progress`` (R, m), ``delivered`` (R, q), ``pressure``, ``support`` (R, n).
+        ``terms``, ``progress`` (R, m), ``delivered`` (R, q), ``pressure``, ``support`` (R, n),
+        and per issue the step and terms of its first agreement reached in talks
+        (``negotiated_step``, -1 for none; ``negotiated_terms``) and the vetoes that blocked
+        terms including it (``vetoed``).
     history : dict of arrays or None
         With ``keep_history``: what the Mesa DataCollector records, per name in
         ``HISTORY_NAMES``, shape (R, steps + 1, ...); runs shorter than the longest are padded
@@ -91,6 +114,28 @@ def supports(scenario: Scenario) -> tuple[bool, str]:
                 "which does not declare run_axis = True, so it decides one run at a time"
             )
     return True, ""
+
+
+def step_counts(steps: int | Sequence[int] | None, scenarios: Sequence[Scenario]) -> list[int]:
+    """Steps of each run: one count for all, one per run, or (None) each scenario's own.
+
+    Examples
+    --------
+    >>> from lsr_sim.scenario import load_scenario
+    >>> step_counts(None, [load_scenario("scenarios/baseline.yaml")]), step_counts(5, [0, 0])
+    ([160], [5, 5])
+    """
+    if steps is None:
+        counts = [sc.run.steps for sc in scenarios]
+    elif isinstance(steps, int | np.integer):
+        counts = [int(steps)] * len(scenarios)
+    else:
+        counts = [int(s) for s in steps]
+    if len(counts) != len(scenarios):
+        raise ValueError(f"{len(scenarios)} runs but {len(counts)} step counts")
+    if counts and min(counts) <= 0:
+        raise ValueError("steps must be positive")
+    return counts
 
 
 def _snapshot(k: Kernel) -> dict[str, np.ndarray]:
@@ -155,14 +200,7 @@ def run_batch(
         raise ValueError(f"{r} scenarios but {len(seeds)} seeds")
     if r == 0:
         raise ValueError("run_batch needs at least one scenario")
-    if np.ndim(steps) == 0:
-        step_list = [int(steps)] * r  # type: ignore[arg-type]
-    else:
-        step_list = [int(s) for s in steps]  # type: ignore[union-attr]
-    if len(step_list) != r:
-        raise ValueError(f"{r} scenarios but {len(step_list)} step counts")
-    if min(step_list) <= 0:
-        raise ValueError("steps must be positive")
+    step_list = step_counts(steps, scenarios)
     for sc in {id(sc): sc for sc in scenarios}.values():
         ok, reason = supports(sc)
         if not ok:
@@ -180,7 +218,9 @@ def run_batch(
         group = [scenarios[i] for i in idx]
         k = Kernel.from_scenarios(group)
         history = _run_kernel(k, [seeds[i] for i in idx], value, keep_history)
-        for pos, row in zip(idx, summary_rows(k, group, [seeds[i] for i in idx], value), strict=True):
+        for pos, row in zip(
+            idx, summary_rows(k, group, [seeds[i] for i in idx], value), strict=True
+        ):
             rows[pos] = row
         for name in FINAL_NAMES:
             finals[name].append((idx, getattr(k.state, name).copy()))

@@ -279,7 +279,8 @@ def compare_protocols(
 
     Each protocol negotiates every issue (``dynamics.protocol`` set to it, the issues' own
     ``protocol`` fields cleared); each runs with the same `runs` seeds, derived from
-    `master_seed` (:func:`lsr_sim.experiment.derive_seeds`), through the Mesa model.
+    `master_seed` (:func:`lsr_sim.experiment.derive_seeds`), through the batch engine
+    (:func:`lsr_sim.experiment.run_many`).
 
     Parameters
     ----------
@@ -333,7 +334,7 @@ def compare_protocols(
     2      bdm   I00     2
     3      bdm   I01     2
     """
-    from lsr_sim.experiment import derive_seeds, run
+    from lsr_sim.experiment import derive_seeds, run_many
 
     names = check_protocols(scenario, protocols)
     if isinstance(runs, bool) or int(runs) != runs or runs < 1:
@@ -343,31 +344,15 @@ def compare_protocols(
         raise ValueError(f"steps must be a whole number >= 1, got {steps!r}")
     master = scenario.run.seed if master_seed is None else int(master_seed)
     seeds = derive_seeds(master, int(runs))
-    issues = list(scenario.issues)
     forecasts = classic_forecasts(scenario).set_index("issue")
     rows = []
     for name in names:
-        variant = _under(scenario, name)
-        first_terms: dict[str, list[float]] = {issue: [] for issue in issues}
-        first_steps: dict[str, list[int]] = {issue: [] for issue in issues}
-        vetoes = dict.fromkeys(issues, 0)
-        for seed in seeds:
-            result = run(variant, seed=seed, steps=steps)
-            deals = result.deals
-            agreed = deals[(deals["outcome"] == "agreed") & (deals["origin"] == "negotiation")]
-            first = agreed.sort_values("step", kind="stable").drop_duplicates("issue")
-            for row in first.itertuples():
-                first_terms[str(row.issue)].append(float(row.terms))
-                first_steps[str(row.issue)].append(int(row.step))
-            events = result.events
-            for names_ in events.loc[events["kind"] == "veto", "issues"]:
-                for issue in str(names_).split(","):
-                    if issue in vetoes:
-                        vetoes[issue] += 1
-        for issue in issues:
-            terms = np.array(first_terms[issue], dtype=float)
+        final = run_many(_under(scenario, name), seeds, steps).final
+        for k, issue in enumerate(scenario.issues):
+            agreed = final["negotiated_step"][:, k] >= 0
+            terms = final["negotiated_terms"][agreed, k]
             mean, low, high = _t_interval(terms)
-            step = float(np.median(first_steps[issue])) if terms.size else np.nan
+            step = float(np.median(final["negotiated_step"][agreed, k])) if terms.size else np.nan
             rows.append(
                 {
                     "protocol": name,
@@ -379,7 +364,7 @@ def compare_protocols(
                     "terms_high": high,
                     "first_step": step,
                     "first_date": _date_of(scenario, step),
-                    "vetoes_mean": vetoes[issue] / runs,
+                    "vetoes_mean": float(final["vetoed"][:, k].sum()) / runs,
                     **forecasts.loc[issue].to_dict(),
                 }
             )

@@ -7,8 +7,6 @@ module imports numba; importing :mod:`lsr_sim.dynamics` does not.
 
 from __future__ import annotations
 
-import numpy as np
-
 from lsr_sim.dynamics import implementation, incidents, mediation, negotiation, trust
 from lsr_sim.jit import njit
 from lsr_sim.types import FloatArray

@@ -40,8 +40,8 @@ __all__ = [
     "direct_talks",
     "find_veto",
     "mean_trust",
-    "mediation_view",
     "mediate",
+    "mediation_view",
     "position",
     "rapprochement",
     "record_implementation",
@@ -159,7 +159,7 @@ def apply_effect(s, p, r, e, step, convened):  # type: ignore[no-untyped-def]
     elif kind == AGREE:
         k = p.effect_issue[e]
         status = s.status[r, k]
-        if status == OPEN or status == ON_TABLE or status == COLLAPSED:
+        if status in (OPEN, ON_TABLE, COLLAPSED):
             if p.effect_mediator[e] >= 0:
                 s.mediator_of[r, k] = p.effect_mediator[e]
             if status == COLLAPSED:
@@ -571,8 +571,8 @@ def position(s, p, out):  # type: ignore[no-untyped-def]
                         count += 1
                 if count > 0:
                     value = total / count
-            settled = status == AGREED or status == IMPLEMENTING
-            settled = settled or status == IMPLEMENTED or status == COLLAPSED
+            settled = status in (AGREED, IMPLEMENTING)
+            settled = settled or status in (IMPLEMENTED, COLLAPSED)
             if settled and np.isfinite(s.terms[r, k]):
                 value = s.terms[r, k]
             out[r, k] = value if np.isfinite(value) else p.status_quo[r, k]

@@ -196,12 +196,18 @@ def settle(s, p, rows, issues, t, result, step, outcome, holder, pressed):  # ty
         holder[g], pressed[g] = h, q
         if h >= 0:
             s.n_vetoes[r] += 1
+            for c in range(size):
+                s.vetoed[r, issues[g, c]] += 1
             for other in parties:
                 if other != q:
                     s.actions[r, other, q] -= 0.5 * weight
             outcome[g] = VETOED
         elif agreed:
             agree(s, r, issues[g], terms[g], step)
+            for c in range(size):
+                if s.negotiated_step[r, issues[g, c]] < 0:
+                    s.negotiated_step[r, issues[g, c]] = step
+                    s.negotiated_terms[r, issues[g, c]] = terms[g, c]
             outcome[g] = AGREED_DEAL
         else:
             outcome[g] = NO_DEAL
@@ -335,14 +341,24 @@ def negotiate(k: Kernel, step: int, journal: Journal | None = None) -> None:
             first = np.flatnonzero(key == value)[0]
             t, width = int(table[first]), int(size[first])
             issues = np.ascontiguousarray(plan[rows, j, :width])
-            result = run_protocol(k.protocols[int(protocol[first])], _gather_table(k, rows, issues, t))
+            result = run_protocol(
+                k.protocols[int(protocol[first])], _gather_table(k, rows, issues, t)
+            )
             outcome = np.zeros(rows.size, dtype=np.int64)
             holder = np.zeros(rows.size, dtype=np.int64)
             pressed = np.zeros(rows.size, dtype=np.int64)
             settle(
-                k.sref, k.pref, rows, issues, t, tuple(np.ascontiguousarray(a) for a in result),
-                step, outcome, holder, pressed,
-            )  # fmt: skip
+                k.sref,
+                k.pref,
+                rows,
+                issues,
+                t,
+                tuple(np.ascontiguousarray(a) for a in result),
+                step,
+                outcome,
+                holder,
+                pressed,
+            )
             if journal is not None:
                 for g, run in enumerate(rows):
                     package = [int(i) for i in issues[g]]
@@ -350,4 +366,3 @@ def negotiate(k: Kernel, step: int, journal: Journal | None = None) -> None:
                         journal.veto(int(run), int(holder[g]), int(pressed[g]), package)
                     elif outcome[g] == AGREED_DEAL:
                         journal.deal(int(run), package, "negotiation")
-

@@ -41,6 +41,8 @@ __all__ = [
     "build_params",
     "check_structure",
     "initial_state",
+    "structure",
+    "structure_key",
 ]
 
 # Effect types and the other small codes compiled code branches on.
@@ -138,6 +140,9 @@ class State:
     mediator_of: IntArray  # (R, m): -1 for none
     collapsed_for: IntArray  # (R, m): steps since the deal collapsed
     first_agreed: IntArray  # (R, m): step of the first agreement, -1 for none
+    negotiated_step: IntArray  # (R, m): step of the first agreement reached in talks, -1
+    negotiated_terms: FloatArray  # (R, m): its terms, NaN before
+    vetoed: IntArray  # (R, m): vetoes that blocked terms including the issue
     offers: FloatArray  # (R, m, n): each party's last offer, NaN outside talks
     aspiration: FloatArray  # (R, m, n)
     concession: FloatArray  # (R, m, n, n)
@@ -260,7 +265,8 @@ def _effect_shape(effect: Effect) -> tuple[Any, ...]:
     return (type(effect).__name__, tuple(sorted((k, repr(v)) for k, v in data.items())))
 
 
-def _structure_key(scenario: Scenario, c: CompiledScenario) -> dict[str, Any]:
+def structure_key(scenario: Scenario, c: CompiledScenario) -> dict[str, Any]:
+    """What runs stepped together must share, by name (see :func:`check_structure`)."""
     run = scenario.run
     return {
         "actors": c.actors,
@@ -290,9 +296,9 @@ def check_structure(scenarios: Sequence[Scenario], compiled: Sequence[CompiledSc
     Runs stepped together may differ in numeric values only (actors' numbers, dynamics,
     network weights, incident rates, strategy parameters, effect values).
     """
-    ref = _structure_key(scenarios[0], compiled[0])
+    ref = structure_key(scenarios[0], compiled[0])
     for r in range(1, len(scenarios)):
-        other = _structure_key(scenarios[r], compiled[r])
+        other = structure_key(scenarios[r], compiled[r])
         for key, value in ref.items():
             if other[key] != value:
                 raise ValueError(
@@ -505,6 +511,9 @@ def initial_state(params: Params) -> State:
         mediator_of=np.full((r, m), -1, dtype=np.int64),
         collapsed_for=zeros(m, dtype=np.int64),
         first_agreed=np.full((r, m), -1, dtype=np.int64),
+        negotiated_step=np.full((r, m), -1, dtype=np.int64),
+        negotiated_terms=np.full((r, m), np.nan),
+        vetoed=zeros(m, dtype=np.int64),
         offers=np.full((r, m, n), np.nan),
         aspiration=np.ones((r, m, n)),
         concession=zeros(m, n, n),

@@ -67,6 +67,9 @@ STATE_FIELDS: tuple[tuple[str, Any], ...] = (
     ("mediator_of", _I2),
     ("collapsed_for", _I2),
     ("first_agreed", _I2),
+    ("negotiated_step", _I2),
+    ("negotiated_terms", _F2),
+    ("vetoed", _I2),
     ("offers", _F3),
     ("aspiration", _F3),
     ("concession", _F4),
@@ -156,7 +159,7 @@ PARAMS_TYPE = ParamsType(list(PARAMS_FIELDS))
 
 
 @njit
-def new_state(  # noqa: PLR0913 - one argument per field, in STATE_FIELDS' order
+def new_state(
     trust,
     next_trust,
     vouched,
@@ -169,6 +172,9 @@ def new_state(  # noqa: PLR0913 - one argument per field, in STATE_FIELDS' order
     mediator_of,
     collapsed_for,
     first_agreed,
+    negotiated_step,
+    negotiated_terms,
+    vetoed,
     offers,
     aspiration,
     concession,
@@ -200,6 +206,9 @@ def new_state(  # noqa: PLR0913 - one argument per field, in STATE_FIELDS' order
     s.mediator_of = mediator_of
     s.collapsed_for = collapsed_for
     s.first_agreed = first_agreed
+    s.negotiated_step = negotiated_step
+    s.negotiated_terms = negotiated_terms
+    s.vetoed = vetoed
     s.offers = offers
     s.aspiration = aspiration
     s.concession = concession
@@ -221,7 +230,7 @@ def new_state(  # noqa: PLR0913 - one argument per field, in STATE_FIELDS' order
 
 
 @njit
-def new_params(  # noqa: PLR0913 - one argument per field, in PARAMS_FIELDS' order
+def new_params(
     capability,
     reliability,
     resolve,

@@ -107,9 +107,7 @@ class NegotiationModel(mesa.Model):
         self.dynamics = scenario.dynamics
         self.compiled = c = compile_scenario(scenario)
         self.kernel = Kernel.from_scenarios([scenario], [c])
-        self.protocols: dict[str, NegotiationProtocol] = {
-            p.name: p for p in self.kernel.protocols
-        }
+        self.protocols: dict[str, NegotiationProtocol] = {p.name: p for p in self.kernel.protocols}
         self.event_log: list[dict[str, Any]] = []
         self.deal_log: list[dict[str, Any]] = []
         self._deal_count = 0

@@ -192,8 +192,24 @@ def _respect_floor(ideal, targets, weight, salience, trust_in, sq, aspiration, p
 
 
 @njit
-def _round(ideal, salience, sq, capability, reservation, trust, aspiration, previous_aspiration,  # type: ignore[no-untyped-def]
-           previous_offers, first, logrolling, offers, aspiration_out, concession, terms, value):  # fmt: skip
+def _round(
+    ideal,
+    salience,
+    sq,
+    capability,
+    reservation,
+    trust,
+    aspiration,
+    previous_aspiration,  # type: ignore[no-untyped-def]
+    previous_offers,
+    first,
+    logrolling,
+    offers,
+    aspiration_out,
+    concession,
+    terms,
+    value,
+):
     """One round at one table from the strategies' aspirations; writes the outputs, returns
     whether the parties agreed (`terms` NaN otherwise)."""
     p, k = ideal.shape
@@ -249,13 +265,43 @@ def _round(ideal, salience, sq, capability, reservation, trust, aspiration, prev
 
 
 @njit
-def _round_runs(ideal, salience, sq, capability, reservation, trust, aspiration,  # type: ignore[no-untyped-def]
-                previous_aspiration, previous_offers, first, logrolling, offers, aspiration_out,
-                concession, terms, value):  # fmt: skip
+def _round_runs(
+    ideal,
+    salience,
+    sq,
+    capability,
+    reservation,
+    trust,
+    aspiration,  # type: ignore[no-untyped-def]
+    previous_aspiration,
+    previous_offers,
+    first,
+    logrolling,
+    offers,
+    aspiration_out,
+    concession,
+    terms,
+    value,
+):
     for g in range(ideal.shape[0]):
-        _round(ideal[g], salience[g], sq[g], capability[g], reservation[g], trust[g],
-               aspiration[g], previous_aspiration[g], previous_offers[g], first[g],
-               logrolling[g], offers[g], aspiration_out[g], concession[g], terms[g], value[g])  # fmt: skip
+        _round(
+            ideal[g],
+            salience[g],
+            sq[g],
+            capability[g],
+            reservation[g],
+            trust[g],
+            aspiration[g],
+            previous_aspiration[g],
+            previous_offers[g],
+            first[g],
+            logrolling[g],
+            offers[g],
+            aspiration_out[g],
+            concession[g],
+            terms[g],
+            value[g],
+        )
 
 
 @njit
@@ -405,11 +451,23 @@ class OffersProtocol(NegotiationProtocol):
         terms = np.empty((g, k))
         value = np.empty((g, p))
         _round_runs(
-            t.ideal, t.salience, t.status_quo, t.capability, t.reservation, t.trust, aspiration,
-            np.ascontiguousarray(t.previous_aspiration, dtype=float), previous, first,
-            np.asarray(t.logrolling, dtype=float), offers, aspiration_out, concession, terms,
+            t.ideal,
+            t.salience,
+            t.status_quo,
+            t.capability,
+            t.reservation,
+            t.trust,
+            aspiration,
+            np.ascontiguousarray(t.previous_aspiration, dtype=float),
+            previous,
+            first,
+            np.asarray(t.logrolling, dtype=float),
+            offers,
+            aspiration_out,
+            concession,
+            terms,
             value,
-        )  # fmt: skip
+        )
         if table.has_run_axis:
             return RoundResult(offers, aspiration_out, concession, terms, value)
         agreed = np.isfinite(terms[0]).all()

@@ -84,7 +84,6 @@ KIND_FOR_ROLE: dict[str, StrategyKind | None] = {
 _REGISTRY: dict[str, type[Strategy]] = {cls.name: cls for cls in BUILTIN_STRATEGIES}
 
 
-
 def register_strategy(cls: type[Strategy], *, replace: bool = False) -> type[Strategy]:
     """Register a strategy class under ``cls.name`` (usable as a class decorator).
 

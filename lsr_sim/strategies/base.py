@@ -31,12 +31,12 @@ import numpy as np
 
 __all__ = [
     "BackerObservation",
-    "declares_run_axis",
     "MediatorObservation",
     "NegotiatorObservation",
     "SpoilerObservation",
     "Strategy",
     "StrategyKind",
+    "declares_run_axis",
 ]
 
 StrategyKind = Literal["negotiator", "spoiler", "mediator", "backer"]

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from lsr_sim._atomic import atomic_write, write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.errors import InputError
-from lsr_sim.experiment import derive_seeds, environment, summary_columns, summary_row
+from lsr_sim.experiment import derive_seeds, environment, run_many, summary_columns, summary_row
 from lsr_sim.sweep.design import Design, build_design
 from lsr_sim.sweep.spec import LoadedSweep, SweepError, apply_parameters
 
@@ -229,10 +229,13 @@ class _RunRecorder:
             self.paths[spec.run] = [{**ident, "scenario": spec.scenario, **r} for r in rows]
 
     def failed(self, spec: RunSpec, exc: BaseException) -> None:
+        self.failed_with(spec, _error_text(exc))
+
+    def failed_with(self, spec: RunSpec, error: str) -> None:
         row = self.rows[spec.run]
         for name in self.task.outcomes:
             row[name] = np.nan
-        row["error"] = _error_text(exc)
+        row["error"] = error
         self.paths.pop(spec.run, None)
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -255,41 +258,46 @@ def _run_with_mesa(spec: RunSpec, scenario: Any, record: _RunRecorder) -> None:
         record.failed(spec, exc)
 
 
-def _run_with_batch(group: list[tuple[RunSpec, Any]], record: _RunRecorder) -> None:
-    """Run a group of runs of one scenario at once; on any error, run them one by one."""
-    from lsr_sim.batch import run_batch
+def _run_with_batch(group: list[tuple[RunSpec, Any]], record: _RunRecorder) -> list[str]:
+    """Run a group of runs at once (:func:`lsr_sim.experiment.run_many`); returns its notes.
 
-    try:
-        result = run_batch(
-            [scenario for _, scenario in group],
-            [spec.seed for spec, _ in group],
-            [spec.steps for spec, _ in group],
-            keep_history=bool(record.task.trajectory_every),
-        )
-    except Exception:  # find which run fails, and record each run's own outcome
-        for spec, scenario in group:
-            _run_with_mesa(spec, scenario, record)
-        return
+    Runs of a scenario the batch engine cannot step together go through the Mesa model, and
+    a batch that raises is rerun run by run so that each failure is recorded with its seed:
+    both are said in the notes, which the sweep keeps in its manifest and prints.
+    """
+    ensemble = run_many(
+        [scenario for _, scenario in group],
+        [spec.seed for spec, _ in group],
+        [spec.steps for spec, _ in group],
+        history=bool(record.task.trajectory_every),
+        isolate_failures=True,
+    )
+    runs = [spec.run for spec, _ in group]
+    where = f" (runs {min(runs)} to {max(runs)})"
+    notes = [note + where if note.startswith("a batch") else note for note in ensemble.notes]
+    rows = ensemble.summary.to_dict("records")
     for r, (spec, scenario) in enumerate(group):
-        series = (
-            {name: values[r] for name, values in result.history.items()}
-            if result.history is not None
-            else {}
-        )
-        record.done(spec, result.rows[r], series, scenario)
+        if rows[r]["error"]:
+            record.failed_with(spec, str(rows[r]["error"]))
+            continue
+        history = ensemble.history or {}
+        series = {name: values[r] for name, values in history.items()}
+        record.done(spec, rows[r], series, scenario)
+    return notes
 
 
-def execute_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def execute_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
     """Do every run of a task; a run that raises is recorded with its error, not re-raised.
 
-    With ``task.engine == "batch"`` the runs of each scenario are stepped together by the
-    batch engine (which gives the Mesa model's numbers exactly); with ``"mesa"`` one by one.
-    Returns the runs table and, if trajectories are kept, the trajectories table.
+    With ``task.engine == "batch"`` the runs are stepped together by the batch engine where
+    it can (:func:`lsr_sim.experiment.run_many`: the Mesa model's numbers exactly); with
+    ``"mesa"`` one by one through the Mesa model. Returns the runs table, the trajectories
+    table if trajectories are kept, and notes on runs that did not go the fast way.
     """
     from lsr_sim.scenario import scenario_from_dict
 
     record = _RunRecorder(task)
-    groups: dict[str, list[tuple[RunSpec, Any]]] = {}
+    batch: list[tuple[RunSpec, Any]] = []
     cache: tuple[tuple[str, tuple[tuple[str, float], ...]], Any] | None = None
     for spec in task.runs:
         record.start(spec)
@@ -303,18 +311,11 @@ def execute_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None]:
             record.failed(spec, exc)
             continue
         if task.engine == "batch":
-            groups.setdefault(spec.scenario, []).append((spec, cache[1]))
+            batch.append((spec, cache[1]))
         else:
             _run_with_mesa(spec, cache[1], record)
-    from lsr_sim.batch import supports
-
-    for group in groups.values():
-        if supports(group[0][1])[0]:  # parameters change numbers, never strategy classes
-            _run_with_batch(group, record)
-        else:
-            for spec, scenario in group:
-                _run_with_mesa(spec, scenario, record)
-    return record.tables()
+    notes = _run_with_batch(batch, record) if batch else []
+    return (*record.tables(), notes)
 
 
 # -- storage ----------------------------------------------------------------------------------
@@ -605,6 +606,7 @@ def run_sweep(
     outcomes = list(loaded.spec.outcomes or _default_outcomes(loaded))
     plan = plan_runs(loaded, design)
     manifest = _manifest(loaded, design, outcomes, len(plan), command)
+    earlier = [] if fresh else _saved_notes(out_dir)
     _prepare_folder(out_dir, manifest, design, fresh=fresh)
     _clean_temporaries(out_dir)
     done = saved_keys(out_dir)
@@ -614,17 +616,9 @@ def run_sweep(
     if engine == "batch":
         from lsr_sim.batch import supports
 
-        reasons = {name: supports(entry.scenario) for name, entry in loaded.scenarios.items()}
-        for name, (ok, reason) in reasons.items():
-            if not ok:
-                report.notes.append(
-                    f"batch engine cannot run scenario {name!r} ({reason}); "
-                    "its runs use the Mesa model"
-                )
-        if not any(ok for ok, _ in reasons.values()):
-            engine = "mesa"
-        # A scenario run by the Mesa model wants the Mesa model's small tasks for balance.
-        mesa_sized = not all(ok for ok, _ in reasons.values())
+        # A scenario whose runs go through the Mesa model (the tasks' notes say why) wants
+        # the Mesa model's small tasks for balance.
+        mesa_sized = not all(supports(entry.scenario)[0] for entry in loaded.scenarios.values())
     if not todo:
         report.notes.append("every run was already saved; nothing to do")
         return report
@@ -676,7 +670,19 @@ def run_sweep(
         report.seconds = time.monotonic() - started
         if client is not None:
             client.close()
+        notes = list(dict.fromkeys([*earlier, *report.notes]))
+        if notes:  # how runs that did not go the fast way ran, kept across resumes
+            _write_json(out_dir / "manifest.json", {**manifest, "notes": notes})
     return report
+
+
+def _saved_notes(out_dir: Path) -> list[str]:
+    """The notes an earlier invocation kept in the folder's manifest."""
+    try:
+        notes = json.loads((out_dir / "manifest.json").read_text()).get("notes", [])
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return []
+    return [str(note) for note in notes] if isinstance(notes, list) else []
 
 
 def _default_outcomes(loaded: LoadedSweep) -> list[str]:
@@ -741,8 +747,9 @@ def _drive(
                 finished, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
                 for future in finished:
                     task = in_flight[future]
-                    runs, paths = future.result()  # a broken pool raises here
+                    runs, paths, notes = future.result()  # a broken pool raises here
                     _store(out_dir, task, runs, paths, schema)
+                    report.notes.extend(note for note in notes if note not in report.notes)
                     del in_flight[future]
                     report.done_now += len(runs)
                     report.failed += int((runs["error"] != "").sum())
