@@ -57,13 +57,13 @@ CHANNEL, MEDIATION, PATRONAGE, PRESSURE = 0, 1, 2, 3  # index into State.links (
 
 # -- small helpers ---------------------------------------------------------------------------
 @njit
-def _table(p, t):  # type: ignore[no-untyped-def]
+def _table(p, t):
     """The party indices of table t."""
     return p.table_parties[t, : p.table_size[t]]
 
 
 @njit
-def _trust_gap(trust, parties):  # type: ignore[no-untyped-def]
+def _trust_gap(trust, parties):
     """1 minus the parties' mean trust in each other (off-diagonal entries, row by row)."""
     size = parties.shape[0]
     block = np.empty(size * (size - 1))
@@ -77,7 +77,7 @@ def _trust_gap(trust, parties):  # type: ignore[no-untyped-def]
 
 
 @njit
-def reset_talks(s, r, k):  # type: ignore[no-untyped-def]
+def reset_talks(s, r, k):
     s.rounds[r, k] = 0
     s.offers[r, k, :] = np.nan
     s.aspiration[r, k, :] = 1.0
@@ -85,14 +85,14 @@ def reset_talks(s, r, k):  # type: ignore[no-untyped-def]
 
 
 @njit
-def lapse(s, r, k):  # type: ignore[no-untyped-def]
+def lapse(s, r, k):
     """Talks on issue k of run r end without a deal."""
     s.status[r, k] = OPEN
     reset_talks(s, r, k)
 
 
 @njit
-def convene(s, p, r, issues, mediator, convened):  # type: ignore[no-untyped-def]
+def convene(s, p, r, issues, mediator, convened):
     """Put the open or collapsed ones among `issues` (an (m,) mask) on the table in run r.
 
     Meeting is read as positive rhetoric between all the parties who meet. The issues put on
@@ -120,7 +120,7 @@ def convene(s, p, r, issues, mediator, convened):  # type: ignore[no-untyped-def
 
 
 @njit
-def agree(s, r, issues, terms, step):  # type: ignore[no-untyped-def]
+def agree(s, r, issues, terms, step):
     """Run r agrees on `issues` at `terms` (one deal)."""
     s.n_agreements[r] += 1
     for c in range(issues.shape[0]):
@@ -135,7 +135,7 @@ def agree(s, r, issues, terms, step):  # type: ignore[no-untyped-def]
 
 # -- effects ---------------------------------------------------------------------------------
 @njit
-def apply_effect(s, p, r, e, step, convened):  # type: ignore[no-untyped-def]
+def apply_effect(s, p, r, e, step, convened):
     """Apply effect e in run r; returns whether it changed anything that is logged as a deal
     or a meeting (an agreement made, issues convened)."""
     n = s.trust.shape[1]
@@ -178,7 +178,7 @@ def apply_effect(s, p, r, e, step, convened):  # type: ignore[no-untyped-def]
 
 
 @njit
-def apply_event_effect(s, p, e, step, taken, convened):  # type: ignore[no-untyped-def]
+def apply_event_effect(s, p, e, step, taken, convened):
     """Apply effect e in every run (a dated event); `taken` (R,) and `convened` (R, m) as in
     :func:`apply_effect`."""
     for r in range(s.trust.shape[0]):
@@ -186,7 +186,7 @@ def apply_event_effect(s, p, e, step, taken, convened):  # type: ignore[no-untyp
 
 
 @njit
-def strike_incidents(s, p, step, hit, taken, convened):  # type: ignore[no-untyped-def]
+def strike_incidents(s, p, step, hit, taken, convened):
     """Random incidents strike, each with its probability; their effects apply at once.
 
     `hit` (R, I) marks the incidents that struck, `taken` (R, E) the effects that made a deal
@@ -211,7 +211,7 @@ def strike_incidents(s, p, step, hit, taken, convened):  # type: ignore[no-untyp
 
 # -- policies --------------------------------------------------------------------------------
 @njit
-def spoiler_view(s, p, i, threat):  # type: ignore[no-untyped-def]
+def spoiler_view(s, p, i, threat):
     """What spoiler i observes in each run: `threat` (R,)."""
     m = s.status.shape[1]
     vetoed = p.vetoes[:, i].copy()
@@ -223,7 +223,7 @@ def spoiler_view(s, p, i, threat):  # type: ignore[no-untyped-def]
 
 
 @njit
-def backer_view(s, p, i, progress):  # type: ignore[no-untyped-def]
+def backer_view(s, p, i, progress):
     """What backer i observes in each run: salience-weighted progress, `progress` (R,)."""
     m = s.status.shape[1]
     for r in range(s.trust.shape[0]):
@@ -235,7 +235,7 @@ def backer_view(s, p, i, progress):  # type: ignore[no-untyped-def]
 
 # -- convening -------------------------------------------------------------------------------
 @njit
-def _waiting(s, p, r, t, k, mediator):  # type: ignore[no-untyped-def]
+def _waiting(s, p, r, t, k, mediator):
     """Issue k waits at table t in run r: open there (and, with a mediator, cared about)."""
     if p.table_of_issue[k] != t or s.status[r, k] != OPEN:
         return False
@@ -243,7 +243,7 @@ def _waiting(s, p, r, t, k, mediator):  # type: ignore[no-untyped-def]
 
 
 @njit
-def mediation_view(s, p, i, go, gap, received):  # type: ignore[no-untyped-def]
+def mediation_view(s, p, i, go, gap, received):
     """What mediator i observes: for each run and table, whether it can convene (`go`,
     (R, T)), the parties' distrust (`gap`, (R, T)), and its backers' support (`received`, (R,))."""
     m = s.status.shape[1]
@@ -264,7 +264,7 @@ def mediation_view(s, p, i, go, gap, received):  # type: ignore[no-untyped-def]
 
 
 @njit
-def mediate(s, p, i, go, effort, received, convened):  # type: ignore[no-untyped-def]
+def mediate(s, p, i, go, effort, received, convened):
     """Mediator i, with `effort` (R, T) from its strategy, may convene each table it can."""
     m = s.status.shape[1]
     offset = p.draw_offsets[MEDIATION_DRAWS] + i * p.table_size.shape[0]
@@ -295,7 +295,7 @@ def mediate(s, p, i, go, effort, received, convened):  # type: ignore[no-untyped
 
 
 @njit
-def direct_talks(s, p, convened):  # type: ignore[no-untyped-def]
+def direct_talks(s, p, convened):
     """The parties at a table with open issues may meet without a mediator."""
     m = s.status.shape[1]
     offset = p.draw_offsets[DIRECT_DRAWS]
@@ -323,7 +323,7 @@ def direct_talks(s, p, convened):  # type: ignore[no-untyped-def]
 
 # -- vetoes ----------------------------------------------------------------------------------
 @njit
-def find_veto(s, p, r, issues, parties, terms):  # type: ignore[no-untyped-def]
+def find_veto(s, p, r, issues, parties, terms):
     """(veto holder, pressured party) when a veto player blocks `terms` on `issues` in run r,
     else (-1, -1). Holders in index order, then parties in order: the first whose leverage
     over a party beats that party's resolve, stiffened by its patrons' support."""
@@ -357,7 +357,7 @@ def find_veto(s, p, r, issues, parties, terms):  # type: ignore[no-untyped-def]
 
 # -- implementation --------------------------------------------------------------------------
 @njit
-def start_implementation(s, step):  # type: ignore[no-untyped-def]
+def start_implementation(s, step):
     """Deals agreed in an earlier step start being carried out; nobody has complied yet."""
     for r in range(s.status.shape[0]):
         for k in range(s.status.shape[1]):
@@ -369,7 +369,7 @@ def start_implementation(s, step):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _spoiler_drag(s, p, r, i, k):  # type: ignore[no-untyped-def]
+def _spoiler_drag(s, p, r, i, k):
     """Compliance party i loses on issue k to the veto players pressing it."""
     drag = -np.inf
     for h in range(s.trust.shape[1]):
@@ -381,7 +381,7 @@ def _spoiler_drag(s, p, r, i, k):  # type: ignore[no-untyped-def]
 
 
 @njit
-def carry_out(s, p, i):  # type: ignore[no-untyped-def]
+def carry_out(s, p, i):
     """Actor i complies or stalls on every deal being implemented at which it is a party."""
     n, m = s.trust.shape[1], s.status.shape[1]
     offset = p.draw_offsets[COMPLIANCE_DRAWS]
@@ -407,7 +407,7 @@ def carry_out(s, p, i):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _update_delivered(s, p, r):  # type: ignore[no-untyped-def]
+def _update_delivered(s, p, r):
     for q in range(p.quantity_issue.shape[0]):
         k = p.quantity_issue[q]
         if np.isfinite(s.terms[r, k]):
@@ -418,7 +418,7 @@ def _update_delivered(s, p, r):  # type: ignore[no-untyped-def]
 
 
 @njit
-def record_implementation(s, p, implemented, collapsed):  # type: ignore[no-untyped-def]
+def record_implementation(s, p, implemented, collapsed):
     """Each side sees what the others did; progress grows with compliance; deals complete or
     collapse after too many stalls. `implemented` and `collapsed` (R, m) mark this step's."""
     n, m = s.trust.shape[1], s.status.shape[1]
@@ -465,7 +465,7 @@ def record_implementation(s, p, implemented, collapsed):  # type: ignore[no-unty
 
 
 @njit
-def reopen_collapsed(s, p):  # type: ignore[no-untyped-def]
+def reopen_collapsed(s, p):
     """A collapsed issue reopens after ``reopen_after`` steps."""
     for r in range(s.status.shape[0]):
         for k in range(s.status.shape[1]):
@@ -479,14 +479,14 @@ def reopen_collapsed(s, p):  # type: ignore[no-untyped-def]
 
 # -- trust -----------------------------------------------------------------------------------
 @njit
-def vouch_all(s, p):  # type: ignore[no-untyped-def]
+def vouch_all(s, p):
     """Trust after the mediators' vouching, this step (read by every actor's revision)."""
     for r in range(s.trust.shape[0]):
         s.vouched[r] = rules.vouch(s.trust[r], s.links[r, MEDIATION], p.vouching_rate[r])
 
 
 @njit
-def revise_trust(s, p, i):  # type: ignore[no-untyped-def]
+def revise_trust(s, p, i):
     """Actor i revises its trust in the others from what they did and said this step."""
     n = s.trust.shape[1]
     for r in range(s.trust.shape[0]):
@@ -504,7 +504,7 @@ def revise_trust(s, p, i):  # type: ignore[no-untyped-def]
 
 
 @njit
-def commit_trust(s):  # type: ignore[no-untyped-def]
+def commit_trust(s):
     """Every actor's revised trust takes effect at once; this step's deeds and words are spent."""
     s.trust[:] = s.next_trust
     s.actions[:] = 0.0
@@ -513,7 +513,7 @@ def commit_trust(s):  # type: ignore[no-untyped-def]
 
 # -- reporters -------------------------------------------------------------------------------
 @njit
-def mean_trust(s, out):  # type: ignore[no-untyped-def]
+def mean_trust(s, out):
     """Mean trust over all ordered pairs of distinct actors, per run (`out`, (R,))."""
     n = s.trust.shape[1]
     values = np.empty(n * (n - 1))
@@ -528,7 +528,7 @@ def mean_trust(s, out):  # type: ignore[no-untyped-def]
 
 
 @njit
-def rapprochement(s, p, out):  # type: ignore[no-untyped-def]
+def rapprochement(s, p, out):
     """Half the principals' mean mutual trust plus half the issues' mean stage, per run."""
     m = s.status.shape[1]
     principals = p.principals
@@ -554,7 +554,7 @@ def rapprochement(s, p, out):  # type: ignore[no-untyped-def]
 
 
 @njit
-def position(s, p, out):  # type: ignore[no-untyped-def]
+def position(s, p, out):
     """Where each issue stands (`out`, (R, m)): agreed terms, else the mean of current
     offers while on the table, else the status quo."""
     n, m = s.trust.shape[1], s.status.shape[1]

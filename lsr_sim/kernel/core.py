@@ -197,7 +197,7 @@ def fire_event(k: Kernel, item: ScheduledEvent, journal: Journal | None = None) 
     if journal is not None:
         journal.event(0, item.name, event.kind, "scheduled", event.description, event.effects)
     if event.kind == "veto":
-        k.state.n_vetoes += 1
+        k.state.n_vetoes[:] += 1
     for e in item.effects:
         taken = np.zeros(r, dtype=bool)
         convened = np.zeros((r, k.params.status_quo.shape[1]), dtype=bool)

@@ -41,7 +41,7 @@ NO_DEAL, AGREED_DEAL, VETOED = 0, 1, 2
 
 
 @njit
-def _priorities_differ(p, r, group, size):  # type: ignore[no-untyped-def]
+def _priorities_differ(p, r, group, size):
     """Whether the parties' most salient issues in `group` differ (first maximum wins)."""
     t = p.table_of_issue[group[0]]
     parties = p.table_parties[t, : p.table_size[t]]
@@ -58,7 +58,7 @@ def _priorities_differ(p, r, group, size):  # type: ignore[no-untyped-def]
 
 
 @njit
-def plan_packages(s, p, plan, length, count):  # type: ignore[no-untyped-def]
+def plan_packages(s, p, plan, length, count):
     """Group each run's issues on the table into packages, in the order they are negotiated.
 
     Issues form a package when they are linked (directly or through others on the table), sit
@@ -111,7 +111,7 @@ def plan_packages(s, p, plan, length, count):  # type: ignore[no-untyped-def]
 
 
 @njit
-def gather(s, p, rows, issues, t, out):  # type: ignore[no-untyped-def]
+def gather(s, p, rows, issues, t, out):
     """Copy what the protocol may see of table t into the group arrays of `out`.
 
     `out` is (ideal, salience, status_quo, capability, reservation, trust, round, deadline,
@@ -154,7 +154,7 @@ def gather(s, p, rows, issues, t, out):  # type: ignore[no-untyped-def]
 
 
 @njit
-def settle(s, p, rows, issues, t, result, step, outcome, holder, pressed):  # type: ignore[no-untyped-def]
+def settle(s, p, rows, issues, t, result, step, outcome, holder, pressed):
     """Write one round's results back into each run of the group, then vetoes, lapses, deals.
 
     `result` is (offers, aspiration, concession, terms) with the group axis first (terms NaN

@@ -46,7 +46,7 @@ FLOOR_ITERATIONS = 40
 
 # -- one run's table, compiled -----------------------------------------------------------------
 @njit
-def _targets(ideal, capability):  # type: ignore[no-untyped-def]
+def _targets(ideal, capability):
     p, k = ideal.shape
     out = np.empty((p, k))
     for i in range(p):
@@ -62,7 +62,7 @@ def _targets(ideal, capability):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _trust_in_others(trust):  # type: ignore[no-untyped-def]
+def _trust_in_others(trust):
     """Each party's trust in the least trusted of the others."""
     p = trust.shape[0]
     out = np.full(p, np.inf)
@@ -74,7 +74,7 @@ def _trust_in_others(trust):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _value(ideal, salience, status_quo, trust, offer, gains):  # type: ignore[no-untyped-def]
+def _value(ideal, salience, status_quo, trust, offer, gains):
     """One party's trust-discounted value of one offer (k,), `gains` a scratch (k,) array."""
     for c in range(offer.shape[0]):
         gains[c] = rules.gain(offer[c], ideal[c], status_quo[c])
@@ -82,7 +82,7 @@ def _value(ideal, salience, status_quo, trust, offer, gains):  # type: ignore[no
 
 
 @njit
-def _values(ideal, salience, status_quo, trust_in, offers):  # type: ignore[no-untyped-def]
+def _values(ideal, salience, status_quo, trust_in, offers):
     """value[i, j]: party i's value of offer j (offers (q, k))."""
     p, k = ideal.shape
     gains = np.empty(k)
@@ -94,7 +94,7 @@ def _values(ideal, salience, status_quo, trust_in, offers):  # type: ignore[no-u
 
 
 @njit
-def _best(ideal, salience, status_quo):  # type: ignore[no-untyped-def]
+def _best(ideal, salience, status_quo):
     """What each party's own ideal terms would be worth to it with full trust."""
     p, k = ideal.shape
     out = np.empty(p)
@@ -108,7 +108,7 @@ def _best(ideal, salience, status_quo):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _concession(ideal, salience, offers, previous):  # type: ignore[no-untyped-def]
+def _concession(ideal, salience, offers, previous):
     """concession[i, j]: how far j's offer moved toward i since `previous`, in i's
     salience-weighted utility (0 on the diagonal)."""
     p, k = ideal.shape
@@ -129,7 +129,7 @@ def _concession(ideal, salience, offers, previous):  # type: ignore[no-untyped-d
 
 
 @njit
-def _observed(ideal, salience, previous_concession):  # type: ignore[no-untyped-def]
+def _observed(ideal, salience, previous_concession):
     """What each party saw the others concede last round, as a share of the distance
     between the two sides' ideals in its own utility, averaged over the others."""
     p, k = ideal.shape
@@ -151,7 +151,7 @@ def _observed(ideal, salience, previous_concession):  # type: ignore[no-untyped-
 
 
 @njit
-def _own_value(a, ideal, target, weight, salience, trust, status_quo_utility, gains):  # type: ignore[no-untyped-def]
+def _own_value(a, ideal, target, weight, salience, trust, status_quo_utility, gains):
     """A party's value of the offer it makes at aspiration `a` (one party's (k,) rows)."""
     for c in range(ideal.shape[0]):
         y = rules.offer(ideal[c], target[c], a, weight[c])
@@ -160,7 +160,7 @@ def _own_value(a, ideal, target, weight, salience, trust, status_quo_utility, ga
 
 
 @njit
-def _respect_floor(ideal, targets, weight, salience, trust_in, sq, aspiration, previous, floor):  # type: ignore[no-untyped-def]
+def _respect_floor(ideal, targets, weight, salience, trust_in, sq, aspiration, previous, floor):
     """Raise each aspiration just enough that the party's own offer is worth its floor.
 
     A party never proposes what it would refuse: where the strategy's aspiration gives an
@@ -200,7 +200,7 @@ def _round(
     reservation,
     trust,
     aspiration,
-    previous_aspiration,  # type: ignore[no-untyped-def]
+    previous_aspiration,
     previous_offers,
     first,
     logrolling,
@@ -272,7 +272,7 @@ def _round_runs(
     capability,
     reservation,
     trust,
-    aspiration,  # type: ignore[no-untyped-def]
+    aspiration,
     previous_aspiration,
     previous_offers,
     first,
@@ -305,7 +305,7 @@ def _round_runs(
 
 
 @njit
-def _observed_runs(ideal, salience, previous_concession, out):  # type: ignore[no-untyped-def]
+def _observed_runs(ideal, salience, previous_concession, out):
     for g in range(ideal.shape[0]):
         out[g] = _observed(ideal[g], salience[g], previous_concession[g])
 
