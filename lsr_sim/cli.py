@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from lsr_sim.errors import InputError
 
@@ -146,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786"
+    )
+    p.add_argument(
+        "--executor",
+        choices=("local", "mpi"),
+        default="local",
+        help="mpi: the workers of `mpirun -n N python -m mpi4py.futures -m lsr_sim sweep ...` "
+        "(default: local processes, or Dask with --scheduler)",
     )
     p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")
     p.add_argument("--runs-per-task", type=_positive_int, help="runs grouped into one task")
@@ -406,6 +414,7 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     if args.scheduler is not None and args.workers is not None:
         raise InputError("command line", "--workers", "give --workers or --scheduler, not both")
+    executor = _sweep_executor(args)
     loaded = load_sweep(args.sweep)
     report = run_sweep(
         loaded,
@@ -417,7 +426,10 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
         command=["lsr-sim", *argv],
         runs_per_task=args.runs_per_task,
         engine=args.engine,
+        executor=executor,
     )
+    if executor is not None:
+        executor.shutdown(wait=True)
     for note in report.notes:
         print(f"note: {note}")
     if report.interrupted:
@@ -439,6 +451,26 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def _sweep_executor(args: argparse.Namespace) -> Any:
+    """The executor `--executor` names, if not the default (local processes or Dask)."""
+    if args.executor != "mpi":
+        return None
+    if args.scheduler is not None:
+        raise InputError(
+            "command line", "--executor", "give --scheduler or --executor mpi, not both"
+        )
+    if args.workers is not None:
+        raise InputError(
+            "command line",
+            "--workers",
+            "with --executor mpi the workers are the MPI ranks (mpirun -n N gives N - 1); "
+            "drop --workers",
+        )
+    from lsr_sim.sweep.mpi import mpi_executor
+
+    return mpi_executor()
 
 
 def _cmd_classic(args: argparse.Namespace) -> int:
