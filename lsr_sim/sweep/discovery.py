@@ -184,9 +184,9 @@ class Outcome:
                     f"e.g. '{self.column} > 0.5'",
                 )
             self._check_word(values)
-            text = values.astype(object)
-            present = values.notna().to_numpy()
-            return present & np.asarray(_OPERATORS[self.op](text, self.value), dtype=bool)
+            compare = _OPERATORS[self.op or "=="]  # a word comes only with == or !=
+            matched = compare(values.astype(object), self.value).to_numpy(dtype=bool)
+            return values.notna().to_numpy() & matched
         if not numeric:
             words = _words(values) or ["x"]
             raise DiscoveryError(

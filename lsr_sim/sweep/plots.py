@@ -602,6 +602,13 @@ def save_sweep_figures(
 _BOX_COLOR = "#3182bd"
 
 
+def _root_figure(ax: Axes) -> Figure:
+    fig = ax.get_figure(root=True)
+    if not isinstance(fig, Figure):
+        raise ValueError("the axes belong to no figure")
+    return fig
+
+
 def plot_tradeoff(trajectory: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """PRIM's peeling trajectory: density against coverage, coloured by restricted inputs.
 
@@ -695,8 +702,9 @@ def plot_tree(
     from sklearn.tree import plot_tree as draw
 
     ax = _new_axes(ax, (16, 7))
-    if not hasattr(ax.figure.canvas, "get_renderer"):  # sklearn measures its text boxes
-        FigureCanvasAgg(ax.figure)
+    fig = _root_figure(ax)
+    if not hasattr(fig.canvas, "get_renderer"):  # sklearn measures its text boxes
+        FigureCanvasAgg(fig)
     draw(
         tree,
         feature_names=list(inputs),
@@ -741,11 +749,10 @@ def save_discovery_figures(
     tree over `inputs`; `title` heads the box figure.
     """
     out = Path(out_dir)
-    return [
-        _save_png(plot_tradeoff(tables["prim_trajectory"]).figure, out / "prim_tradeoff.png", dpi),
-        _save_png(
-            plot_box_limits(tables["prim_box"], title=title).figure, out / "prim_box.png", dpi
-        ),
-        _save_png(plot_tree(tree, inputs).figure, out / "cart_tree.png", dpi),
-        _save_png(plot_feature_scores(tables["scores"]).figure, out / "feature_scores.png", dpi),
-    ]
+    axes = {
+        "prim_tradeoff": plot_tradeoff(tables["prim_trajectory"]),
+        "prim_box": plot_box_limits(tables["prim_box"], title=title),
+        "cart_tree": plot_tree(tree, inputs),
+        "feature_scores": plot_feature_scores(tables["scores"]),
+    }
+    return [_save_png(_root_figure(ax), out / f"{name}.png", dpi) for name, ax in axes.items()]
