@@ -1,7 +1,7 @@
 """The command line: a thin shell over the library.
 
-``lsr-sim run | validate | schema | calibrate | plot | sweep | analyze | classic | compare |
-dashboard``. Bad input prints one line naming
+``lsr-sim run | validate | schema | calibrate | plot | sweep | analyze | discover | classic |
+compare | dashboard``. Bad input prints one line naming
 the file, the field and the fix, and exits with status 2; nothing is written.
 Heavy modules (Mesa, matplotlib) are imported inside the commands, so ``--help`` is quick.
 """
@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from lsr_sim.errors import InputError
 
@@ -36,6 +37,18 @@ def _positive_int(text: str) -> int:
     value = _non_negative_int(text)
     if value == 0:
         raise argparse.ArgumentTypeError("must be > 0, got 0")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number between 0 and 1, got {text!r}"
+        ) from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
 
 
@@ -135,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786"
     )
+    p.add_argument(
+        "--executor",
+        choices=("local", "mpi"),
+        default="local",
+        help="mpi: the workers of `mpirun -n N python -m mpi4py.futures -m lsr_sim sweep ...` "
+        "(default: local processes, or Dask with --scheduler)",
+    )
     p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")
     p.add_argument("--runs-per-task", type=_positive_int, help="runs grouped into one task")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -149,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="summary tables, sensitivity indices and figures")
     p.add_argument("results", type=Path, help="a folder written by `lsr-sim sweep`")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
+
+    _add_discover_parser(sub)
 
     p = sub.add_parser(
         "classic", help="run a classic model (BDM, Stokman) on a CSV table of actors"
@@ -187,6 +209,75 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=_positive_int, default=8765, help="port (default: 8765)")
     return parser
+
+
+def _add_discover_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "discover",
+        help="scenario discovery over a sweep: PRIM boxes, a CART tree and feature scores",
+        description="Which swept inputs lead to an outcome? OUTCOME is COLUMN (a 0/1 column), "
+        "COLUMN OP NUMBER with OP one of < <= > >= == != (e.g. 'rapprochement_index > 0.5'), "
+        "or COLUMN == WORD for a text column (e.g. 'status_detainees == implemented', an end "
+        "state read from the sweep's trajectories). Needs pip install 'lsr_sim[discover]'.",
+    )
+    p.add_argument("results", type=Path, help="a folder written by `lsr-sim sweep`")
+    p.add_argument(
+        "--outcome", required=True, help="the outcome of interest, e.g. 'agreements >= 2'"
+    )
+    p.add_argument(
+        "--out", type=Path, help="folder for tables and figures (default: RESULTS/discovery)"
+    )
+    p.add_argument(
+        "--min-coverage",
+        type=_share,
+        default=0.5,
+        help="the chosen PRIM box is the densest covering at least this share of the runs of "
+        "interest (default: 0.5)",
+    )
+    p.add_argument(
+        "--box", type=_non_negative_int, help="choose this box of the peeling trajectory"
+    )
+    p.add_argument("--scenario", help="look at this scenario's runs only (default: pool them)")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
+    p.add_argument("--no-figures", action="store_true", help="write tables only")
+    p.add_argument(
+        "--seed", type=_non_negative_int, default=0, help="seed of CART and the feature scores"
+    )
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from lsr_sim.sweep.discovery import (
+        DiscoveryError,
+        discover_sweep,
+        format_discovery,
+        require_discovery_libraries,
+        write_discovery,
+    )
+
+    require_discovery_libraries("lsr-sim discover")
+    out = args.out or args.results / "discovery"
+    _check_out(out)
+    try:
+        result = discover_sweep(
+            args.results,
+            args.outcome,
+            scenario=args.scenario,
+            min_coverage=args.min_coverage,
+            box=args.box,
+            seed=args.seed,
+        )
+    except DiscoveryError as exc:
+        where = ("command line", f"--{exc.option}")
+        if exc.option == "inputs":  # from the sweep's manifest, not from an option
+            where = (str(args.results), "manifest.json")
+        raise InputError(*where, str(exc)) from None
+    try:
+        written = write_discovery(result, out, fmt=args.format, figures=not args.no_figures)
+    except OSError as exc:
+        raise InputError("command line", "--out", f"cannot write to {out}: {exc}") from None
+    print(format_discovery(result))
+    print(f"wrote {len(written)} files to {out}")
+    return EXIT_OK
 
 
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -323,6 +414,7 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     if args.scheduler is not None and args.workers is not None:
         raise InputError("command line", "--workers", "give --workers or --scheduler, not both")
+    executor = _sweep_executor(args)
     loaded = load_sweep(args.sweep)
     report = run_sweep(
         loaded,
@@ -334,7 +426,10 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
         command=["lsr-sim", *argv],
         runs_per_task=args.runs_per_task,
         engine=args.engine,
+        executor=executor,
     )
+    if executor is not None:
+        executor.shutdown(wait=True)
     for note in report.notes:
         print(f"note: {note}")
     if report.interrupted:
@@ -356,6 +451,26 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def _sweep_executor(args: argparse.Namespace) -> Any:
+    """The executor `--executor` names, if not the default (local processes or Dask)."""
+    if args.executor != "mpi":
+        return None
+    if args.scheduler is not None:
+        raise InputError(
+            "command line", "--executor", "give --scheduler or --executor mpi, not both"
+        )
+    if args.workers is not None:
+        raise InputError(
+            "command line",
+            "--workers",
+            "with --executor mpi the workers are the MPI ranks (mpirun -n N gives N - 1); "
+            "drop --workers",
+        )
+    from lsr_sim.sweep.mpi import mpi_executor
+
+    return mpi_executor()
 
 
 def _cmd_classic(args: argparse.Namespace) -> int:
@@ -455,6 +570,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sweep(args, argv)
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "discover":
+            return _cmd_discover(args)
         if args.command == "dashboard":
             return _cmd_dashboard(args)
         if args.command == "classic":

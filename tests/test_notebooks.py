@@ -29,12 +29,13 @@ EXPECTED = [
     "03_write_your_own_strategy",
     "04_sweeps_and_sensitivity",
     "05_the_network",
+    "06_scenario_discovery",
 ]
 CELL_TIMEOUT = 300  # seconds per cell; each notebook takes well under two minutes in all
 KERNEL_NAME = "lsr_sim_test"
 
 
-def test_the_five_notebooks_are_there() -> None:
+def test_the_six_notebooks_are_there() -> None:
     assert [path.stem for path in NOTEBOOKS] == EXPECTED
 
 

@@ -851,9 +851,14 @@ def test_module_exports() -> None:
         "write_analysis",
     }
     assert set(plots.__all__) == {
+        "plot_box_limits",
+        "plot_feature_scores",
         "plot_heatmap",
         "plot_response",
         "plot_sensitivity",
+        "plot_tradeoff",
+        "plot_tree",
+        "save_discovery_figures",
         "save_sweep_figures",
     }
 

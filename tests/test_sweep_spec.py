@@ -125,8 +125,9 @@ def test_shipped_sweeps_load(path: Path) -> None:
         assert loaded.steps[name] == loaded.spec.steps
 
 
-def test_shipped_sweeps_are_the_three_examples() -> None:
+def test_shipped_sweeps_are_the_four_examples() -> None:
     assert [p.name for p in SWEEPS] == [
+        "detainee_deal_discovery.yaml",
         "riyadh_trust_grid.yaml",
         "sobol_baseline.yaml",
         "variants_lhs.yaml",

@@ -67,6 +67,7 @@ def numpy_sum(values: FloatArray) -> float:
 
     Examples
     --------
+    >>> import numpy as np
     >>> x = np.random.default_rng(0).random(37)
     >>> float(numpy_sum(x)) == float(np.sum(x))
     True
@@ -100,6 +101,7 @@ def numpy_mean(values: FloatArray) -> float:
 
     Examples
     --------
+    >>> import numpy as np
     >>> float(numpy_mean(np.array([0.1, 0.2, 0.4])))
     0.23333333333333336
     """

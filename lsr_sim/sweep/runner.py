@@ -3,10 +3,11 @@
 The plan (design points x replications, each with a seed derived up front from the master
 seed) is fixed before anything runs, so results never depend on how runs are grouped into
 tasks, how many workers there are, or which executor runs them. Tasks go to a
-``concurrent.futures`` executor: a local process pool by default, or a Dask cluster through
-``Client.get_executor()``. Each finished task is written as one Parquet part, atomically
-(temporary file, then rename); a run is done exactly when its key is in a part. Running the
-same command again skips the runs already saved.
+``concurrent.futures`` executor: a local process pool by default, a Dask cluster through
+``Client.get_executor()``, or any executor the caller passes (``mpi4py.futures``'
+``MPIPoolExecutor``, see :mod:`lsr_sim.sweep.mpi`). Each finished task is written as one
+Parquet part, atomically (temporary file, then rename); a run is done exactly when its key is
+in a part. Running the same command again skips the runs already saved.
 """
 
 from __future__ import annotations
@@ -569,6 +570,7 @@ def run_sweep(
     runs_per_task: int | None = None,
     stream: Any = None,
     engine: str = "batch",
+    executor: cf.Executor | None = None,
 ) -> SweepReport:
     """Run every run of a sweep that is not yet saved in `out_dir`.
 
@@ -594,6 +596,11 @@ def run_sweep(
         The batch engine steps a task's runs together and gives the Mesa model's numbers
         exactly; the runs of a scenario it cannot vectorise (a user's own strategy class, a
         classic protocol) use the Mesa model, with a note saying why.
+    executor : concurrent.futures.Executor, optional
+        Run the tasks on this executor instead (e.g. ``mpi4py.futures.MPIPoolExecutor``,
+        or a Dask ``client.get_executor()``); the caller owns it: it is not shut down.
+        `workers` then sets how many tasks to balance over (default: the executor's
+        ``num_workers`` if it has one, else every local core).
 
     Returns
     -------
@@ -623,8 +630,11 @@ def run_sweep(
         report.notes.append("every run was already saved; nothing to do")
         return report
 
-    client = None
-    if scheduler is not None:
+    client: Any = None
+    if executor is not None:
+        client = _Borrowed(executor)
+        slots = workers or _executor_slots(executor)
+    elif scheduler is not None:
         client = _connect(scheduler)
         slots = max(
             sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()), 1
@@ -690,6 +700,38 @@ def _default_outcomes(loaded: LoadedSweep) -> list[str]:
     for entry in loaded.scenarios.values():
         names.update(dict.fromkeys(summary_columns(entry.scenario)))
     return list(names)
+
+
+class _Borrowed:
+    """A caller's executor, driven like a Dask client: used as it is, never shut down."""
+
+    def __init__(self, executor: cf.Executor) -> None:
+        self.executor = executor
+
+    def get_executor(self) -> cf.Executor:
+        return _Unowned(self.executor)
+
+    def close(self) -> None:
+        pass
+
+
+class _Unowned(cf.Executor):
+    """Submits to an executor without the right to shut it down (its owner does)."""
+
+    def __init__(self, executor: cf.Executor) -> None:
+        self.executor = executor
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        return self.executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass
+
+
+def _executor_slots(executor: cf.Executor) -> int:
+    """How many workers an executor has, if it says (MPIPoolExecutor.num_workers does)."""
+    count = getattr(executor, "num_workers", None)
+    return count if isinstance(count, int) and count > 0 else os.cpu_count() or 1
 
 
 def _connect(address: str) -> Any:
