@@ -119,8 +119,109 @@ def test_convening_grows_with_each_input(which: str) -> None:
 
 def test_backer_support_caps_at_one() -> None:
     patronage = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-    got = d.backer_support(patronage, np.array([0.8, 0.0, 0.7]))
+    full = np.ones((3, 3))
+    got = d.backer_support(patronage, np.array([0.8, 0.0, 0.7]), full)
     np.testing.assert_allclose(got, [0.0, 1.0, 0.0])
+
+
+def test_backer_support_counts_as_far_as_the_patron_is_trusted() -> None:
+    # Actor 1 gets 0.8 * 1.0 from actor 0, trusted 0.5, and 0.7 * 1.0 from actor 2, trusted
+    # 0.2: 0.4 + 0.14 = 0.54. Nobody patronises actors 0 and 2.
+    patronage = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    trust = np.array([[1.0, 0.5, 0.5], [0.5, 1.0, 0.2], [0.5, 0.5, 1.0]])
+    got = d.backer_support(patronage, np.array([0.8, 0.0, 0.7]), trust)
+    np.testing.assert_allclose(got, [0.0, 0.54, 0.0])
+
+
+# -- trust as a belief about reliability (the evidence model) ------------------------------------
+@pytest.mark.parametrize(
+    ("prior", "weight", "kept", "broken", "expected"),
+    [
+        (0.2, 2.0, 0.0, 0.0, 0.2),  # no evidence: the initial trust
+        (0.2, 2.0, 8.0, 2.0, (0.4 + 8.0) / 12.0),
+        (0.5, 1.0, 0.0, 3.0, 0.5 / 4.0),
+        (0.9, 10.0, 1.0, 0.0, 10.0 / 11.0),  # a strong prior moves little
+    ],
+)
+def test_reliability_belief_table(prior, weight, kept, broken, expected) -> None:
+    assert d.reliability_belief(prior, weight, kept, broken) == pytest.approx(expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    prior=st.floats(0.01, 0.99),
+    weight=st.floats(0.1, 20.0),
+    share=st.floats(0.0, 1.0),
+)
+def test_belief_converges_to_the_kept_share(prior, weight, share) -> None:
+    # With forgetting memory m and a steady stream of evidence (share kept), the evidence
+    # converges to stream / (1 - m) and the belief to (W T0 + k) / (W + k + b).
+    kept = broken = 0.0
+    for _ in range(2000):
+        kept = 0.99 * kept + share
+        broken = 0.99 * broken + (1.0 - share)
+    belief = d.reliability_belief(prior, weight, kept, broken)
+    assert belief == pytest.approx((weight * prior + 100 * share) / (weight + 100), rel=1e-6)
+    # and the more evidence, the closer to the kept share
+    assert abs(belief - share) <= abs(prior - share) + 1e-12
+
+
+@pytest.mark.parametrize("delta", [-0.3, -0.05, 0.05, 0.3])
+def test_a_shock_is_evidence_that_moves_the_belief_by_delta(delta: float) -> None:
+    kept, broken = d.evidence_for_shift(0.4, 2.0, 1.0, 0.5, delta)
+    before = d.reliability_belief(0.4, 2.0, 1.0, 0.5)
+    after = d.reliability_belief(0.4, 2.0, kept, broken)
+    assert after - before == pytest.approx(delta)
+    # a fall adds broken evidence only, a rise kept evidence only
+    assert (kept == 1.0) == (delta < 0) and (broken == 0.5) == (delta > 0)
+
+
+def test_a_shock_beyond_the_scale_stops_short_of_certainty() -> None:
+    kept, broken = d.evidence_for_shift(0.1, 2.0, 0.0, 0.0, -0.5)
+    assert d.reliability_belief(0.1, 2.0, kept, broken) == pytest.approx(0.001)
+
+
+def test_vouch_evidence_hand_computed() -> None:
+    # One mediator (2) linked to 0 and 1 with weights 1 and 0.5; T[0,2] = 0.8, T[2,1] = 0.6:
+    # 0 gets kept 0.5 * 1 * 0.5 * 0.8 * 0.6 = 0.12 and broken 0.5 * 0.4 * 0.4 = 0.08 about 1.
+    trust = np.array([[1.0, 0.2, 0.8], [0.3, 1.0, 0.9], [0.7, 0.6, 1.0]])
+    mediation = np.zeros((3, 3))
+    mediation[2, 0], mediation[2, 1] = 1.0, 0.5
+    kept, broken = d.vouch_evidence(trust, mediation, 0.5)
+    assert kept[0, 1] == pytest.approx(0.12) and broken[0, 1] == pytest.approx(0.08)
+    # 1 about 0: 0.5 * 0.5 * 1 * T[1,2] 0.9 * T[2,0] 0.7 and 0.5 * 0.5 * 0.9 * 0.3
+    assert kept[1, 0] == pytest.approx(0.1575) and broken[1, 0] == pytest.approx(0.0675)
+    # nobody vouches to or for the mediator itself, nor on the diagonal
+    assert kept[:, 2].sum() == kept[2].sum() == np.trace(kept) == 0.0
+
+
+def test_surprise_update_table() -> None:
+    assert d.surprise_update(0.5, 1.0, 0.0, 0.1, 0.3) == pytest.approx(0.55)
+    assert d.surprise_update(0.5, 0.0, 1.0, 0.1, 0.3) == pytest.approx(0.35)
+    assert d.surprise_update(0.5, 1.0, 1.0, 0.1, 0.3) == pytest.approx(0.5 + 0.05 - 0.15)
+    assert d.surprise_update(0.05, 0.0, 5.0, 0.1, 0.3) == 0.0  # clipped
+
+
+def test_compliance_with_attention_and_incentives() -> None:
+    # 0.8 * 0.75 * 1.0 * 1.0 * attention 0.5 * (1 + 0.2) = 0.36
+    assert d.compliance_probability(0.8, 0.5, 0.0, 1.0, 0.5, 0.0, 0.5, 0.2) == pytest.approx(0.36)
+    assert d.compliance_probability(1.0, 1.0, 0.0, 1.0, 0.5, 0.0, 1.0, 0.9) == 1.0  # capped
+
+
+def test_reached_position_and_delivery_in_order() -> None:
+    # Terms 0.75 from status quo 0, 60% carried out: position 0.45; the convicted (over
+    # [0, 0.5]) are 90% delivered, the pre-trial (over [0.5, 1]) not yet.
+    reached = d.reached_position(0.0, 0.75, 0.6)
+    assert reached == pytest.approx(0.45)
+    assert d.delivered(reached, 0.0, 0.5, 370.0) == pytest.approx(333.0)
+    assert d.delivered(reached, 0.5, 1.0, 1650.0) == 0.0
+    assert d.delivered(d.reached_position(0.5, 0.9, 1.0), 0.5, 1.0, 1650.0) == pytest.approx(1320.0)
+
+
+def test_spontaneous_delivery() -> None:
+    assert d.spontaneous_delivery(1000.0, 0.01, 1.5) == pytest.approx(15.0)
+    assert d.spontaneous_delivery(10.0, 0.5, 3.0) == 10.0  # never more than is left
+    assert d.spontaneous_delivery(10.0, 0.5, -1.0) == 0.0
 
 
 def test_direct_talks_probability() -> None:
@@ -193,9 +294,11 @@ def test_compliance_probability_table(reliability, trust, reciprocity, other, dr
 def test_progress_and_delivered() -> None:
     np.testing.assert_allclose(d.progress_step(np.array([0.0, 0.98]), 0.5, 0.1), [0.05, 1.0])
     # 370 convicted over [0, 0.5]; 1,650 pre-trial over [0.5, 1]
-    assert d.delivered(0.25, 1.0, 0.0, 0.5, 370.0) == pytest.approx(185.0)
-    assert d.delivered(0.75, 0.5, 0.5, 1.0, 1650.0) == pytest.approx(412.5)
-    assert d.delivered(0.4, 1.0, 0.5, 1.0, 1650.0) == 0.0
+    assert d.delivered(d.reached_position(0.0, 0.25, 1.0), 0.0, 0.5, 370.0) == pytest.approx(185.0)
+    # terms 0.75 half carried out reach 0.375: the pre-trial part ([0.5, 1]) is not reached yet
+    assert d.delivered(d.reached_position(0.0, 0.75, 0.5), 0.5, 1.0, 1650.0) == 0.0
+    assert d.delivered(0.75, 0.5, 1.0, 1650.0) == pytest.approx(825.0)
+    assert d.delivered(0.4, 0.5, 1.0, 1650.0) == 0.0
 
 
 def test_incident_probability() -> None:
@@ -209,7 +312,8 @@ def test_allowed_transitions() -> None:
     assert ALLOWED[AGREED, IMPLEMENTING] and ALLOWED[IMPLEMENTING, IMPLEMENTED]
     assert ALLOWED[IMPLEMENTING, COLLAPSED] and ALLOWED[COLLAPSED, OPEN]
     assert not ALLOWED[OPEN, IMPLEMENTED]
-    assert not ALLOWED[IMPLEMENTED, OPEN]
+    assert ALLOWED[IMPLEMENTED, OPEN]  # an issue in phases reopens for its next phase
+    assert not ALLOWED[IMPLEMENTED, ON_TABLE] and not ALLOWED[IMPLEMENTED, COLLAPSED]
     assert not ALLOWED[OPEN, IMPLEMENTING]
     assert np.all(np.diagonal(ALLOWED))
 

@@ -4,7 +4,13 @@ Each function accepts leading axes (for example one per run) so that the Mesa mo
 batch engine step through the same implementation.
 """
 
-from lsr_sim.dynamics.implementation import compliance_probability, delivered, progress_step
+from lsr_sim.dynamics.implementation import (
+    compliance_probability,
+    delivered,
+    progress_step,
+    reached_position,
+    spontaneous_delivery,
+)
 from lsr_sim.dynamics.incidents import incident_probability
 from lsr_sim.dynamics.mediation import (
     backer_support,
@@ -22,7 +28,17 @@ from lsr_sim.dynamics.negotiation import (
     spoiler_threat,
     utility,
 )
-from lsr_sim.dynamics.trust import decay_toward, shock, trust_signal, update_trust, vouch
+from lsr_sim.dynamics.trust import (
+    decay_toward,
+    evidence_for_shift,
+    reliability_belief,
+    shock,
+    surprise_update,
+    trust_signal,
+    update_trust,
+    vouch,
+    vouch_evidence,
+)
 
 __all__ = [
     "backer_support",
@@ -33,17 +49,23 @@ __all__ = [
     "delivered",
     "direct_talks_probability",
     "effective_resolve",
+    "evidence_for_shift",
     "gain",
     "incident_probability",
     "issue_stage",
     "leverage",
     "offer",
     "progress_step",
+    "reached_position",
     "relative_salience",
+    "reliability_belief",
     "shock",
     "spoiler_threat",
+    "spontaneous_delivery",
+    "surprise_update",
     "trust_signal",
     "update_trust",
     "utility",
     "vouch",
+    "vouch_evidence",
 ]

@@ -20,6 +20,7 @@ __all__ = [
     "delivered",
     "direct_talks_probability",
     "effective_resolve",
+    "evidence_for_shift",
     "gain",
     "incident_probability",
     "issue_stage",
@@ -28,13 +29,18 @@ __all__ = [
     "numpy_sum",
     "offer",
     "progress_step",
+    "reached_position",
     "relative_salience",
+    "reliability_belief",
     "shock",
     "spoiler_threat",
+    "spontaneous_delivery",
+    "surprise_update",
     "trust_signal",
     "update_trust",
     "utility",
     "vouch",
+    "vouch_evidence",
 ]
 
 backer_support = njit(mediation.backer_support)
@@ -43,6 +49,7 @@ convening_probability = njit(mediation.convening_probability)
 deal_value = njit(negotiation.deal_value)
 decay_toward = njit(trust.decay_toward)
 delivered = njit(implementation.delivered)
+evidence_for_shift = njit(trust.evidence_for_shift)
 direct_talks_probability = njit(mediation.direct_talks_probability)
 effective_resolve = njit(negotiation.effective_resolve)
 gain = njit(negotiation.gain)
@@ -51,13 +58,18 @@ issue_stage = njit(negotiation.issue_stage)
 leverage = njit(negotiation.leverage)
 offer = njit(negotiation.offer)
 progress_step = njit(implementation.progress_step)
+reached_position = njit(implementation.reached_position)
+reliability_belief = njit(trust.reliability_belief)
 relative_salience = njit(negotiation.relative_salience)
 shock = njit(trust.shock)
 spoiler_threat = njit(negotiation.spoiler_threat)
+spontaneous_delivery = njit(implementation.spontaneous_delivery)
+surprise_update = njit(trust.surprise_update)
 trust_signal = njit(trust.trust_signal)
 update_trust = njit(trust.update_trust)
 utility = njit(negotiation.utility)
 vouch = njit(trust.vouch)
+vouch_evidence = njit(trust.vouch_evidence)
 
 
 @njit

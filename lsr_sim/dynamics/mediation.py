@@ -54,22 +54,25 @@ def direct_talks_probability(mutual_trust: Number, channel: Number, rate: Number
     return np.minimum(np.maximum(rate * channel * mutual_trust, 0.0), 1.0)
 
 
-def backer_support(patronage: FloatArray, support: FloatArray) -> FloatArray:
-    """Support each actor receives from its patrons: ``sum_b P[b, x] * s_b``, capped at 1.
+def backer_support(patronage: FloatArray, support: FloatArray, trust: FloatArray) -> FloatArray:
+    """Support each actor receives from its patrons, as far as it trusts them:
+    ``sum_b P[b, x] * s_b * T[x, b]``, capped at 1.
 
-    `patronage` is one run's n x n matrix ``P[b, x]`` and `support` its n backers' support.
+    `patronage` is one run's n x n matrix ``P[b, x]``, `support` its n backers' support and
+    `trust` its trust matrix: a promise of support counts for what the recipient believes of it.
 
     Examples
     --------
     >>> P = np.array([[0.0, 0.5, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    >>> backer_support(P, np.array([0.8, 0.0, 0.0]))
-    array([0. , 0.4, 0.8])
+    >>> T = np.array([[1.0, 0.5, 0.5], [1.0, 1.0, 0.5], [0.5, 0.5, 1.0]])
+    >>> backer_support(P, np.array([0.8, 0.0, 0.0]), T)
+    array([0. , 0.4, 0.4])
     """
     n = support.shape[0]
     out = np.zeros(n)
     for x in range(n):
         total = 0.0
         for b in range(n):
-            total += patronage[b, x] * support[b]
+            total += patronage[b, x] * support[b] * trust[x, b]
         out[x] = min(total, 1.0)
     return out

@@ -51,7 +51,8 @@ STATUS_NAMES: tuple[str, ...] = tuple(s.label for s in Status)
 # (on_table -> open); a deal collapses (agreed or implementing -> collapsed) and collapsed
 # issues reopen. A recorded agreement (a scheduled event) may settle an issue that is open,
 # on the table or collapsed; a convened meeting may take a collapsed issue back to the table;
-# a deal whose implementation_rate is 1 can be implemented in the step it starts.
+# a deal whose implementation_rate is 1 can be implemented in the step it starts; an issue in
+# phases reopens once a phase is implemented.
 ALLOWED = np.eye(len(Status), dtype=bool)
 for _a, _b in [
     (Status.OPEN, Status.ON_TABLE),
@@ -66,6 +67,7 @@ for _a, _b in [
     (Status.IMPLEMENTING, Status.COLLAPSED),
     (Status.COLLAPSED, Status.OPEN),
     (Status.COLLAPSED, Status.ON_TABLE),
+    (Status.IMPLEMENTED, Status.OPEN),
 ]:
     ALLOWED[_a, _b] = True
 

@@ -1,10 +1,24 @@
 """Trust dynamics: pure functions over trust values and trust matrices.
 
-``T[i, j]`` is how far actor i trusts actor j to keep its word, in [0, 1]. The elementwise rules
-(:func:`trust_signal`, :func:`update_trust`, :func:`decay_toward`, :func:`shock`) take floats or
-arrays of any shape; :func:`vouch` takes one run's matrices. The kernel (:mod:`lsr_sim.kernel`)
-compiles these same functions and applies them run by run. The diagonal (trust in oneself) is
-not modelled and is left untouched.
+``T[i, j]`` is how far actor i trusts actor j to keep its word, in [0, 1]. Four ways for trust
+to learn are selectable (``dynamics.trust_model``, docs/ODD.md 7.1):
+
+- ``evidence``: trust is i's belief that j keeps its commitments, a beta reputation with
+  forgetting (Josang & Ismail 2002): :func:`reliability_belief` of the evidence i has seen of j
+  keeping (``kept``) and breaking (``broken``) its word, each fading by ``memory`` per step;
+  deeds count fully, words (cheap talk) by ``talk_weight`` (Kydd 2000), a broken commitment by
+  ``betrayal_weight``; a trusted mediator passes its own belief on (:func:`vouch_evidence`);
+- ``signals``: the earlier rule: one net signal per pair and step (:func:`trust_signal`) moves
+  trust up or down (:func:`update_trust`), with vouching (:func:`vouch`) and decay toward the
+  initial trust (:func:`decay_toward`);
+- ``surprise``: a delta rule on the same evidence as ``evidence``
+  (:func:`surprise_update`), with a constant learning rate instead of a growing memory;
+- ``none``: no learning (the null model); trust moves only by dated shocks.
+
+The elementwise rules take floats or arrays of any shape; :func:`vouch` and
+:func:`vouch_evidence` take one run's matrices. The kernel (:mod:`lsr_sim.kernel`) compiles
+these same functions and applies them run by run. The diagonal (trust in oneself) is not
+modelled and is left untouched.
 """
 
 from __future__ import annotations
@@ -13,7 +27,17 @@ import numpy as np
 
 from lsr_sim.types import FloatArray, Number
 
-__all__ = ["decay_toward", "shock", "trust_signal", "update_trust", "vouch"]
+__all__ = [
+    "decay_toward",
+    "evidence_for_shift",
+    "reliability_belief",
+    "shock",
+    "surprise_update",
+    "trust_signal",
+    "update_trust",
+    "vouch",
+    "vouch_evidence",
+]
 
 
 def trust_signal(
@@ -104,3 +128,95 @@ def vouch(trust: FloatArray, mediation: FloatArray, rate: float) -> FloatArray:
             moved = trust[i, j] + rate * (toward - weight * trust[i, j])
             out[i, j] = min(max(moved, 0.0), 1.0)
     return out
+
+
+def reliability_belief(prior: Number, weight: Number, kept: Number, broken: Number) -> Number:
+    """Expected reliability under a beta reputation: ``(W T0 + k) / (W + k + b)``.
+
+    The initial trust ``T0`` counts as ``W`` observations; ``k`` and ``b`` are the (weighted,
+    fading) evidence of commitments kept and broken. With no evidence it is ``T0``; as evidence
+    accumulates it converges to the kept share ``k / (k + b)``.
+
+    Examples
+    --------
+    >>> float(reliability_belief(0.2, 2.0, 0.0, 0.0))
+    0.2
+    >>> float(reliability_belief(0.2, 2.0, 8.0, 2.0))  # (0.4 + 8) / (2 + 10)
+    0.7000000000000001
+    """
+    return (weight * prior + kept) / (weight + kept + broken)
+
+
+def evidence_for_shift(
+    prior: float, weight: float, kept: float, broken: float, delta: float
+) -> tuple[float, float]:
+    """The evidence after a shock that moves the belief by `delta` at once (kept, broken).
+
+    A fall adds broken evidence, a rise kept evidence, just enough that
+    :func:`reliability_belief` moves by `delta` (kept within [0.001, 0.999]); the shock then
+    fades as all evidence does.
+
+    Examples
+    --------
+    >>> k, b = evidence_for_shift(0.5, 2.0, 0.0, 0.0, -0.25)
+    >>> round(float(reliability_belief(0.5, 2.0, k, b)), 12), k, round(b, 12)
+    (0.25, 0.0, 2.0)
+    """
+    support = weight * prior + kept
+    total = weight + kept + broken
+    target = min(max(support / total + delta, 0.001), 0.999)
+    if delta < 0:
+        return kept, broken + max(support / target - total, 0.0)
+    return kept + max((target * total - support) / (1.0 - target), 0.0), broken
+
+
+def vouch_evidence(
+    trust: FloatArray, mediation: FloatArray, rate: float
+) -> tuple[FloatArray, FloatArray]:
+    """Evidence a trusted mediator passes on, this step (one run's n x n matrices).
+
+    For every mediator m linked to both i and j, i takes on m's belief about j, discounted by
+    its trust in m (subjective logic's discounting): kept ``nu sum_m M[m,i] M[m,j] T[i,m]
+    T[m,j]`` and broken ``nu sum_m M[m,i] M[m,j] T[i,m] (1 - T[m,j])``.
+
+    Examples
+    --------
+    >>> T = np.array([[1.0, 0.2, 0.8], [0.2, 1.0, 0.8], [0.9, 0.9, 1.0]])
+    >>> M = np.zeros((3, 3)); M[2, 0] = M[2, 1] = 1.0
+    >>> kept, broken = vouch_evidence(T, M, 0.5)
+    >>> kept.round(2), broken.round(2)
+    (array([[0.  , 0.36, 0.  ],
+           [0.36, 0.  , 0.  ],
+           [0.  , 0.  , 0.  ]]), array([[0.  , 0.04, 0.  ],
+           [0.04, 0.  , 0.  ],
+           [0.  , 0.  , 0.  ]]))
+    """
+    n = trust.shape[0]
+    kept = np.zeros((n, n))
+    broken = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            for m in range(n):
+                link = mediation[m, i] * mediation[m, j] * trust[i, m]
+                kept[i, j] += rate * link * trust[m, j]
+                broken[i, j] += rate * link * (1.0 - trust[m, j])
+    return kept, broken
+
+
+def surprise_update(
+    trust: Number, kept: Number, broken: Number, gain_rate: Number, loss_rate: Number
+) -> Number:
+    """A delta rule: trust moves toward 1 by each kept observation and toward 0 by each
+    broken one, in proportion to the surprise: ``T + a+ k (1 - T) - a- b T``, clipped.
+
+    Examples
+    --------
+    >>> float(surprise_update(0.5, 1.0, 0.0, 0.1, 0.3))
+    0.55
+    >>> float(surprise_update(0.5, 0.0, 1.0, 0.1, 0.3))
+    0.35
+    """
+    moved = trust + gain_rate * kept * (1.0 - trust) - loss_rate * broken * trust
+    return np.minimum(np.maximum(moved, 0.0), 1.0)

@@ -20,15 +20,20 @@ from lsr_sim.jit import njit
 from lsr_sim.kernel.records import (
     ACTION,
     AGREE,
+    ATTENTION,
     COMPLIANCE_DRAWS,
     CONVENE,
     DIRECT_DRAWS,
+    EVIDENCE,
     INCIDENT_DRAWS,
     LINK,
     MEDIATION_DRAWS,
+    NO_LEARNING,
+    PRIORITY,
     SETBACK,
     SHOCK,
     SIGNAL,
+    SIGNALS,
 )
 
 __all__ = [
@@ -78,6 +83,7 @@ def _trust_gap(trust, parties):
 
 @njit
 def reset_talks(s, r, k):
+    """Forget talks on issue k of run r entirely (a new issue, after a collapse or a phase)."""
     s.rounds[r, k] = 0
     s.offers[r, k, :] = np.nan
     s.aspiration[r, k, :] = 1.0
@@ -85,10 +91,18 @@ def reset_talks(s, r, k):
 
 
 @njit
+def pause_talks(s, r, k):
+    """Restart the talks' clock, keeping the parties' last offers and aspirations: talks that
+    lapse and are convened again resume where they stopped rather than start over."""
+    s.rounds[r, k] = 0
+    s.concession[r, k, :, :] = 0.0
+
+
+@njit
 def lapse(s, r, k):
-    """Talks on issue k of run r end without a deal."""
+    """Talks on issue k of run r end without a deal (positions are remembered)."""
     s.status[r, k] = OPEN
-    reset_talks(s, r, k)
+    pause_talks(s, r, k)
 
 
 @njit
@@ -105,7 +119,7 @@ def convene(s, p, r, issues, mediator, convened):
         if issues[k] and (s.status[r, k] == OPEN or s.status[r, k] == COLLAPSED):
             s.status[r, k] = ON_TABLE
             s.mediator_of[r, k] = mediator
-            reset_talks(s, r, k)
+            pause_talks(s, r, k)
             convened[k] = True
             any_ = True
             for i in range(n):
@@ -116,6 +130,7 @@ def convene(s, p, r, issues, mediator, convened):
             for j in range(n):
                 if met[i] and met[j] and i != j:
                     s.rhetoric[r, i, j] += 0.5
+                    s.words_pos[r, i, j] += 0.5
     return any_
 
 
@@ -133,6 +148,48 @@ def agree(s, r, issues, terms, step):
             s.first_agreed[r, k] = step
 
 
+# -- what each actor sees --------------------------------------------------------------------
+@njit
+def observe_deed(s, r, i, j, value):
+    """Actor i sees actor j do something worth `value` (negative: hostile, or a broken word)."""
+    s.actions[r, i, j] += value
+    if value >= 0:
+        s.deeds_pos[r, i, j] += value
+    else:
+        s.deeds_neg[r, i, j] -= value
+
+
+@njit
+def observe_words(s, r, i, j, value):
+    """Actor i hears actor j say something worth `value` (negative: hostile)."""
+    s.rhetoric[r, i, j] += value
+    if value >= 0:
+        s.words_pos[r, i, j] += value
+    else:
+        s.words_neg[r, i, j] -= value
+
+
+@njit
+def _belief(s, p, r, i, j):
+    return rules.reliability_belief(
+        p.trust0[r, i, j], p.trust_prior_weight[r], s.kept[r, i, j], s.broken[r, i, j]
+    )
+
+
+@njit
+def _shock(s, p, r, i, j, delta):
+    """A dated shock moves trust at once; under the evidence model it is evidence that fades."""
+    if p.trust_model[r] == EVIDENCE:
+        kept, broken = rules.evidence_for_shift(
+            p.trust0[r, i, j], p.trust_prior_weight[r], s.kept[r, i, j], s.broken[r, i, j], delta
+        )
+        s.kept[r, i, j] = kept
+        s.broken[r, i, j] = broken
+        s.trust[r, i, j] = _belief(s, p, r, i, j)
+    else:
+        s.trust[r, i, j] = rules.shock(s.trust[r, i, j], 1.0, delta)
+
+
 # -- effects ---------------------------------------------------------------------------------
 @njit
 def apply_effect(s, p, r, e, step, convened):
@@ -145,15 +202,15 @@ def apply_effect(s, p, r, e, step, convened):
         for i in range(n):
             for j in range(n):
                 if p.effect_hits[e, i, j]:
-                    s.trust[r, i, j] = rules.shock(s.trust[r, i, j], 1.0, value)
+                    _shock(s, p, r, i, j, value)
     elif kind == SIGNAL:
         actor = p.effect_actor[e]
         for other in range(n):
             for _ in range(p.effect_toward[e, other]):
                 if p.effect_channel[e] == ACTION:
-                    s.actions[r, other, actor] += value
+                    observe_deed(s, r, other, actor, value)
                 else:
-                    s.rhetoric[r, other, actor] += value
+                    observe_words(s, r, other, actor, value)
     elif kind == CONVENE:
         return convene(s, p, r, p.effect_issues[e], p.effect_mediator[e], convened)
     elif kind == AGREE:
@@ -174,6 +231,14 @@ def apply_effect(s, p, r, e, step, convened):
             s.progress[r, k] = max(0.0, s.progress[r, k] - value)
     elif kind == LINK:
         s.links[r, p.effect_channel[e], p.effect_actor[e], p.effect_other[e]] = value
+    elif kind == ATTENTION:
+        s.attention[r, p.effect_actor[e]] = value
+    elif kind == PRIORITY:
+        a, k = p.effect_actor[e], p.effect_issue[e]
+        s.salience[r, a, k] = max(s.salience[r, a, k] + value, 0.0)
+        total = np.sum(s.salience[r, a])
+        if total > 0:
+            s.salience[r, a] /= total
     return False
 
 
@@ -211,15 +276,22 @@ def strike_incidents(s, p, step, hit, taken, convened):
 
 # -- policies --------------------------------------------------------------------------------
 @njit
-def spoiler_view(s, p, i, threat):
-    """What spoiler i observes in each run: `threat` (R,)."""
-    m = s.status.shape[1]
+def spoiler_view(s, p, i, threat, distrust):
+    """What spoiler i observes in each run: `threat` (R,) and its `distrust` (R,) of the
+    actors it presses (0 if it presses nobody)."""
+    n, m = s.trust.shape[1], s.status.shape[1]
     vetoed = p.vetoes[:, i].copy()
     for r in range(s.trust.shape[0]):
         stage = np.empty(m)
         for k in range(m):
             stage[k] = rules.issue_stage(s.status[r, k], s.progress[r, k])
-        threat[r] = rules.spoiler_threat(stage, p.salience[r, i], vetoed)
+        threat[r] = rules.spoiler_threat(stage, s.salience[r, i], vetoed)
+        total, count = 0.0, 0
+        for q in range(n):
+            if q != i and s.links[r, PRESSURE, i, q] > 0:
+                total += s.trust[r, i, q]
+                count += 1
+        distrust[r] = 1.0 - total / count if count > 0 else 0.0
 
 
 @njit
@@ -229,17 +301,31 @@ def backer_view(s, p, i, progress):
     for r in range(s.trust.shape[0]):
         total = 0.0
         for k in range(m):
-            total += p.salience[r, i, k] * rules.issue_stage(s.status[r, k], s.progress[r, k])
+            total += s.salience[r, i, k] * rules.issue_stage(s.status[r, k], s.progress[r, k])
         progress[r] = total
 
 
 # -- convening -------------------------------------------------------------------------------
 @njit
+def _received(s, r):
+    """Support each actor receives from its patrons in run r, as far as it trusts them."""
+    return rules.backer_support(s.links[r, PATRONAGE], s.support[r], s.trust[r])
+
+
+@njit
+def _attention(s, r, parties):
+    total = 0.0
+    for q in parties:
+        total += s.attention[r, q]
+    return total / parties.shape[0]
+
+
+@njit
 def _waiting(s, p, r, t, k, mediator):
     """Issue k waits at table t in run r: open there (and, with a mediator, cared about)."""
     if p.table_of_issue[k] != t or s.status[r, k] != OPEN:
         return False
-    return mediator < 0 or p.salience[r, mediator, k] > 0
+    return mediator < 0 or s.salience[r, mediator, k] > 0
 
 
 @njit
@@ -248,7 +334,7 @@ def mediation_view(s, p, i, go, gap, received):
     (R, T)), the parties' distrust (`gap`, (R, T)), and its backers' support (`received`, (R,))."""
     m = s.status.shape[1]
     for r in range(s.trust.shape[0]):
-        received[r] = rules.backer_support(s.links[r, PATRONAGE], s.support[r])[i]
+        received[r] = _received(s, r)[i]
         for t in range(p.table_size.shape[0]):
             parties = _table(p, t)
             reach = np.inf
@@ -314,7 +400,7 @@ def direct_talks(s, p, convened):
                 for b in parties:
                     if a != b:
                         channel = min(channel, s.links[r, CHANNEL, a, b])
-            chance = rules.direct_talks_probability(
+            chance = _attention(s, r, parties) * rules.direct_talks_probability(
                 1.0 - _trust_gap(s.trust[r], parties), channel, p.direct_talks_rate[r]
             )
             if s.draws[r, offset + t] < chance:
@@ -328,7 +414,7 @@ def find_veto(s, p, r, issues, parties, terms):
     else (-1, -1). Holders in index order, then parties in order: the first whose leverage
     over a party beats that party's resolve, stiffened by its patrons' support."""
     n = s.trust.shape[1]
-    backing = rules.backer_support(s.links[r, PATRONAGE], s.support[r])
+    backing = _received(s, r)
     for h in range(n):
         holds = False
         for c in range(issues.shape[0]):
@@ -338,8 +424,8 @@ def find_veto(s, p, r, issues, parties, terms):
         stake = 0.0
         for c in range(issues.shape[0]):
             k = issues[c]
-            g = rules.gain(terms[c], p.ideal[r, h, k], p.status_quo[r, k])
-            stake += p.salience[r, h, k] * g * p.vetoes[k, h]
+            g = rules.gain(terms[c], p.ideal[r, h, k], s.status_quo[r, k])
+            stake += s.salience[r, h, k] * g * p.vetoes[k, h]
         if stake >= 0:
             continue
         for q in parties:
@@ -386,9 +472,12 @@ def carry_out(s, p, i):
     n, m = s.trust.shape[1], s.status.shape[1]
     offset = p.draw_offsets[COMPLIANCE_DRAWS]
     for r in range(s.status.shape[0]):
+        incentive = -1.0
         for k in range(m):
             if s.status[r, k] != IMPLEMENTING or not p.parties[k, i]:
                 continue
+            if incentive < 0:
+                incentive = p.incentive_weight[r] * _received(s, r)[i]
             others = np.empty(n - 1)
             c = 0
             for j in range(n):
@@ -402,19 +491,47 @@ def carry_out(s, p, i):
                 s.other_complied[r, k, i],
                 p.compliance_trust_weight[r],
                 _spoiler_drag(s, p, r, i, k),
+                s.attention[r, i],
+                incentive,
             )
             s.complied[r, k, i] = s.draws[r, offset + k * n + i] < chance
 
 
 @njit
+def _mutual_trust(s, p, r):
+    """The principals' mean mutual trust in run r (all actors' if fewer than two)."""
+    principals = p.principals
+    n = s.trust.shape[1]
+    total, count = 0.0, 0
+    if principals.shape[0] >= 2:
+        for a in principals:
+            for b in principals:
+                if a != b:
+                    total += s.trust[r, a, b]
+                    count += 1
+    else:
+        for a in range(n):
+            for b in range(n):
+                if a != b:
+                    total += s.trust[r, a, b]
+                    count += 1
+    return total / count
+
+
+@njit
 def _update_delivered(s, p, r):
+    """Quantities delivered by deals (as far as implementation has reached) and on their own."""
+    conditions = _mutual_trust(s, p, r) / p.mutual0[r] if p.mutual0[r] > 0 else 1.0
     for q in range(p.quantity_issue.shape[0]):
         k = p.quantity_issue[q]
-        if np.isfinite(s.terms[r, k]):
-            now = rules.delivered(
-                s.terms[r, k], s.progress[r, k], p.q_low[r, q], p.q_high[r, q], p.q_total[r, q]
-            )
-            s.delivered[r, q] = max(s.delivered[r, q], now)
+        total = p.q_total[r, q]
+        now = rules.delivered(s.reached[r, k], p.q_low[r, q], p.q_high[r, q], total)
+        s.via_deals[r, q] = max(s.via_deals[r, q], now)
+        undelivered = max(total - s.via_deals[r, q] - s.spontaneous[r, q], 0.0)
+        s.spontaneous[r, q] += rules.spontaneous_delivery(
+            undelivered, p.q_spontaneous[r, q], conditions
+        )
+        s.delivered[r, q] = min(s.via_deals[r, q] + s.spontaneous[r, q], total)
 
 
 @njit
@@ -435,12 +552,19 @@ def record_implementation(s, p, implemented, collapsed):
             done = 0
             for a in range(size):
                 done += s.complied[r, k, parties[a]]
+            # A kept or missed milestone: this step's share of the deal, in units of its size.
+            unit = abs(s.terms[r, k] - s.status_quo[r, k]) * p.implementation_rate[r, k]
             for a in range(size):
                 i = parties[a]
                 for b in range(size):
                     j = parties[b]
                     if i != j:
-                        s.actions[r, i, j] += 1.0 if s.complied[r, k, j] else -1.0
+                        kept = s.complied[r, k, j]
+                        s.actions[r, i, j] += 1.0 if kept else -1.0
+                        if kept:
+                            s.deeds_pos[r, i, j] += unit
+                        else:
+                            s.deeds_neg[r, i, j] += unit
                 s.other_complied[r, k, i] = (done - s.complied[r, k, i]) / (size - 1)
                 if s.complied[r, k, i]:
                     s.stall_streak[r, k, i] = 0
@@ -448,6 +572,9 @@ def record_implementation(s, p, implemented, collapsed):
                     s.stall_streak[r, k, i] += 1
             s.progress[r, k] = rules.progress_step(
                 s.progress[r, k], done / size, p.implementation_rate[r, k]
+            )
+            s.reached[r, k] = rules.reached_position(
+                s.status_quo[r, k], s.terms[r, k], s.progress[r, k]
             )
             longest = 0
             for a in range(size):
@@ -466,7 +593,9 @@ def record_implementation(s, p, implemented, collapsed):
 
 @njit
 def reopen_collapsed(s, p):
-    """A collapsed issue reopens after ``reopen_after`` steps."""
+    """A collapsed issue reopens after ``reopen_after`` steps; an issue in phases reopens
+    for its next phase once a phase is implemented, from the position reached."""
+    phases = p.phases.shape[2]
     for r in range(s.status.shape[0]):
         for k in range(s.status.shape[1]):
             if s.status[r, k] == COLLAPSED:
@@ -475,40 +604,92 @@ def reopen_collapsed(s, p):
                     s.status[r, k] = OPEN
                     s.collapsed_for[r, k] = 0
                     reset_talks(s, r, k)
+            elif s.status[r, k] == IMPLEMENTED and phases > 1 and s.reached[r, k] < 1.0:
+                if p.phases[r, k, 0] >= 1.0:
+                    continue  # an issue without phases stays implemented
+                s.status[r, k] = OPEN
+                s.status_quo[r, k] = s.reached[r, k]
+                s.progress[r, k] = 0.0
+                phase = s.phase[r, k]
+                while phase < phases - 1 and p.phases[r, k, phase] <= s.reached[r, k]:
+                    phase += 1
+                s.phase[r, k] = phase
+                s.cap[r, k] = p.phases[r, k, phase]
+                reset_talks(s, r, k)
 
 
 # -- trust -----------------------------------------------------------------------------------
 @njit
 def vouch_all(s, p):
-    """Trust after the mediators' vouching, this step (read by every actor's revision)."""
+    """What the mediators pass on this step, read by every actor's revision: trust after
+    vouching (models signals and surprise), or the evidence passed on (model evidence)."""
     for r in range(s.trust.shape[0]):
-        s.vouched[r] = rules.vouch(s.trust[r], s.links[r, MEDIATION], p.vouching_rate[r])
+        if p.trust_model[r] == EVIDENCE:
+            kept, broken = rules.vouch_evidence(
+                s.trust[r], s.links[r, MEDIATION], p.vouching_rate[r]
+            )
+            s.vouch_kept[r] = kept
+            s.vouch_broken[r] = broken
+        elif p.trust_model[r] != NO_LEARNING:
+            s.vouched[r] = rules.vouch(s.trust[r], s.links[r, MEDIATION], p.vouching_rate[r])
 
 
 @njit
 def revise_trust(s, p, i):
-    """Actor i revises its trust in the others from what they did and said this step."""
+    """Actor i revises its trust in the others from what they did and said this step, as the
+    run's trust model says (docs/ODD.md 7.1)."""
     n = s.trust.shape[1]
     for r in range(s.trust.shape[0]):
+        model = p.trust_model[r]
         for j in range(n):
-            signal = rules.trust_signal(
-                s.actions[r, i, j], s.rhetoric[r, i, j], p.action_weight[r], p.rhetoric_weight[r]
-            )
-            row = rules.update_trust(
-                s.trust[r, i, j], signal, p.trust_gain_rate[r], p.trust_loss_rate[r]
-            )
-            row = row + s.vouched[r, i, j] - s.trust[r, i, j]
-            row = min(max(row, 0.0), 1.0)
-            s.next_trust[r, i, j] = rules.decay_toward(row, p.trust0[r, i, j], p.trust_decay[r])
+            if j == i:
+                continue
+            if model == EVIDENCE:
+                talk = p.talk_weight[r]
+                kept = s.deeds_pos[r, i, j] + talk * s.words_pos[r, i, j]
+                broken = p.betrayal_weight[r] * (s.deeds_neg[r, i, j] + talk * s.words_neg[r, i, j])
+                memory = p.trust_memory[r]
+                s.kept[r, i, j] = memory * s.kept[r, i, j] + kept + s.vouch_kept[r, i, j]
+                s.broken[r, i, j] = memory * s.broken[r, i, j] + broken + s.vouch_broken[r, i, j]
+                s.next_trust[r, i, j] = _belief(s, p, r, i, j)
+            elif model == NO_LEARNING:
+                s.next_trust[r, i, j] = s.trust[r, i, j]
+            else:
+                if model == SIGNALS:
+                    signal = rules.trust_signal(
+                        s.actions[r, i, j],
+                        s.rhetoric[r, i, j],
+                        p.action_weight[r],
+                        p.rhetoric_weight[r],
+                    )
+                    row = rules.update_trust(
+                        s.trust[r, i, j], signal, p.trust_gain_rate[r], p.trust_loss_rate[r]
+                    )
+                else:  # SURPRISE
+                    talk = p.talk_weight[r]
+                    kept = s.deeds_pos[r, i, j] + talk * s.words_pos[r, i, j]
+                    broken = p.betrayal_weight[r] * (
+                        s.deeds_neg[r, i, j] + talk * s.words_neg[r, i, j]
+                    )
+                    row = rules.surprise_update(
+                        s.trust[r, i, j], kept, broken, p.trust_gain_rate[r], p.trust_loss_rate[r]
+                    )
+                row = row + s.vouched[r, i, j] - s.trust[r, i, j]
+                row = min(max(row, 0.0), 1.0)
+                s.next_trust[r, i, j] = rules.decay_toward(row, p.trust0[r, i, j], p.trust_decay[r])
         s.next_trust[r, i, i] = 1.0
 
 
 @njit
 def commit_trust(s):
-    """Every actor's revised trust takes effect at once; this step's deeds and words are spent."""
+    """Every actor's revised trust takes effect at once; this step's observations are spent."""
     s.trust[:] = s.next_trust
     s.actions[:] = 0.0
     s.rhetoric[:] = 0.0
+    s.deeds_pos[:] = 0.0
+    s.deeds_neg[:] = 0.0
+    s.words_pos[:] = 0.0
+    s.words_neg[:] = 0.0
 
 
 # -- reporters -------------------------------------------------------------------------------
@@ -561,7 +742,7 @@ def position(s, p, out):
     for r in range(s.status.shape[0]):
         for k in range(m):
             status = s.status[r, k]
-            value = p.status_quo[r, k]
+            value = s.status_quo[r, k]
             if status == ON_TABLE:
                 total = 0.0
                 count = 0
@@ -575,4 +756,4 @@ def position(s, p, out):
             settled = settled or status in (IMPLEMENTED, COLLAPSED)
             if settled and np.isfinite(s.terms[r, k]):
                 value = s.terms[r, k]
-            out[r, k] = value if np.isfinite(value) else p.status_quo[r, k]
+            out[r, k] = value if np.isfinite(value) else s.status_quo[r, k]

@@ -200,7 +200,7 @@ def fire_event(k: Kernel, item: ScheduledEvent, journal: Journal | None = None) 
         k.state.n_vetoes[:] += 1
     for e in item.effects:
         taken = np.zeros(r, dtype=bool)
-        convened = np.zeros((r, k.params.status_quo.shape[1]), dtype=bool)
+        convened = np.zeros(k.state.status.shape, dtype=bool)
         kc.apply_event_effect(k.sref, k.pref, e, item.step, taken, convened)
         if journal is not None and taken[0] and k.params.effect_type[e] == AGREE:
             journal.deal(0, [int(k.params.effect_issue[e])], "event")
@@ -217,9 +217,9 @@ def choose_policy(k: Kernel, i: int) -> None:
     kind = k.structure.kinds[i]
     r = k.runs
     if kind == SPOILER:
-        threat = np.empty(r)
-        kc.spoiler_view(k.sref, k.pref, i, threat)
-        obs: Any = SpoilerObservation(threat=threat)
+        threat, distrust = np.empty(r), np.empty(r)
+        kc.spoiler_view(k.sref, k.pref, i, threat, distrust)
+        obs: Any = SpoilerObservation(threat=threat, distrust=distrust)
         k.state.pressure[:, i] = decide_over_runs(k.strategies[i], obs, r)
     elif kind == BACKER:
         progress = np.empty(r)

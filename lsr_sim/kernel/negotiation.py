@@ -18,7 +18,7 @@ import numpy as np
 
 from lsr_sim.dynamics.status import ON_TABLE
 from lsr_sim.jit import njit
-from lsr_sim.kernel.compiled import agree, find_veto, lapse
+from lsr_sim.kernel.compiled import agree, find_veto, lapse, observe_deed
 from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table, takes_run_axis
 from lsr_sim.strategies import Strategy
 
@@ -41,7 +41,7 @@ NO_DEAL, AGREED_DEAL, VETOED = 0, 1, 2
 
 
 @njit
-def _priorities_differ(p, r, group, size):
+def _priorities_differ(s, p, r, group, size):
     """Whether the parties' most salient issues in `group` differ (first maximum wins)."""
     t = p.table_of_issue[group[0]]
     parties = p.table_parties[t, : p.table_size[t]]
@@ -49,7 +49,7 @@ def _priorities_differ(p, r, group, size):
     for q in parties:
         best = 0
         for c in range(1, size):
-            if p.salience[r, q, group[c]] > p.salience[r, q, group[best]]:
+            if s.salience[r, q, group[c]] > s.salience[r, q, group[best]]:
                 best = c
         if top >= 0 and best != top:
             return True
@@ -98,7 +98,7 @@ def plan_packages(s, p, plan, length, count):
                         frontier[top] = other
                         top += 1
             ordered = np.sort(group[:size])
-            if size > 1 and not _priorities_differ(p, r, group, size):
+            if size > 1 and not _priorities_differ(s, p, r, group, size):
                 for c in range(size):
                     plan[r, packages, 0] = ordered[c]
                     length[r, packages] = 1
@@ -117,7 +117,8 @@ def gather(s, p, rows, issues, t, out):
     `out` is (ideal, salience, status_quo, capability, reservation, trust, round, deadline,
     previous_offers, previous_aspiration, previous_concession, logrolling), each with a
     leading axis over the group's runs `rows`; runs in their first round of these talks get
-    NaN previous offers, aspiration 1 and no concession.
+    NaN previous offers, aspiration 1 and no concession. The parties' ideals are taken only up
+    to the end of the issue's current phase: a deal settles one phase at a time.
     """
     ideal, salience, status_quo, capability, reservation, trust = out[:6]
     rounds, deadline, offers, aspiration, concession, logrolling = out[6:]
@@ -130,12 +131,12 @@ def gather(s, p, rows, issues, t, out):
         most = 0
         for c in range(size):
             k = issues[g, c]
-            status_quo[g, c] = p.status_quo[r, k]
+            status_quo[g, c] = s.status_quo[r, k]
             most = max(most, s.rounds[r, k])
             for a in range(parties.shape[0]):
                 q = parties[a]
-                ideal[g, a, c] = p.ideal[r, q, k]
-                salience[g, a, c] = p.salience[r, q, k]
+                ideal[g, a, c] = min(p.ideal[r, q, k], s.cap[r, k])
+                salience[g, a, c] = s.salience[r, q, k]
                 offers[g, a, c] = s.offers[r, k, q]
                 first = first or not np.isfinite(s.offers[r, k, q])
         rounds[g] = most
@@ -181,8 +182,14 @@ def settle(s, p, rows, issues, t, result, step, outcome, holder, pressed):
         weight = p.concession_weight[r]
         for a in range(parties.shape[0]):
             for b in range(parties.shape[0]):
+                # A concession at the table is seen; under the evidence and surprise models it
+                # counts as words until it is carried out (the signals model counts it as a deed).
                 seen = min(max(concession[g, a, b] / scale, -1.0), 1.0) * weight
                 s.actions[r, parties[a], parties[b]] += seen
+                if seen >= 0:
+                    s.words_pos[r, parties[a], parties[b]] += seen
+                else:
+                    s.words_neg[r, parties[a], parties[b]] -= seen
         agreed = True
         for c in range(size):
             agreed = agreed and np.isfinite(terms[g, c])
@@ -200,7 +207,7 @@ def settle(s, p, rows, issues, t, result, step, outcome, holder, pressed):
                 s.vetoed[r, issues[g, c]] += 1
             for other in parties:
                 if other != q:
-                    s.actions[r, other, q] -= 0.5 * weight
+                    observe_deed(s, r, other, q, -0.5 * weight)
             outcome[g] = VETOED
         elif agreed:
             agree(s, r, issues[g], terms[g], step)

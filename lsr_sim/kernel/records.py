@@ -18,11 +18,13 @@ from lsr_sim.dynamics.status import OPEN
 from lsr_sim.model.compiled import LINK_TYPES, CompiledScenario
 from lsr_sim.scenario.schema import (
     AgreeEffect,
+    AttentionEffect,
     ConveneEffect,
     Effect,
     Event,
     Incident,
     LinkEffect,
+    PriorityEffect,
     Scenario,
     SetbackEffect,
     SignalEffect,
@@ -33,6 +35,7 @@ from lsr_sim.types import BoolArray, FloatArray, IntArray
 __all__ = [
     "DYNAMICS_FLOATS",
     "DYNAMICS_INTS",
+    "TRUST_MODELS",
     "EffectCode",
     "Params",
     "ScheduledEvent",
@@ -46,7 +49,10 @@ __all__ = [
 ]
 
 # Effect types and the other small codes compiled code branches on.
-SHOCK, SIGNAL, CONVENE, AGREE, SETBACK, LINK = range(6)
+SHOCK, SIGNAL, CONVENE, AGREE, SETBACK, LINK, ATTENTION, PRIORITY = range(8)
+#: dynamics.trust_model, as compiled code knows it.
+TRUST_MODELS = ("evidence", "signals", "surprise", "none")
+EVIDENCE, SIGNALS, SURPRISE, NO_LEARNING = range(4)
 ACTION, RHETORIC = 0, 1
 KIND_CODES = {"negotiator": 0, "spoiler": 1, "mediator": 2, "backer": 3}
 NEGOTIATOR, SPOILER, MEDIATOR, BACKER = range(4)
@@ -71,6 +77,11 @@ DYNAMICS_FLOATS = (
     "spoiler_boost",
     "spoiler_drag",
     "logrolling",
+    "trust_memory",
+    "trust_prior_weight",
+    "betrayal_weight",
+    "talk_weight",
+    "incentive_weight",
 )
 DYNAMICS_INTS = ("talks_timeout", "collapse_after", "reopen_after")
 
@@ -81,6 +92,8 @@ NUMERIC_EFFECT_FIELDS: dict[type, str] = {
     AgreeEffect: "terms",
     SetbackEffect: "progress",
     LinkEffect: "weight",
+    AttentionEffect: "value",
+    PriorityEffect: "delta",
 }
 
 
@@ -149,11 +162,27 @@ class State:
     other_complied: FloatArray  # (R, m, n): share of the others who complied last step
     stall_streak: IntArray  # (R, m, n)
     complied: BoolArray  # (R, m, n): this step
-    delivered: FloatArray  # (R, q)
+    delivered: FloatArray  # (R, q): via_deals + spontaneous, at most the total
     pressure: FloatArray  # (R, n): spoilers' pressure this step
     support: FloatArray  # (R, n): backers' support this step
     actions: FloatArray  # (R, n, n): deeds seen this step (row sees column)
     rhetoric: FloatArray  # (R, n, n): words heard this step
+    salience: FloatArray  # (R, n, m): current priorities (events may shift them)
+    status_quo: FloatArray  # (R, m): moves up when a phase is implemented
+    cap: FloatArray  # (R, m): end of the current phase (1 for an issue without phases)
+    phase: IntArray  # (R, m): index of the current phase
+    reached: FloatArray  # (R, m): position implementation has reached on the scale
+    attention: FloatArray  # (R, n)
+    kept: FloatArray  # (R, n, n): evidence of commitments kept (trust model "evidence")
+    broken: FloatArray  # (R, n, n): evidence of commitments broken
+    deeds_pos: FloatArray  # (R, n, n): this step's observations, row sees column
+    deeds_neg: FloatArray
+    words_pos: FloatArray
+    words_neg: FloatArray
+    vouch_kept: FloatArray  # (R, n, n): evidence passed on by mediators this step
+    vouch_broken: FloatArray
+    via_deals: FloatArray  # (R, q): delivered by implemented deals (never falls)
+    spontaneous: FloatArray  # (R, q): delivered outside any agreement
     draws: FloatArray  # (R, D): this step's uniforms
     n_agreements: IntArray  # (R,)
     n_implemented: IntArray  # (R,)
@@ -171,7 +200,7 @@ class State:
         if not self._ref:
             from lsr_sim.kernel.structs import new_state
 
-            self._ref.append(new_state(*_arrays(self)))
+            self._ref.append(new_state(**_arrays(self)))
         return self._ref[0]
 
 
@@ -185,16 +214,21 @@ class Params:
     reservation: FloatArray
     reciprocity: FloatArray
     ideal: FloatArray  # (R, n, m)
-    salience: FloatArray  # (R, n, m)
+    salience0: FloatArray  # (R, n, m): initial priorities
     trust0: FloatArray  # (R, n, n)
     links0: FloatArray  # (R, 4, n, n)
-    status_quo: FloatArray  # (R, m)
+    status_quo0: FloatArray  # (R, m): initial status quo
     implementation_rate: FloatArray  # (R, m)
     incident_rate: FloatArray  # (R, I)
     q_low: FloatArray  # (R, q)
     q_high: FloatArray
     q_total: FloatArray
     effect_value: FloatArray  # (R, E): each effect's numeric field
+    attention0: FloatArray  # (R, n)
+    phases: FloatArray  # (R, m, P): phase ends, then 1.0
+    q_spontaneous: FloatArray  # (R, q)
+    mutual0: FloatArray  # (R,): the principals' initial mean mutual trust
+    trust_model: IntArray  # (R,): index into TRUST_MODELS
     trust_gain_rate: FloatArray  # (R,) each, the scenario's `dynamics`
     trust_loss_rate: FloatArray
     action_weight: FloatArray
@@ -212,6 +246,11 @@ class Params:
     spoiler_boost: FloatArray
     spoiler_drag: FloatArray
     logrolling: FloatArray
+    trust_memory: FloatArray
+    trust_prior_weight: FloatArray
+    betrayal_weight: FloatArray
+    talk_weight: FloatArray
+    incentive_weight: FloatArray
     talks_timeout: IntArray
     collapse_after: IntArray
     reopen_after: IntArray
@@ -249,13 +288,13 @@ class Params:
         if not self._ref:
             from lsr_sim.kernel.structs import new_params
 
-            self._ref.append(new_params(*_arrays(self)))
+            self._ref.append(new_params(**_arrays(self)))
         return self._ref[0]
 
 
-def _arrays(record: State | Params) -> list[np.ndarray]:
-    """The record's arrays in field order, the same objects (not copies)."""
-    return [getattr(record, f.name) for f in fields(record) if f.name != "_ref"]
+def _arrays(record: State | Params) -> dict[str, np.ndarray]:
+    """The record's arrays by field name, the same objects (not copies)."""
+    return {f.name: getattr(record, f.name) for f in fields(record) if f.name != "_ref"}
 
 
 # -- structure --------------------------------------------------------------------------------
@@ -279,6 +318,7 @@ def structure_key(scenario: Scenario, c: CompiledScenario) -> dict[str, Any]:
         "protocols": c.protocols,
         "link pattern": tuple((k, (w != 0).tobytes()) for k, w in sorted(c.links.items())),
         "quantities": tuple((q.issue, q.name) for q in c.quantities),
+        "phase count": c.phases.shape,
         "events": tuple(
             (name, run.step_of(ev.date), ev.kind, tuple(_effect_shape(e) for e in ev.effects))
             for name, ev in scenario.events.items()
@@ -335,6 +375,12 @@ def _encode(effect: Effect, c: CompiledScenario) -> EffectCode:
             return EffectCode(AGREE, hits, issue=c.issue_index(effect.issue), mediator=mediator)
         case SetbackEffect():
             return EffectCode(SETBACK, hits, issue=c.issue_index(effect.issue))
+        case AttentionEffect():
+            return EffectCode(ATTENTION, hits, actor=ix(effect.actor))
+        case PriorityEffect():
+            return EffectCode(
+                PRIORITY, hits, actor=ix(effect.actor), issue=c.issue_index(effect.issue)
+            )
         case LinkEffect():
             return EffectCode(
                 LINK,
@@ -431,16 +477,23 @@ def build_params(scenarios: Sequence[Scenario], compiled: Sequence[CompiledScena
         reservation=stack(lambda cc: cc.reservation),
         reciprocity=stack(lambda cc: cc.reciprocity),
         ideal=stack(lambda cc: cc.ideal),
-        salience=stack(lambda cc: cc.salience),
+        salience0=stack(lambda cc: cc.salience),
         trust0=stack(lambda cc: cc.trust0),
         links0=stack(lambda cc: [cc.links[kind] for kind in LINK_TYPES]),
-        status_quo=stack(lambda cc: cc.status_quo),
+        status_quo0=stack(lambda cc: cc.status_quo),
         implementation_rate=stack(lambda cc: cc.implementation_rate),
         incident_rate=stack(lambda cc: cc.incident_rate).reshape(r, len(c.incident_names)),
         q_low=np.ascontiguousarray(q_values[:, :, 0]),
         q_high=np.ascontiguousarray(q_values[:, :, 1]),
         q_total=np.ascontiguousarray(q_values[:, :, 2]),
         effect_value=values,
+        attention0=stack(lambda cc: cc.attention),
+        phases=stack(lambda cc: cc.phases),
+        q_spontaneous=np.array(
+            [[q.spontaneous_rate for q in cc.quantities] for cc in compiled], dtype=float
+        ).reshape(r, len(c.quantities)),
+        mutual0=np.array([_mutual(cc) for cc in compiled]),
+        trust_model=per_run(lambda s: TRUST_MODELS.index(s.dynamics.trust_model), np.int64),
         **dyn,
         **dyn_ints,
         package_deals=per_run(lambda s: s.dynamics.package_deals, bool),
@@ -488,10 +541,18 @@ def build_params(scenarios: Sequence[Scenario], compiled: Sequence[CompiledScena
     )
 
 
+def _mutual(c: CompiledScenario) -> float:
+    """The principals' initial mean mutual trust (all actors' if fewer than two principals)."""
+    principals = [i for i, role in enumerate(c.roles) if role == "principal"]
+    group = principals if len(principals) >= 2 else list(range(c.n))
+    block = c.trust0[np.ix_(group, group)]
+    return float(block[~np.eye(len(group), dtype=bool)].mean())
+
+
 def initial_state(params: Params) -> State:
     """The state of R runs before their first step."""
     r, n = params.capability.shape
-    m = params.status_quo.shape[1]
+    m = params.status_quo0.shape[1]
     q = params.q_total.shape[1]
     draws = int(params.draw_offsets[-1])
 
@@ -525,6 +586,22 @@ def initial_state(params: Params) -> State:
         support=zeros(n),
         actions=zeros(n, n),
         rhetoric=zeros(n, n),
+        salience=params.salience0.copy(),
+        status_quo=params.status_quo0.copy(),
+        cap=np.ascontiguousarray(params.phases[:, :, 0]),
+        phase=zeros(m, dtype=np.int64),
+        reached=params.status_quo0.copy(),
+        attention=params.attention0.copy(),
+        kept=zeros(n, n),
+        broken=zeros(n, n),
+        deeds_pos=zeros(n, n),
+        deeds_neg=zeros(n, n),
+        words_pos=zeros(n, n),
+        words_neg=zeros(n, n),
+        vouch_kept=zeros(n, n),
+        vouch_broken=zeros(n, n),
+        via_deals=zeros(q),
+        spontaneous=zeros(q),
         draws=zeros(draws),
         n_agreements=zeros(dtype=np.int64),
         n_implemented=zeros(dtype=np.int64),

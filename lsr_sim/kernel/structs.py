@@ -6,8 +6,8 @@ packed in a numba ``StructRef`` (one pointer to pass instead of fifty arrays, ab
 microsecond per call). The kernel writes state arrays in place and never rebinds them, so a
 Python view such as ``state.trust[0]`` always shows the current numbers.
 
-The constructors below list every field explicitly, in the dataclasses' order (a test checks
-that they agree).
+The constructors below list every field explicitly; Python calls them by keyword (a test
+checks that their fields and the dataclasses' agree).
 """
 
 from __future__ import annotations
@@ -81,6 +81,22 @@ STATE_FIELDS: tuple[tuple[str, Any], ...] = (
     ("support", _F2),
     ("actions", _F3),
     ("rhetoric", _F3),
+    ("salience", _F3),
+    ("status_quo", _F2),
+    ("cap", _F2),
+    ("phase", _I2),
+    ("reached", _F2),
+    ("attention", _F2),
+    ("kept", _F3),
+    ("broken", _F3),
+    ("deeds_pos", _F3),
+    ("deeds_neg", _F3),
+    ("words_pos", _F3),
+    ("words_neg", _F3),
+    ("vouch_kept", _F3),
+    ("vouch_broken", _F3),
+    ("via_deals", _F2),
+    ("spontaneous", _F2),
     ("draws", _F2),
     ("n_agreements", _I1),
     ("n_implemented", _I1),
@@ -97,16 +113,26 @@ PARAMS_FIELDS: tuple[tuple[str, Any], ...] = (
     ("reservation", _F2),
     ("reciprocity", _F2),
     ("ideal", _F3),
-    ("salience", _F3),
+    ("salience0", _F3),
     ("trust0", _F3),
     ("links0", _F4),
-    ("status_quo", _F2),
+    ("status_quo0", _F2),
     ("implementation_rate", _F2),
     ("incident_rate", _F2),
     ("q_low", _F2),
     ("q_high", _F2),
     ("q_total", _F2),
     ("effect_value", _F2),
+    ("attention0", _F2),
+    ("phases", _F3),
+    ("q_spontaneous", _F2),
+    ("mutual0", _F1),
+    ("trust_model", _I1),
+    ("trust_memory", _F1),
+    ("trust_prior_weight", _F1),
+    ("betrayal_weight", _F1),
+    ("talk_weight", _F1),
+    ("incentive_weight", _F1),
     # per run: the dynamics
     ("trust_gain_rate", _F1),
     ("trust_loss_rate", _F1),
@@ -159,7 +185,7 @@ PARAMS_TYPE = ParamsType(list(PARAMS_FIELDS))
 
 
 @njit
-def new_state(
+def new_state(  # one argument per field, in the fields' order
     trust,
     next_trust,
     vouched,
@@ -186,6 +212,22 @@ def new_state(
     support,
     actions,
     rhetoric,
+    salience,
+    status_quo,
+    cap,
+    phase,
+    reached,
+    attention,
+    kept,
+    broken,
+    deeds_pos,
+    deeds_neg,
+    words_pos,
+    words_neg,
+    vouch_kept,
+    vouch_broken,
+    via_deals,
+    spontaneous,
     draws,
     n_agreements,
     n_implemented,
@@ -220,6 +262,22 @@ def new_state(
     s.support = support
     s.actions = actions
     s.rhetoric = rhetoric
+    s.salience = salience
+    s.status_quo = status_quo
+    s.cap = cap
+    s.phase = phase
+    s.reached = reached
+    s.attention = attention
+    s.kept = kept
+    s.broken = broken
+    s.deeds_pos = deeds_pos
+    s.deeds_neg = deeds_neg
+    s.words_pos = words_pos
+    s.words_neg = words_neg
+    s.vouch_kept = vouch_kept
+    s.vouch_broken = vouch_broken
+    s.via_deals = via_deals
+    s.spontaneous = spontaneous
     s.draws = draws
     s.n_agreements = n_agreements
     s.n_implemented = n_implemented
@@ -230,23 +288,33 @@ def new_state(
 
 
 @njit
-def new_params(
+def new_params(  # one argument per field, in the fields' order
     capability,
     reliability,
     resolve,
     reservation,
     reciprocity,
     ideal,
-    salience,
+    salience0,
     trust0,
     links0,
-    status_quo,
+    status_quo0,
     implementation_rate,
     incident_rate,
     q_low,
     q_high,
     q_total,
     effect_value,
+    attention0,
+    phases,
+    q_spontaneous,
+    mutual0,
+    trust_model,
+    trust_memory,
+    trust_prior_weight,
+    betrayal_weight,
+    talk_weight,
+    incentive_weight,
     trust_gain_rate,
     trust_loss_rate,
     action_weight,
@@ -298,16 +366,26 @@ def new_params(
     p.reservation = reservation
     p.reciprocity = reciprocity
     p.ideal = ideal
-    p.salience = salience
+    p.salience0 = salience0
     p.trust0 = trust0
     p.links0 = links0
-    p.status_quo = status_quo
+    p.status_quo0 = status_quo0
     p.implementation_rate = implementation_rate
     p.incident_rate = incident_rate
     p.q_low = q_low
     p.q_high = q_high
     p.q_total = q_total
     p.effect_value = effect_value
+    p.attention0 = attention0
+    p.phases = phases
+    p.q_spontaneous = q_spontaneous
+    p.mutual0 = mutual0
+    p.trust_model = trust_model
+    p.trust_memory = trust_memory
+    p.trust_prior_weight = trust_prior_weight
+    p.betrayal_weight = betrayal_weight
+    p.talk_weight = talk_weight
+    p.incentive_weight = incentive_weight
     p.trust_gain_rate = trust_gain_rate
     p.trust_loss_rate = trust_loss_rate
     p.action_weight = action_weight

@@ -6,13 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lsr_sim.scenario.schema import Effect, Scenario
+from lsr_sim.scenario.schema import LINK_TYPES, Effect, Scenario
 from lsr_sim.strategies import Strategy, make_strategy
 
 __all__ = ["LINK_TYPES", "CompiledScenario", "QuantitySpec", "compile_scenario"]
-
-#: The network's link types, in the order the kernel stores them.
-LINK_TYPES = ("channel", "mediation", "patronage", "pressure")
 
 
 @dataclass(frozen=True)
@@ -25,6 +22,7 @@ class QuantitySpec:
     total: float
     low: float
     high: float
+    spontaneous_rate: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,7 @@ class CompiledScenario:
     resolve: np.ndarray
     reservation: np.ndarray
     reciprocity: np.ndarray
+    attention: np.ndarray  # (n,)
     ideal: np.ndarray  # (n, m)
     salience: np.ndarray  # (n, m)
     trust0: np.ndarray  # (n, n), diagonal 1
@@ -54,6 +53,7 @@ class CompiledScenario:
     linked: np.ndarray  # (m, m) bool, symmetric
     status_quo: np.ndarray  # (m,)
     implementation_rate: np.ndarray  # (m,)
+    phases: np.ndarray  # (m, P): each issue's phase ends, then 1.0 (padded with 1.0)
     protocols: tuple[str, ...]  # (m,)
     quantities: tuple[QuantitySpec, ...]
     tables: tuple[tuple[int, ...], ...]  # distinct party sets
@@ -140,7 +140,9 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         for other in issue.linked_to:
             linked[k, k_ix[other]] = linked[k_ix[other], k] = True
         for qname, q in issue.quantities.items():
-            quantities.append(QuantitySpec(k, qname, q.unit, q.total, q.range[0], q.range[1]))
+            quantities.append(
+                QuantitySpec(k, qname, q.unit, q.total, q.range[0], q.range[1], q.spontaneous_rate)
+            )
         del name
 
     tables: list[tuple[int, ...]] = []
@@ -152,6 +154,10 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         table_of_issue[k] = tables.index(key)
 
     values = scenario.actors.values()
+    width = 1 + max((len(i.phases) for i in scenario.issues.values()), default=0)
+    phases = np.ones((m, width))
+    for k, issue in enumerate(scenario.issues.values()):
+        phases[k, : len(issue.phases)] = issue.phases
     return CompiledScenario(
         actors=actors,
         issues=issues,
@@ -162,6 +168,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         resolve=np.array([a.resolve for a in values]),
         reservation=np.array([a.reservation for a in values]),
         reciprocity=np.array([a.reciprocity for a in values]),
+        attention=np.array([a.attention for a in values]),
         ideal=ideal,
         salience=salience,
         trust0=trust0,
@@ -171,6 +178,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         linked=linked,
         status_quo=status_quo,
         implementation_rate=np.array([i.implementation_rate for i in scenario.issues.values()]),
+        phases=phases,
         protocols=tuple(i.protocol or dyn.protocol for i in scenario.issues.values()),
         quantities=tuple(quantities),
         tables=tuple(tables),

@@ -40,9 +40,11 @@ from lsr_sim.model.compiled import LINK_TYPES, CompiledScenario, compile_scenari
 from lsr_sim.protocols import NegotiationProtocol
 from lsr_sim.scenario.schema import (
     AgreeEffect,
+    AttentionEffect,
     ConveneEffect,
     Effect,
     LinkEffect,
+    PriorityEffect,
     Scenario,
     SetbackEffect,
     SignalEffect,
@@ -416,6 +418,11 @@ def _names_in(effects: Sequence[Effect]) -> tuple[list[str], list[str]]:
                 issues.extend(effect.issues)
                 actors.extend([effect.mediator] if effect.mediator else [])
             case AgreeEffect() | SetbackEffect():
+                issues.append(effect.issue)
+            case AttentionEffect():
+                actors.append(effect.actor)
+            case PriorityEffect():
+                actors.append(effect.actor)
                 issues.append(effect.issue)
             case LinkEffect():
                 actors.extend([effect.from_, effect.to])

@@ -14,9 +14,11 @@ from collections.abc import Iterable, Sequence
 from lsr_sim.errors import ScenarioError
 from lsr_sim.scenario.schema import (
     AgreeEffect,
+    AttentionEffect,
     ConveneEffect,
     Effect,
     LinkEffect,
+    PriorityEffect,
     Scenario,
     SetbackEffect,
     SignalEffect,
@@ -236,6 +238,11 @@ class _Checker:
                 self.issue(f"{path}.issue", effect.issue)
                 self.actor(f"{path}.mediator", effect.mediator)
             case SetbackEffect():
+                self.issue(f"{path}.issue", effect.issue)
+            case AttentionEffect():
+                self.actor(f"{path}.actor", effect.actor)
+            case PriorityEffect():
+                self.actor(f"{path}.actor", effect.actor)
                 self.issue(f"{path}.issue", effect.issue)
             case LinkEffect():
                 self.actor(f"{path}.from", effect.from_)

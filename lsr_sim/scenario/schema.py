@@ -8,6 +8,7 @@ that pydantic cannot see. Nothing here reads files.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
@@ -18,6 +19,7 @@ __all__ = [
     "ROLES",
     "Actor",
     "AgreeEffect",
+    "AttentionEffect",
     "Calibration",
     "CalibrationPattern",
     "ConveneEffect",
@@ -27,6 +29,7 @@ __all__ = [
     "Incident",
     "Issue",
     "LinkEffect",
+    "PriorityEffect",
     "Quantity",
     "RunSettings",
     "Scale",
@@ -89,6 +92,11 @@ class Actor(_Frozen):
     reciprocity: Unit = Field(
         0.5, description="How far its compliance follows the other side's last compliance."
     )
+    attention: Unit = Field(
+        1.0,
+        description="Share of its capacity this file gets (other priorities take the rest): "
+        "scales its compliance with deals and its initiative for direct talks.",
+    )
     strategy: StrategySpec = Field(
         default_factory=lambda: StrategySpec(name="linear"),
         description="Negotiating, spoiling, mediating or backing strategy by name.",
@@ -112,6 +120,12 @@ class Quantity(_Frozen):
         description="Part of the issue scale over which this quantity is delivered, low < high.",
     )
     source: Name = Field(description="Where the figure comes from.")
+    spontaneous_rate: Unit = Field(
+        0.0,
+        description="Share of what is still undelivered that is delivered per step outside any "
+        "agreement (e.g. refugees returning on their own), times the conditions: the principals' "
+        "mutual trust relative to its initial level.",
+    )
 
     @model_validator(mode="after")
     def _range_increases(self) -> Quantity:
@@ -139,7 +153,26 @@ class Issue(_Frozen):
     protocol: str | None = Field(
         None, description="Negotiation protocol for this issue; default dynamics.protocol."
     )
+    phases: list[Unit] = Field(
+        default_factory=list,
+        description="Points of the scale where a phase of the issue ends, increasing, above the "
+        "status quo: a deal settles the issue only up to the next one, and once it is "
+        "implemented the issue reopens from there (e.g. [0.5]: convicted, then pre-trial "
+        "detainees).",
+    )
     quantities: dict[str, Quantity] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _phases_increase(self) -> Issue:
+        points = [self.status_quo, *self.phases]
+        if any(b <= a for a, b in itertools.pairwise(points)) or (
+            self.phases and self.phases[-1] >= 1.0
+        ):
+            raise ValueError(
+                f"phases {self.phases} must increase from above the status quo "
+                f"({self.status_quo}) to below 1, for example [0.5]"
+            )
+        return self
 
 
 class TrustShockEffect(_Frozen):
@@ -187,6 +220,24 @@ class SetbackEffect(_Frozen):
     progress: Unit = Field(0.0, description="Implementation progress lost.")
 
 
+class AttentionEffect(_Frozen):
+    """An actor's attention to this file changes (another priority takes over, or recedes)."""
+
+    type: Literal["attention"]
+    actor: Name
+    value: Unit = Field(description="Its new attention, in [0, 1].")
+
+
+class PriorityEffect(_Frozen):
+    """An actor's priorities shift toward (or away from) an issue: its salience of the issue
+    moves by `delta` and its saliences are scaled back to sum to 1."""
+
+    type: Literal["priority"]
+    actor: Name
+    issue: Name
+    delta: Signed
+
+
 class LinkEffect(_Frozen):
     """A network link is set to a new weight (0 removes its effect)."""
 
@@ -198,7 +249,14 @@ class LinkEffect(_Frozen):
 
 
 Effect = Annotated[
-    TrustShockEffect | SignalEffect | ConveneEffect | AgreeEffect | SetbackEffect | LinkEffect,
+    TrustShockEffect
+    | SignalEffect
+    | ConveneEffect
+    | AgreeEffect
+    | SetbackEffect
+    | LinkEffect
+    | AttentionEffect
+    | PriorityEffect,
     Field(discriminator="type"),
 ]
 
@@ -250,7 +308,34 @@ class Dynamics(_Frozen):
     """Parameters of the dynamics, with documented defaults (see docs/ODD.md)."""
 
     protocol: str = Field("offers", description="Default negotiation protocol.")
+    trust_model: Literal["evidence", "signals", "surprise", "none"] = Field(
+        "evidence",
+        description="How trust learns (docs/ODD.md 7.1): evidence (a belief about reliability "
+        "from deeds and words, with forgetting), signals (the earlier net-signal rule), "
+        "surprise (a delta rule on the same evidence), none (no learning: the null model).",
+    )
     default_trust: Unit = Field(0.5, description="Initial trust where an actor gives none.")
+    trust_memory: Unit = Field(
+        0.98, description="evidence: share of past evidence kept each step (forgetting)."
+    )
+    trust_prior_weight: StrictFloat = Field(
+        2.0,
+        gt=0.0,
+        description="evidence: how many observations the initial trust is worth.",
+    )
+    betrayal_weight: StrictFloat = Field(
+        2.0,
+        ge=1.0,
+        le=100.0,
+        description="evidence, surprise: weight of a broken commitment against a kept one.",
+    )
+    talk_weight: Unit = Field(
+        0.1, description="evidence, surprise: weight of words (cheap talk) against deeds."
+    )
+    incentive_weight: Unit = Field(
+        0.3,
+        description="How far patrons' support raises a party's compliance (incentives).",
+    )
     trust_gain_rate: Unit = Field(0.08, description="alpha+: share of the gap to 1 closed.")
     trust_loss_rate: Unit = Field(0.2, description="alpha-: share of trust lost; > gain.")
     action_weight: Unit = Field(1.0, description="Weight of deeds in the trust signal.")

@@ -128,7 +128,10 @@ _SAMPLE = {
         opponent_concession=np.array([0.0, 0.05, -0.1, 0.3, 0.0, -1.0]),
         first_round=np.array([True, False, False, False, False, False]),
     ),
-    "spoiler": lambda: SpoilerObservation(threat=np.array([0.0, 0.05, 0.1, 0.4, 0.75, 1.0])),
+    "spoiler": lambda: SpoilerObservation(
+        threat=np.array([0.0, 0.05, 0.1, 0.4, 0.75, 1.0]),
+        distrust=np.array([0.0, 0.7, 0.2, 0.5, 1.0, 0.9]),
+    ),
     "mediator": lambda: MediatorObservation(
         trust_gap=np.array([0.0, 0.2, 0.5, 0.6, 0.9, 1.0]),
         support=np.array([0.0, 1.0, 0.3, 0.5, 0.8, 0.1]),

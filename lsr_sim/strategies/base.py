@@ -69,9 +69,19 @@ class NegotiatorObservation:
 
 @dataclass(frozen=True)
 class SpoilerObservation:
-    """What a spoiler sees: how far the issues it opposes have advanced, in [0, 1]."""
+    """What a spoiler sees.
+
+    Attributes
+    ----------
+    threat : float or array
+        How far the issues it holds a veto on have advanced, in [0, 1].
+    distrust : float or array
+        1 minus its mean trust in the actors it presses, in [0, 1]: a grievance (a raid on its
+        strongholds, say) shows here.
+    """
 
     threat: Number
+    distrust: Number = 0.0
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,20 @@ def _check_unit(strategy: Strategy, *names: str) -> None:
 
 @dataclass(frozen=True)
 class Spoiler(Strategy):
-    """Press harder the further the issues it opposes advance.
+    """Press harder the further the issues it opposes advance, and the less it trusts the
+    actors it presses.
 
-    ``pressure = clip(sensitivity * (threat - threshold), 0, 1)``: nothing below the
-    threshold, then rising with the threat.
+    ``pressure = clip(sensitivity * (threat - threshold) + grievance * distrust, 0, 1)``.
+
+    Examples
+    --------
+    >>> float(Spoiler().decide(SpoilerObservation(threat=0.35, distrust=0.5)))
+    0.65
     """
 
     threshold: float = 0.1
     sensitivity: float = 2.0
+    grievance: float = 0.3
 
     name: ClassVar[str] = "spoiler"
     kind: ClassVar[StrategyKind] = "spoiler"
@@ -42,12 +48,13 @@ class Spoiler(Strategy):
     run_axis: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        _check_unit(self, "threshold")
+        _check_unit(self, "threshold", "grievance")
         if not 0 <= self.sensitivity < np.inf:
             raise ValueError("sensitivity must be finite and >= 0")
 
     def decide(self, obs: SpoilerObservation) -> Number:
-        return np.clip(self.sensitivity * (obs.threat - self.threshold), 0.0, 1.0)
+        pressed = self.sensitivity * (obs.threat - self.threshold) + self.grievance * obs.distrust
+        return np.clip(pressed, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
