@@ -218,10 +218,12 @@ def test_reached_position_and_delivery_in_order() -> None:
     assert d.delivered(d.reached_position(0.5, 0.9, 1.0), 0.5, 1.0, 1650.0) == pytest.approx(1320.0)
 
 
-def test_spontaneous_delivery() -> None:
-    assert d.spontaneous_delivery(1000.0, 0.01, 1.5) == pytest.approx(15.0)
-    assert d.spontaneous_delivery(10.0, 0.5, 3.0) == 10.0  # never more than is left
-    assert d.spontaneous_delivery(10.0, 0.5, -1.0) == 0.0
+def test_spontaneous_delivery_takes_a_share_of_what_is_left() -> None:
+    assert d.spontaneous_delivery(1000.0, 0.015) == pytest.approx(15.0)
+    left = 1000.0
+    for _ in range(52):
+        left -= d.spontaneous_delivery(left, 0.01)
+    assert left == pytest.approx(1000.0 * 0.99**52)
 
 
 def test_direct_talks_probability() -> None:

@@ -87,13 +87,13 @@ def delivered(reached: Number, low: Number, high: Number, total: Number) -> Numb
     return total * share
 
 
-def spontaneous_delivery(undelivered: Number, rate: Number, conditions: Number) -> Number:
-    """Amount delivered this step outside any agreement (refugees returning on their own):
-    ``undelivered * rate * conditions``, at most what is undelivered.
+def spontaneous_delivery(undelivered: Number, rate: Number) -> Number:
+    """Amount delivered this step outside any agreement (refugees returning on their own, as
+    conditions outside the model allow): ``undelivered * rate``.
 
     Examples
     --------
-    >>> float(spontaneous_delivery(1000.0, 0.01, 1.5))
+    >>> float(spontaneous_delivery(1000.0, 0.015))
     15.0
     """
-    return np.minimum(undelivered * rate * np.maximum(conditions, 0.0), undelivered)
+    return undelivered * rate

@@ -498,39 +498,16 @@ def carry_out(s, p, i):
 
 
 @njit
-def _mutual_trust(s, p, r):
-    """The principals' mean mutual trust in run r (all actors' if fewer than two)."""
-    principals = p.principals
-    n = s.trust.shape[1]
-    total, count = 0.0, 0
-    if principals.shape[0] >= 2:
-        for a in principals:
-            for b in principals:
-                if a != b:
-                    total += s.trust[r, a, b]
-                    count += 1
-    else:
-        for a in range(n):
-            for b in range(n):
-                if a != b:
-                    total += s.trust[r, a, b]
-                    count += 1
-    return total / count
-
-
-@njit
 def _update_delivered(s, p, r):
-    """Quantities delivered by deals (as far as implementation has reached) and on their own."""
-    conditions = _mutual_trust(s, p, r) / p.mutual0[r] if p.mutual0[r] > 0 else 1.0
+    """Quantities delivered by deals (as far as implementation has reached) and on their own
+    (at a rate set by conditions outside the model, e.g. refugees returning on their own)."""
     for q in range(p.quantity_issue.shape[0]):
         k = p.quantity_issue[q]
         total = p.q_total[r, q]
         now = rules.delivered(s.reached[r, k], p.q_low[r, q], p.q_high[r, q], total)
         s.via_deals[r, q] = max(s.via_deals[r, q], now)
         undelivered = max(total - s.via_deals[r, q] - s.spontaneous[r, q], 0.0)
-        s.spontaneous[r, q] += rules.spontaneous_delivery(
-            undelivered, p.q_spontaneous[r, q], conditions
-        )
+        s.spontaneous[r, q] += rules.spontaneous_delivery(undelivered, p.q_spontaneous[r, q])
         s.delivered[r, q] = min(s.via_deals[r, q] + s.spontaneous[r, q], total)
 
 

@@ -227,7 +227,6 @@ class Params:
     attention0: FloatArray  # (R, n)
     phases: FloatArray  # (R, m, P): phase ends, then 1.0
     q_spontaneous: FloatArray  # (R, q)
-    mutual0: FloatArray  # (R,): the principals' initial mean mutual trust
     trust_model: IntArray  # (R,): index into TRUST_MODELS
     trust_gain_rate: FloatArray  # (R,) each, the scenario's `dynamics`
     trust_loss_rate: FloatArray
@@ -492,7 +491,6 @@ def build_params(scenarios: Sequence[Scenario], compiled: Sequence[CompiledScena
         q_spontaneous=np.array(
             [[q.spontaneous_rate for q in cc.quantities] for cc in compiled], dtype=float
         ).reshape(r, len(c.quantities)),
-        mutual0=np.array([_mutual(cc) for cc in compiled]),
         trust_model=per_run(lambda s: TRUST_MODELS.index(s.dynamics.trust_model), np.int64),
         **dyn,
         **dyn_ints,
@@ -539,14 +537,6 @@ def build_params(scenarios: Sequence[Scenario], compiled: Sequence[CompiledScena
             dtype=bool,
         ).reshape(n_effects, m),
     )
-
-
-def _mutual(c: CompiledScenario) -> float:
-    """The principals' initial mean mutual trust (all actors' if fewer than two principals)."""
-    principals = [i for i, role in enumerate(c.roles) if role == "principal"]
-    group = principals if len(principals) >= 2 else list(range(c.n))
-    block = c.trust0[np.ix_(group, group)]
-    return float(block[~np.eye(len(group), dtype=bool)].mean())
 
 
 def initial_state(params: Params) -> State:

@@ -126,7 +126,6 @@ PARAMS_FIELDS: tuple[tuple[str, Any], ...] = (
     ("attention0", _F2),
     ("phases", _F3),
     ("q_spontaneous", _F2),
-    ("mutual0", _F1),
     ("trust_model", _I1),
     ("trust_memory", _F1),
     ("trust_prior_weight", _F1),
@@ -308,7 +307,6 @@ def new_params(  # one argument per field, in the fields' order
     attention0,
     phases,
     q_spontaneous,
-    mutual0,
     trust_model,
     trust_memory,
     trust_prior_weight,
@@ -379,7 +377,6 @@ def new_params(  # one argument per field, in the fields' order
     p.attention0 = attention0
     p.phases = phases
     p.q_spontaneous = q_spontaneous
-    p.mutual0 = mutual0
     p.trust_model = trust_model
     p.trust_memory = trust_memory
     p.trust_prior_weight = trust_prior_weight

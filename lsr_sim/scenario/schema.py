@@ -123,8 +123,7 @@ class Quantity(_Frozen):
     spontaneous_rate: Unit = Field(
         0.0,
         description="Share of what is still undelivered that is delivered per step outside any "
-        "agreement (e.g. refugees returning on their own), times the conditions: the principals' "
-        "mutual trust relative to its initial level.",
+        "agreement (e.g. refugees returning on their own, as conditions allow).",
     )
 
     @model_validator(mode="after")
