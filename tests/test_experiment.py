@@ -75,7 +75,7 @@ def test_events_and_deals_tables(result) -> None:
     scheduled = events[events["origin"] == "scheduled"]
     assert "saudi_meeting_march" in set(scheduled["event"])
     row = scheduled[scheduled["event"] == "saudi_meeting_march"].iloc[0]
-    assert row["date"] == pd.Timestamp("2025-03-16")  # end of the week holding 15 March
+    assert row["date"] == pd.Timestamp("2025-03-30")  # end of the week holding 27 March
     deals = result.deals
     assert {"deal", "step", "date", "issue", "terms", "outcome"} <= set(deals.columns)
     assert deals["terms"].between(0, 1).all()

@@ -221,8 +221,31 @@ def test_implementation_completes_with_perfect_compliance(baseline_dict) -> None
         baseline_dict,
         {
             "actors": {
-                "Beirut": {"reliability": 1.0, "reciprocity": 0.0},
-                "Damascus": {"reliability": 1.0, "reciprocity": 0.0},
+                "Beirut": {"reliability": 1.0, "reciprocity": 0.0, "attention": 1.0},
+                "Damascus": {"reliability": 1.0, "reciprocity": 0.0, "attention": 1.0},
+            },
+            "dynamics": {"compliance_trust_weight": 0.0, "spoiler_drag": 0.0},
+            "incidents": None,
+        },
+    )
+    model = NegotiationModel(scenario_from_dict(data), rng=1)
+    k = model.compiled.issue_index("officers")
+    model.agree([k], np.array([0.5]), [0, 1], origin="test")
+    model.run_for(12)  # 0.1 per week: done in the eleventh week of implementation
+    assert model.status[k] == IMPLEMENTED
+    junior = next(i for i, s in enumerate(model.compiled.quantities) if s.name == "junior")
+    assert model.delivered[junior] == pytest.approx(195.0 * 0.5 / 0.9)
+    model.run_for(5)
+    assert model.status[k] == IMPLEMENTED  # an issue without phases stays implemented
+
+
+def test_a_phased_deal_settles_the_convicted_then_reopens_for_the_pre_trial(baseline_dict) -> None:
+    data = deep_merge(
+        baseline_dict,
+        {
+            "actors": {
+                "Beirut": {"reliability": 1.0, "reciprocity": 0.0, "attention": 1.0},
+                "Damascus": {"reliability": 1.0, "reciprocity": 0.0, "attention": 1.0},
             },
             "dynamics": {"compliance_trust_weight": 0.0, "spoiler_drag": 0.0},
             "incidents": None,
@@ -230,13 +253,21 @@ def test_implementation_completes_with_perfect_compliance(baseline_dict) -> None
     )
     model = NegotiationModel(scenario_from_dict(data), rng=1)
     k = model.compiled.issue_index("detainees")
+    state = model.kernel.state
+    assert state.cap[0, k] == 0.5  # the first phase ends at 0.5: the convicted
     model.agree([k], np.array([0.5]), [0, 1], origin="test")
-    model.run_for(15)
+    for _ in range(20):
+        model.step()
+        if model.status[k] == IMPLEMENTED:
+            break
     assert model.status[k] == IMPLEMENTED
-    q = next(i for i, s in enumerate(model.compiled.quantities) if s.name == "convicted")
-    assert model.delivered[q] == pytest.approx(370.0)
-    pre = next(i for i, s in enumerate(model.compiled.quantities) if s.name == "pre_trial")
-    assert model.delivered[pre] == 0.0
+    quantity = {s.name: i for i, s in enumerate(model.compiled.quantities)}
+    assert model.delivered[quantity["convicted"]] == pytest.approx(370.0)
+    assert model.delivered[quantity["pre_trial"]] == 0.0
+    model.step()  # the next phase opens from the position reached
+    assert model.status[k] in (OPEN, ON_TABLE)
+    assert state.status_quo[0, k] == pytest.approx(0.5) and state.cap[0, k] == 1.0
+    assert model.delivered[quantity["convicted"]] == pytest.approx(370.0)  # stays delivered
 
 
 def test_implementation_collapses_when_nobody_complies(baseline_dict) -> None:

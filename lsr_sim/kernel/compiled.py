@@ -558,11 +558,12 @@ def record_implementation(s, p, implemented, collapsed):
                 longest = max(longest, s.stall_streak[r, k, parties[a]])
             if s.progress[r, k] >= 1.0:
                 s.status[r, k] = IMPLEMENTED
+                s.waited[r, k] = 0
                 s.n_implemented[r] += 1
                 implemented[r, k] = True
             elif longest >= p.collapse_after[r]:
                 s.status[r, k] = COLLAPSED
-                s.collapsed_for[r, k] = 0
+                s.waited[r, k] = 0
                 s.n_collapsed[r] += 1
                 collapsed[r, k] = True
         _update_delivered(s, p, r)
@@ -576,14 +577,18 @@ def reopen_collapsed(s, p):
     for r in range(s.status.shape[0]):
         for k in range(s.status.shape[1]):
             if s.status[r, k] == COLLAPSED:
-                s.collapsed_for[r, k] += 1
-                if s.collapsed_for[r, k] > p.reopen_after[r]:
+                s.waited[r, k] += 1
+                if s.waited[r, k] > p.reopen_after[r]:
                     s.status[r, k] = OPEN
-                    s.collapsed_for[r, k] = 0
+                    s.waited[r, k] = 0
                     reset_talks(s, r, k)
             elif s.status[r, k] == IMPLEMENTED and phases > 1 and s.reached[r, k] < 1.0:
                 if p.phases[r, k, 0] >= 1.0:
                     continue  # an issue without phases stays implemented
+                if s.waited[r, k] == 0:  # the step the phase was completed: it shows as such
+                    s.waited[r, k] = 1
+                    continue
+                s.waited[r, k] = 0
                 s.status[r, k] = OPEN
                 s.status_quo[r, k] = s.reached[r, k]
                 s.progress[r, k] = 0.0

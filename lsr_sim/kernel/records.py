@@ -151,7 +151,7 @@ class State:
     progress: FloatArray  # (R, m)
     rounds: IntArray  # (R, m): rounds held in the current talks
     mediator_of: IntArray  # (R, m): -1 for none
-    collapsed_for: IntArray  # (R, m): steps since the deal collapsed
+    waited: IntArray  # (R, m): steps since the deal collapsed (or its phase was completed)
     first_agreed: IntArray  # (R, m): step of the first agreement, -1 for none
     negotiated_step: IntArray  # (R, m): step of the first agreement reached in talks, -1
     negotiated_terms: FloatArray  # (R, m): its terms, NaN before
@@ -560,7 +560,7 @@ def initial_state(params: Params) -> State:
         progress=zeros(m),
         rounds=zeros(m, dtype=np.int64),
         mediator_of=np.full((r, m), -1, dtype=np.int64),
-        collapsed_for=zeros(m, dtype=np.int64),
+        waited=zeros(m, dtype=np.int64),
         first_agreed=np.full((r, m), -1, dtype=np.int64),
         negotiated_step=np.full((r, m), -1, dtype=np.int64),
         negotiated_terms=np.full((r, m), np.nan),

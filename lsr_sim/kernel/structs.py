@@ -65,7 +65,7 @@ STATE_FIELDS: tuple[tuple[str, Any], ...] = (
     ("progress", _F2),
     ("rounds", _I2),
     ("mediator_of", _I2),
-    ("collapsed_for", _I2),
+    ("waited", _I2),
     ("first_agreed", _I2),
     ("negotiated_step", _I2),
     ("negotiated_terms", _F2),
@@ -195,7 +195,7 @@ def new_state(  # one argument per field, in the fields' order
     progress,
     rounds,
     mediator_of,
-    collapsed_for,
+    waited,
     first_agreed,
     negotiated_step,
     negotiated_terms,
@@ -245,7 +245,7 @@ def new_state(  # one argument per field, in the fields' order
     s.progress = progress
     s.rounds = rounds
     s.mediator_of = mediator_of
-    s.collapsed_for = collapsed_for
+    s.waited = waited
     s.first_agreed = first_agreed
     s.negotiated_step = negotiated_step
     s.negotiated_terms = negotiated_terms

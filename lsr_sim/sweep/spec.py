@@ -655,7 +655,7 @@ def resolve_path(scenario: Scenario, path: str) -> FieldTarget:
     Traceback (most recent call last):
     ...
     lsr_sim.sweep.spec.PathError: unknown actor 'Riyad' (did you mean 'Riyadh'?); expected one
-    of Beirut, Damascus, Riyadh, Hezbollah, Washington
+    of Beirut, Damascus, Riyadh, Hezbollah, Washington, Gulf_EU
     """
     segments = path.split(".")
     if any(not s.strip() for s in segments):
