@@ -502,3 +502,57 @@ def test_a_batch_worker_does_not_import_mesa() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# -- Ctrl-C with one worker (in this process) -----------------------------------------------
+
+
+@pytest.mark.slow
+def test_ctrl_c_with_one_worker_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+    sweep = _slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    proc = _start(sweep, out, "--workers", "1")
+    _wait_for_parts(out, 2, proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]  # after the progress lines
+    assert last.startswith("interrupted: "), stderr
+    assert "run the same command again to resume" in last
+    saved = int(last.split("interrupted: ")[1].split(" of ")[0])
+    assert 0 < saved < 40 and saved == len(saved_keys(out))
+    proc = _start(sweep, out, "--workers", "1")
+    proc.communicate(timeout=300)
+    assert proc.returncode == 0
+    assert len(read_runs(out)) == 40 and read_runs(out)["run_key"].is_unique
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_run_sweep_with_one_worker_returns_an_interrupted_report(tmp_path) -> None:
+    """As notebook 04 calls it: `run_sweep(..., workers=1)` in the caller's own process."""
+    sweep = _slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    script = (
+        "import json, sys\n"
+        "from lsr_sim.sweep import load_sweep, run_sweep\n"
+        f"report = run_sweep(load_sweep({str(sweep)!r}), {str(out)!r}, workers=1,\n"
+        "                   runs_per_task=2, progress=False)\n"
+        "print(json.dumps({'interrupted': report.interrupted, 'saved': report.saved,\n"
+        "                  'total': report.total}))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    _wait_for_parts(out, 2, proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr and "AttributeError" not in stderr
+    report = json.loads(stdout)
+    assert report["interrupted"] is True and report["total"] == 40
+    assert 0 < report["saved"] < 40 and report["saved"] == len(saved_keys(out))

@@ -24,6 +24,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -748,7 +749,7 @@ def _drive(
                     report.failed += int((runs["error"] != "").sum())
                     meter.update(len(runs))
                     del future  # release the result (Dask keeps results while referenced)
-        except cf.process.BrokenProcessPool:
+        except BrokenProcessPool:
             rebuilds += 1
             pending.extend(in_flight.values())
             if rebuilds > 3:
