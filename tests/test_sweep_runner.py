@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from cli_helpers import one_error, run_cli
+from disk_helpers import fill, small_disk
 
 from lsr_sim.cli import main
 from lsr_sim.sweep import load_sweep, run_sweep
@@ -556,3 +559,237 @@ def test_ctrl_c_in_run_sweep_with_one_worker_returns_an_interrupted_report(tmp_p
     report = json.loads(stdout)
     assert report["interrupted"] is True and report["total"] == 40
     assert 0 < report["saved"] < 40 and report["saved"] == len(saved_keys(out))
+
+
+# -- one writer per folder ------------------------------------------------------------------
+
+
+def _hold_lock(folder: Path) -> subprocess.Popen:
+    """Another process that holds the writer's lock of `folder` until it is killed."""
+    script = (
+        "import time\n"
+        "from pathlib import Path\n"
+        "from lsr_sim._atomic import folder_writer\n"
+        f"with folder_writer(Path({str(folder)!r}), ['lsr-sim', 'sweep', 'other.yaml']):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(300)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_folder_another_process_writes_is_refused_until_that_process_dies(
+    reference, tmp_path: Path, capsys
+) -> None:
+    sweep, expected = reference
+    out = tmp_path / "out"
+    holder = _hold_lock(out)
+    argv = ["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet"]
+    try:
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2
+        message = one_error(err)
+        assert message.startswith(f"{out}: another lsr-sim process is writing a sweep into")
+        assert f"(process {holder.pid} on " in message and "lsr-sim sweep other.yaml" in message
+        assert "choose another --out" in message
+        assert {p.name for p in out.iterdir()} <= {".lsr-sim.lock", ".lsr-sim.owner"}
+    finally:
+        holder.kill()  # SIGKILL: the lock goes with the process, the owner file stays
+        holder.wait()
+    assert (out / ".lsr-sim.owner").exists()
+    code, _, _ = run_cli(capsys, *argv)
+    assert code == 0
+    pd.testing.assert_frame_equal(read_runs(out), expected)
+
+
+@pytest.mark.slow
+def test_two_sweeps_started_into_one_folder_leave_one_row_per_run(tmp_path: Path) -> None:
+    sweep = _slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    first = _start(sweep, out, "--workers", "1", "--quiet")
+    second = _start(sweep, out, "--workers", "1", "--quiet", "--runs-per-task", "3")
+    results = {proc.pid: proc.communicate(timeout=300) for proc in (first, second)}
+    codes = sorted(proc.returncode for proc in (first, second))
+    assert codes == [0, 2], results
+    refused = next(results[proc.pid][1] for proc in (first, second) if proc.returncode)
+    assert "Traceback" not in refused
+    [line] = refused.strip().splitlines()
+    assert line.startswith(f"error: {out}: another lsr-sim process is writing a sweep into")
+    runs = pd.read_parquet(out / "runs")  # the raw parts, as pandas reads the folder
+    assert len(runs) == 40 and runs["run_key"].is_unique
+
+
+def test_the_reader_keeps_one_row_per_run_key_whatever_is_on_disk(reference, tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from lsr_sim.sweep.analysis import read_runs as analysis_runs
+
+    sweep, expected = reference
+    out = tmp_path / "out"
+    loaded = load_sweep(sweep)
+    run_sweep(loaded, out, workers=1, progress=False, runs_per_task=3)
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    # The same part twice, runs 0-5 regrouped into one part, and a failed copy of run 7.
+    shutil.copy(parts[0], out / "runs" / "part-000000000-copy000000.parquet")
+    regrouped = pa.concat_tables([pq.read_table(parts[0]), pq.read_table(parts[1])])
+    pq.write_table(regrouped, out / "runs" / "part-000000000-regrouped0.parquet")
+    failed = pq.read_table(parts[2]).to_pandas().query("run == 7")
+    failed["error"] = "RuntimeError: a retried run"
+    failed["rapprochement_index"] = float("nan")
+    failed.to_parquet(out / "runs" / "part-000000007-failedcopy.parquet", index=False)
+    assert len(pd.read_parquet(out / "runs")) == 12 + 3 + 6 + 1
+    runs = analysis_runs(out)
+    assert len(runs) == 12 and runs["run_key"].is_unique
+    pd.testing.assert_frame_equal(runs[expected.columns], expected, check_dtype=False)
+    again = run_sweep(loaded, out, workers=1, progress=False)
+    assert again.done_before == 12 and again.done_now == 0
+
+
+# -- parts that cannot be read --------------------------------------------------------------
+
+
+def _damage(part: Path, how: str) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = part.read_bytes()
+    if how == "truncated":
+        part.write_bytes(data[: len(data) // 2])
+    elif how == "empty":
+        part.write_bytes(b"")
+    elif how == "garbage":
+        part.write_bytes(np.random.default_rng(0).bytes(len(data)))
+    elif how == "flipped byte":  # one bit of an outcome's data page: only its checksum tells
+        meta = pq.ParquetFile(part).metadata.row_group(0)
+        names = [meta.column(i).path_in_schema for i in range(meta.num_columns)]
+        column = meta.column(names.index("rapprochement_index"))
+        start = column.dictionary_page_offset or column.data_page_offset
+        offset = start + column.total_compressed_size - 3
+        damaged = bytearray(data)
+        damaged[offset] ^= 0x01
+        part.write_bytes(bytes(damaged))
+    else:  # a valid Parquet file, but not a part of this sweep
+        pq.write_table(pa.table({"x": [1, 2, 3]}), part)
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "garbage", "flipped byte", "foreign"])
+def test_an_unreadable_part_is_set_aside_and_its_runs_run_again(
+    reference, tmp_path: Path, capsys, how: str
+) -> None:
+    sweep, expected = reference
+    out = tmp_path / "out"
+    run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=3)
+    part = sorted((out / "runs").glob("part-*.parquet"))[1]
+    _damage(part, how)
+    damaged = part.read_bytes()
+    code, stdout, _ = run_cli(capsys, "sweep", sweep, "--out", out, "--workers", "1", "--quiet")
+    assert code == 0
+    notes = [line for line in stdout.splitlines() if line.startswith("note: set aside")]
+    assert len(notes) == 1, stdout
+    assert notes[0].startswith(
+        f"note: set aside 1 unreadable part(s) in {out / 'quarantine'} (runs/{part.name}: "
+    )
+    assert notes[0].endswith("); their runs are run again")
+    assert "runs saved" in stdout and "(3 new in" in stdout
+    pd.testing.assert_frame_equal(read_runs(out), expected)
+    assert (out / "quarantine" / "runs" / part.name).read_bytes() == damaged  # kept, not deleted
+
+
+def _trajectory_sweep(folder: Path) -> Path:
+    return write_sweep(folder, trajectories={"every": 4}, replications=1)
+
+
+def _unique_trajectories(out: Path) -> pd.DataFrame:
+    paths = pd.read_parquet(out / "trajectories")
+    assert not paths.duplicated(["run_key", "step"]).any(), "a run's trajectory is there twice"
+    return paths.sort_values(["run", "step"]).reset_index(drop=True)
+
+
+def test_a_damaged_trajectories_part_is_set_aside_with_its_runs(tmp_path: Path) -> None:
+    sweep = _trajectory_sweep(tmp_path)
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    run_sweep(load_sweep(sweep), whole, workers=1, progress=False)
+    run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=1)
+    part = sorted((out / "trajectories").glob("part-*.parquet"))[1]
+    _damage(part, "truncated")
+    report = run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=2)
+    assert report.done_now == 1
+    assert any(f"(trajectories/{part.name}: " in note for note in report.notes), report.notes
+    assert (out / "quarantine" / "runs" / part.name).exists()
+    assert (out / "quarantine" / "trajectories" / part.name).exists()
+    pd.testing.assert_frame_equal(read_runs(out), read_runs(whole))
+    pd.testing.assert_frame_equal(_unique_trajectories(out), _unique_trajectories(whole))
+
+
+def test_trajectories_whose_runs_part_never_arrived_are_set_aside(tmp_path: Path) -> None:
+    """A sweep killed between writing a task's trajectories and its runs (runs are saved
+    last): resumed with another grouping, those runs must not get their trajectories twice."""
+    sweep = _trajectory_sweep(tmp_path)
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    run_sweep(load_sweep(sweep), whole, workers=1, progress=False)
+    run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=1)
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    for part in parts[1:3]:
+        part.unlink()
+    report = run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=2)
+    assert report.done_now == 2
+    assert any("no runs part of the same name" in note for note in report.notes)
+    for part in parts[1:3]:
+        assert (out / "quarantine" / "trajectories" / part.name).exists()
+    pd.testing.assert_frame_equal(read_runs(out), read_runs(whole))
+    pd.testing.assert_frame_equal(_unique_trajectories(out), _unique_trajectories(whole))
+
+
+# -- a full disk ----------------------------------------------------------------------------
+
+
+def _check_folder_is_whole(out: Path) -> None:
+    """Every part reads back against its checksums, each trajectories part has its runs part,
+    and no temporary file is left."""
+    import pyarrow.parquet as pq
+
+    runs = sorted(p.name for p in (out / "runs").glob("part-*.parquet"))
+    paths = sorted(p.name for p in (out / "trajectories").glob("part-*.parquet"))
+    assert paths == runs
+    for sub, names in (("runs", runs), ("trajectories", paths)):
+        for name in names:
+            pq.read_table(out / sub / name, page_checksum_verification=True)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_full_disk_stops_the_sweep_in_one_line_and_it_resumes_once_there_is_room(
+    tmp_path: Path, capsys, workers: str
+) -> None:
+    sweep = write_sweep(tmp_path, trajectories={"every": 1})  # about 40 kB per run
+    whole = tmp_path / "whole"
+    run_sweep(load_sweep(sweep), whole, workers=1, progress=False)
+    argv = ["sweep", sweep, "--workers", workers, "--runs-per-task", "1", "--quiet"]
+    with small_disk(tmp_path / "disk") as disk:
+        out = disk / "out"
+        ballast = fill(disk, leave=200 * 1024)  # the manifest, the design and a few runs
+        code, _, err = run_cli(capsys, *argv, "--out", out)
+        assert code == 2
+        message = one_error(err)
+        saved = len(saved_keys(out))
+        assert 0 < saved < 12
+        assert message.startswith(
+            f"{out}: disk full: {saved} of 12 runs are saved (every saved part is whole, "
+            f"no partial part was left); the other {12 - saved} need about "
+        )
+        assert message.endswith("run the same command again to resume")
+        need = message.split("need about ")[1].split(" more")[0]
+        assert need.endswith(" kB") and 30 * (12 - saved) < float(need.split()[0]) < 80 * (
+            12 - saved
+        )
+        _check_folder_is_whole(out)
+        ballast.unlink()  # room again
+        code, stdout, _ = run_cli(capsys, *argv, "--out", out)
+        assert code == 0 and f"({12 - saved} new in" in stdout
+        assert "set aside" not in stdout and not (out / "quarantine").exists()
+        _check_folder_is_whole(out)
+        pd.testing.assert_frame_equal(read_runs(out), read_runs(whole))
+        pd.testing.assert_frame_equal(_unique_trajectories(out), _unique_trajectories(whole))

@@ -5,8 +5,14 @@ seed) is fixed before anything runs, so results never depend on how runs are gro
 tasks, how many workers there are, or which executor runs them. Tasks go to a
 ``concurrent.futures`` executor: a local process pool by default, or a Dask cluster through
 ``Client.get_executor()``. Each finished task is written as one Parquet part, atomically
-(temporary file, then rename); a run is done exactly when its key is in a part. Running the
-same command again skips the runs already saved.
+(temporary file, flushed, then renamed) and with page checksums; a run is done exactly when
+its key is in a part. Running the same command again skips the runs already saved.
+
+Whatever happens to the disk or the folder, nothing saved is lost and nothing is counted
+twice: one sweep writes into a folder at a time (an operating-system lock, released when its
+holder dies); on resume every part is read whole and checked, and a part that cannot be read
+is moved to ``quarantine/`` and its runs are run again; a full disk stops the sweep with one
+line (runs saved, room needed) and no partial part.
 """
 
 from __future__ import annotations
@@ -34,10 +40,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lsr_sim._atomic import atomic_write, write_bytes_atomic
+from lsr_sim._atomic import (
+    LOCK_NAME,
+    OWNER_NAME,
+    atomic_write,
+    disk_full,
+    folder_writer,
+    format_size,
+    write_bytes_atomic,
+)
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.errors import InputError
 from lsr_sim.experiment import derive_seeds, environment, summary_columns, summary_row
+from lsr_sim.results import folder_kind
 from lsr_sim.sweep.design import Design, build_design
 from lsr_sim.sweep.spec import LoadedSweep, SweepError, apply_parameters
 
@@ -55,7 +70,10 @@ BATCH_TASK_RUNS = 5000
 BATCH_TASK_RUNS_WITH_TRAJECTORIES = 1000
 _VERSION = "0.1.0"  # part of every run key: results of another model version never mix
 RUNS, TRAJECTORIES = "runs", "trajectories"
+#: Unreadable parts are moved here (never deleted), under runs/ and trajectories/.
+QUARANTINE = "quarantine"
 _ARTEFACTS = ("manifest.json", "design.parquet", RUNS, TRAJECTORIES, "analysis")
+_LOCK_FILES = {LOCK_NAME, OWNER_NAME}
 
 
 @dataclass(frozen=True)
@@ -337,26 +355,117 @@ def _runs_schema(parameters: Sequence[str], outcomes: Sequence[str]) -> pa.Schem
 
 
 def _write_part(folder: Path, table: pa.Table, first_run: int, keys: Sequence[str]) -> Path:
-    """Write one Parquet part atomically; its name is unique to the runs it holds."""
+    """Write one Parquet part atomically; its name is unique to the runs it holds.
+
+    The runs part and the trajectories part of a task get the same name.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:10]
     final = folder / f"part-{first_run:09d}-{digest}.parquet"
-    return atomic_write(final, lambda handle: pq.write_table(table, handle))
+    return atomic_write(
+        final, lambda handle: pq.write_table(table, handle, write_page_checksum=True)
+    )
+
+
+def _parts(out_dir: Path, sub: str) -> list[Path]:
+    folder = out_dir / sub
+    return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
 
 
 def saved_keys(out_dir: Path) -> set[str]:
-    """Keys of the runs already saved in `out_dir` (only complete parts count)."""
-    folder = out_dir / RUNS
+    """Keys of the runs saved in `out_dir`: those in its readable runs parts."""
     keys: set[str] = set()
-    if folder.is_dir():
-        for part in sorted(folder.glob("part-*.parquet")):
+    for part in _parts(out_dir, RUNS):
+        try:
             keys.update(pq.read_table(part, columns=["run_key"]).column(0).to_pylist())
+        except Exception:  # pyarrow raises several unrelated types for a bad file
+            continue  # not saved: a resume sets the part aside and runs its runs again
     return keys
 
 
-def _clean_temporaries(out_dir: Path) -> None:
+def _check_part(part: Path, columns: Sequence[str]) -> list[str]:
+    """Read a part whole, every page against its checksum; return its run keys.
+
+    Raises whatever pyarrow raises for a truncated, empty or damaged file, or ValueError for a
+    part without the columns a sweep writes.
+    """
+    table = pq.read_table(part, page_checksum_verification=True)
+    missing = [name for name in columns if name not in table.column_names]
+    if missing:
+        raise ValueError(f"column {missing[0]!r} is missing")
+    return table.column("run_key").to_pylist()
+
+
+def _check_saved(out_dir: Path, columns: Sequence[str], trajectories: bool) -> tuple[set[str], str]:
+    """Check every part of `out_dir`; set aside the unusable ones; return the saved keys.
+
+    A runs part that cannot be read, a trajectories part that cannot be read (with its runs
+    part: the runs must be run again to get their trajectories) and a trajectories part whose
+    runs part never arrived (a write cut short) are moved to ``quarantine/``. Returns the keys
+    of the runs saved in the parts that remain and a one-line note ("" if nothing was moved).
+    """
+    keys: dict[str, list[str]] = {}
+    bad: dict[str, str] = {}
+    for part in _parts(out_dir, RUNS):
+        try:
+            keys[part.name] = _check_part(part, columns)
+        except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+            bad[part.name] = f"{RUNS}/{part.name}: {_reason(exc)}"
+    if trajectories:
+        for part in _parts(out_dir, TRAJECTORIES):
+            if part.name in bad:
+                continue
+            if part.name not in keys:
+                bad[part.name] = f"{TRAJECTORIES}/{part.name}: no runs part of the same name"
+                continue
+            try:
+                _check_part(part, ("run_key", "step"))
+            except Exception as exc:  # as above
+                bad[part.name] = f"{TRAJECTORIES}/{part.name}: {_reason(exc)}"
+    for name in bad:
+        _set_aside(out_dir, name)
+        keys.pop(name, None)
+    saved = {key for part_keys in keys.values() for key in part_keys}
+    if not bad:
+        return saved, ""
+    first = next(iter(bad.values()))
+    more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+    note = (
+        f"set aside {len(bad)} unreadable part(s) in {out_dir / QUARANTINE} ({first}{more}); "
+        "their runs are run again"
+    )
+    return saved, note
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _set_aside(out_dir: Path, name: str) -> None:
+    """Move part `name` (runs and trajectories) into the quarantine folder; never delete it."""
     for sub in (RUNS, TRAJECTORIES):
-        for tmp in (out_dir / sub).glob(".part-*.tmp"):  # left by a killed sweep
+        source = out_dir / sub / name
+        if not source.exists():
+            continue
+        folder = out_dir / QUARANTINE / sub
+        folder.mkdir(parents=True, exist_ok=True)
+        target, n = folder / name, 1
+        while target.exists():  # set aside before: keep both
+            target, n = folder / f"{name}.{n}", n + 1
+        source.replace(target)
+
+
+def _clean_temporaries(out_dir: Path) -> None:
+    """Remove the temporary files a killed sweep left (called while holding the folder lock)."""
+    for folder, pattern in (
+        (out_dir, ".manifest.json.*.tmp"),
+        (out_dir, ".design.parquet.*.tmp"),
+        (out_dir, f".{OWNER_NAME}.*.tmp"),
+        (out_dir / RUNS, ".part-*.tmp"),
+        (out_dir / TRAJECTORIES, ".part-*.tmp"),
+    ):
+        for tmp in folder.glob(pattern):
             tmp.unlink(missing_ok=True)
 
 
@@ -407,12 +516,31 @@ def _write_json(path: Path, content: Mapping[str, Any]) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def _check_out_dir(out_dir: Path, *, fresh: bool) -> None:
+    """Refuse an --out that cannot hold this sweep, before anything is written into it."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SweepError("command line", "--out", f"{out_dir} is a file, not a folder")
+    if folder_kind(out_dir) == "run" and not (out_dir / RUNS).is_dir():
+        raise SweepError(
+            str(out_dir),
+            "",
+            "holds the results of one run (written by `lsr-sim run`); choose another --out",
+        )
+    if not fresh and not (out_dir / "manifest.json").exists() and _holds_other_files(out_dir):
+        raise SweepError(
+            str(out_dir), "", "is not empty and holds no sweep results; choose another --out"
+        )
+
+
+def _holds_other_files(out_dir: Path) -> bool:
+    return out_dir.is_dir() and any(p.name not in _LOCK_FILES for p in out_dir.iterdir())
+
+
 def _prepare_folder(
     out_dir: Path, manifest: Mapping[str, Any], design: Design, *, fresh: bool
 ) -> None:
-    """Create or check the output folder; refuse results of a different sweep."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise SweepError("command line", "--out", f"{out_dir} is a file, not a folder")
+    """Check the output folder again (now holding its lock); refuse results of another sweep."""
+    _check_out_dir(out_dir, fresh=fresh)
     existing = out_dir / "manifest.json"
     if fresh:
         for name in _ARTEFACTS:
@@ -436,11 +564,6 @@ def _prepare_folder(
                 f"holds results of a different sweep (the {what} changed since they were "
                 "written); add --fresh to start over, or choose another --out",
             )
-    elif out_dir.is_dir() and any(out_dir.iterdir()):
-        raise SweepError(
-            str(out_dir), "", "is not empty and holds no sweep results; choose another --out"
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
     _write_json(out_dir / "manifest.json", manifest)
     atomic_write(out_dir / "design.parquet", lambda h: design.points.to_parquet(h, index=False))
 
@@ -606,11 +729,61 @@ def run_sweep(
     outcomes = list(loaded.spec.outcomes or _default_outcomes(loaded))
     plan = plan_runs(loaded, design)
     manifest = _manifest(loaded, design, outcomes, len(plan), command)
+    _check_out_dir(out_dir, fresh=fresh)  # before the lock creates the folder
+    report = SweepReport(out_dir, total=len(plan), done_before=0)
+    with folder_writer(out_dir, command, "a sweep"):
+        try:
+            _sweep_locked(
+                loaded,
+                design,
+                outcomes,
+                plan,
+                manifest,
+                report,
+                workers=workers,
+                scheduler=scheduler,
+                fresh=fresh,
+                progress=progress,
+                runs_per_task=runs_per_task,
+                stream=stream,
+                engine=engine,
+            )
+        except KeyboardInterrupt:  # before the runs started (while checking the parts)
+            report.interrupted = True
+            report.done_before = len(saved_keys(out_dir) & {spec.key for spec in plan})
+        except (OSError, _DiskFull) as exc:
+            if isinstance(exc, OSError) and not disk_full(exc):
+                raise
+            raise SweepError(str(out_dir), "", _disk_full_text(out_dir, plan, exc)) from None
+    return report
+
+
+def _sweep_locked(
+    loaded: LoadedSweep,
+    design: Design,
+    outcomes: list[str],
+    plan: list[RunSpec],
+    manifest: Mapping[str, Any],
+    report: SweepReport,
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    fresh: bool,
+    progress: bool,
+    runs_per_task: int | None,
+    stream: Any,
+    engine: str,
+) -> None:
+    """The body of :func:`run_sweep`, run while holding the output folder's lock."""
+    out_dir = report.out_dir
     _prepare_folder(out_dir, manifest, design, fresh=fresh)
     _clean_temporaries(out_dir)
-    done = saved_keys(out_dir)
+    schema = _runs_schema(design.parameters, outcomes)
+    done, note = _check_saved(out_dir, schema.names, loaded.spec.trajectories is not None)
+    if note:
+        report.notes.append(note)
     todo = [spec for spec in plan if spec.key not in done]
-    report = SweepReport(out_dir, total=len(plan), done_before=len(plan) - len(todo))
+    report.done_before = len(plan) - len(todo)
     mesa_sized = engine == "mesa"
     if engine == "batch":
         from lsr_sim.batch import supports
@@ -628,7 +801,7 @@ def run_sweep(
         mesa_sized = not all(ok for ok, _ in reasons.values())
     if not todo:
         report.notes.append("every run was already saved; nothing to do")
-        return report
+        return
 
     client = None
     if scheduler is not None:
@@ -651,7 +824,6 @@ def run_sweep(
         size = runs_per_task or max(1, min(cap, math.ceil(len(todo) / slots)))
     else:
         size = runs_per_task or max(1, min(100, math.ceil(len(todo) / (slots * 4))))
-    schema = _runs_schema(design.parameters, outcomes)
     meter = _Progress(len(plan), report.done_before, enabled=progress, stream=stream)
     started = time.monotonic()
     try:
@@ -677,7 +849,34 @@ def run_sweep(
         report.seconds = time.monotonic() - started
         if client is not None:
             client.close()
-    return report
+
+
+class _DiskFull(Exception):
+    """A part could not be written for want of space (its runs and in-memory size)."""
+
+    def __init__(self, runs: int, nbytes: int) -> None:
+        super().__init__(f"no room for a part of {runs} runs")
+        self.runs, self.nbytes = runs, nbytes
+
+
+def _disk_full_text(out_dir: Path, plan: Sequence[RunSpec], exc: BaseException) -> str:
+    """One line: runs saved, room needed for the rest (from the parts so far), room free."""
+    saved = len(saved_keys(out_dir) & {spec.key for spec in plan})
+    left = len(plan) - saved
+    on_disk = sum(p.stat().st_size for sub in (RUNS, TRAJECTORIES) for p in _parts(out_dir, sub))
+    if saved:
+        per_run = on_disk / saved
+    elif isinstance(exc, _DiskFull) and exc.runs:
+        per_run = exc.nbytes / exc.runs  # in memory: Parquet on disk takes less
+    else:
+        per_run = 0.0
+    free = shutil.disk_usage(out_dir).free
+    need = f"about {format_size(per_run * left)} more" if per_run else "more room"
+    return (
+        f"disk full: {saved} of {len(plan)} runs are saved (every saved part is whole, no "
+        f"partial part was left); the other {left} need {need} ({format_size(free)} free "
+        "now): free some space and run the same command again to resume"
+    )
 
 
 def _default_outcomes(loaded: LoadedSweep) -> list[str]:
@@ -781,12 +980,28 @@ def _store(
 ) -> None:
     keys = list(runs["run_key"])
     first = int(runs["run"].min())
-    if paths is not None and len(paths):
-        # Trajectories first: a run counts as saved only once its runs row exists.
-        table = pa.Table.from_pandas(paths, preserve_index=False)
-        _write_part(out_dir / TRAJECTORIES, table, first, keys)
     for name in schema.names:
         if name not in runs:
             runs[name] = np.nan
     table = pa.Table.from_pandas(runs[schema.names], schema=schema, preserve_index=False)
-    _write_part(out_dir / RUNS, table, first, keys)
+    trajectories = None
+    if paths is not None and len(paths):
+        trajectories = pa.Table.from_pandas(paths, preserve_index=False)
+    try:
+        # Trajectories first: a run counts as saved only once its runs row exists.
+        written = (
+            _write_part(out_dir / TRAJECTORIES, trajectories, first, keys)
+            if trajectories is not None
+            else None
+        )
+        try:
+            _write_part(out_dir / RUNS, table, first, keys)
+        except BaseException:
+            if written is not None:  # its runs are not saved: they run again, and write it again
+                written.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        if disk_full(exc):
+            size = table.nbytes + (trajectories.nbytes if trajectories is not None else 0)
+            raise _DiskFull(len(runs), size) from exc
+        raise
