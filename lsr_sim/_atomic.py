@@ -130,8 +130,8 @@ def write_error(folder: Path, exc: OSError, option: str = "--out") -> InputError
         return InputError(
             str(folder),
             "",
-            f"disk full ({free} free); nothing half-written was left and files already there "
-            "are unchanged: free some space and run the same command again",
+            f"disk full ({free} free); no half-written file was left: free some space and "
+            "run the same command again",
         )
     return InputError("command line", option, f"cannot write to {folder}: {exc.strerror or exc}")
 

@@ -60,9 +60,10 @@ def fill(disk: Path, leave: int = 0) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under `folder` (hidden ones too) with the SHA-256 of its bytes."""
+    """Every file under `folder` (hidden ones too, the writer's lock files aside) with the
+    SHA-256 of its bytes."""
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not p.name.startswith(".lsr-sim.")
     }
