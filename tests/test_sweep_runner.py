@@ -793,3 +793,65 @@ def test_a_full_disk_stops_the_sweep_in_one_line_and_it_resumes_once_there_is_ro
         _check_folder_is_whole(out)
         pd.testing.assert_frame_equal(read_runs(out), read_runs(whole))
         pd.testing.assert_frame_equal(_unique_trajectories(out), _unique_trajectories(whole))
+
+
+# -- progress -------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, so the sweep draws its progress bar."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_progress_bar_moves_with_runs_done_not_tasks(tmp_path: Path, workers: int) -> None:
+    import re
+
+    sweep = write_sweep(tmp_path, steps=30, replications=2)  # 8 runs: 2 tasks of 4
+    stream = _Terminal()
+    report = run_sweep(
+        load_sweep(sweep),
+        tmp_path / "out",
+        workers=workers,
+        runs_per_task=4,
+        engine="mesa",  # runs finish one by one
+        stream=stream,
+    )
+    assert report.complete
+    shown = {int(n) for n in re.findall(r"\b(\d+)/8\b", stream.getvalue())}
+    assert shown >= {0, 8}
+    assert shown - {0, 4, 8}, f"the bar moved only when tasks ended: {sorted(shown)}"
+
+
+@pytest.mark.slow
+def test_a_local_worker_killed_mid_sweep_loses_nothing(tmp_path: Path) -> None:
+    """The pool is rebuilt and the lost tasks rerun; the progress queue of the dead pool (whose
+    lock the killed worker may hold) is not reused."""
+    psutil = pytest.importorskip("psutil")
+    sweep = _slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    killed = threading.Event()
+
+    def kill_one_worker() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed.is_set():
+            if len(list((out / "runs").glob("part-*.parquet"))) >= 2:
+                for child in psutil.Process().children():
+                    if "spawn_main" in " ".join(child.cmdline()):
+                        child.kill()
+                        killed.set()
+                        return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_worker, daemon=True)
+    killer.start()
+    stream = _Terminal()
+    report = run_sweep(load_sweep(sweep), out, workers=2, runs_per_task=2, stream=stream)
+    killer.join()
+    assert killed.is_set(), "no worker was killed during the sweep"
+    assert report.complete and any("pool was rebuilt" in note for note in report.notes)
+    runs = read_runs(out)
+    assert len(runs) == 40 and runs["run_key"].is_unique and (runs["error"] == "").all()
+    assert "40/40" in stream.getvalue()

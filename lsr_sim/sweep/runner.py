@@ -18,7 +18,9 @@ line (runs saved, room needed) and no partial part.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import hashlib
+import itertools
 import json
 import math
 import multiprocessing
@@ -29,7 +31,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,12 +208,26 @@ def _error_text(exc: BaseException) -> str:
 
 
 class _RunRecorder:
-    """Collects the runs rows and trajectory rows of a task, whichever engine ran them."""
+    """Collects the runs rows and trajectory rows of a task, whichever engine ran them.
 
-    def __init__(self, task: Task) -> None:
+    Says how many runs are done to `progress` as they finish (at most five times a second):
+    one by one with the Mesa model, a batch at a time with the batch engine.
+    """
+
+    def __init__(self, task: Task, progress: Callable[[int], None] | None = None) -> None:
         self.task = task
         self.rows: dict[int, dict[str, Any]] = {}
         self.paths: dict[int, list[dict[str, Any]]] = {}
+        self.progress = progress
+        self.unreported = 0
+        self.reported_at = 0.0
+
+    def _finished_one(self) -> None:
+        self.unreported += 1
+        now = time.monotonic()
+        if self.progress is not None and now - self.reported_at >= 0.2:
+            self.progress(self.unreported)
+            self.unreported, self.reported_at = 0, now
 
     def start(self, spec: RunSpec) -> dict[str, Any]:
         row = {
@@ -246,6 +262,7 @@ class _RunRecorder:
                 self.task.trajectory_every,
             )
             self.paths[spec.run] = [{**ident, "scenario": spec.scenario, **r} for r in rows]
+        self._finished_one()
 
     def failed(self, spec: RunSpec, exc: BaseException) -> None:
         row = self.rows[spec.run]
@@ -253,6 +270,7 @@ class _RunRecorder:
             row[name] = np.nan
         row["error"] = _error_text(exc)
         self.paths.pop(spec.run, None)
+        self._finished_one()
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         runs = pd.DataFrame([self.rows[r] for r in sorted(self.rows)])
@@ -298,16 +316,19 @@ def _run_with_batch(group: list[tuple[RunSpec, Any]], record: _RunRecorder) -> N
         record.done(spec, result.rows[r], series, scenario)
 
 
-def execute_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def execute_task(
+    task: Task, progress: Callable[[int], None] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Do every run of a task; a run that raises is recorded with its error, not re-raised.
 
     With ``task.engine == "batch"`` the runs of each scenario are stepped together by the
     batch engine (which gives the Mesa model's numbers exactly); with ``"mesa"`` one by one.
     Returns the runs table and, if trajectories are kept, the trajectories table.
+    ``progress(n)``, if given, hears that `n` more runs are done, as they finish.
     """
     from lsr_sim.scenario import scenario_from_dict
 
-    record = _RunRecorder(task)
+    record = _RunRecorder(task, progress)
     groups: dict[str, list[tuple[RunSpec, Any]]] = {}
     cache: tuple[tuple[str, tuple[tuple[str, float], ...]], Any] | None = None
     for spec in task.runs:
@@ -572,11 +593,16 @@ def _prepare_folder(
 
 
 class _Progress:
-    """A progress bar on a terminal; plain periodic lines otherwise."""
+    """A progress bar on a terminal; plain periodic lines otherwise.
+
+    It counts runs done: those saved, plus those the tasks still running have finished (their
+    workers say so as runs finish), so it moves with runs, not with tasks.
+    """
 
     def __init__(self, total: int, done: int, *, enabled: bool, stream: Any = None) -> None:
-        self.total, self.done = total, done
+        self.total, self.saved = total, done
         self.start_done = done
+        self.running: dict[int, int] = {}  # task id -> runs it has finished, not yet saved
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.started = time.monotonic()
@@ -589,21 +615,44 @@ class _Progress:
                 total=total, initial=done, unit="run", file=self.stream, dynamic_ncols=True
             )
 
-    def update(self, n: int) -> None:
-        self.done += n
+    @property
+    def done(self) -> int:
+        return self.saved + sum(self.running.values())
+
+    def advance(self, task: int, n: int) -> None:
+        """Task `task` has finished `n` more runs."""
+        self.running[task] = self.running.get(task, 0) + n
+        self._show()
+
+    def saved_task(self, task: int, n: int) -> None:
+        """Task `task` is saved, with its `n` runs."""
+        self.running.pop(task, None)
+        self.saved += n
+        self._show()
+
+    def lost(self, tasks: Iterable[int]) -> None:
+        """Tasks whose runs will be run again (their worker died)."""
+        for task in tasks:
+            self.running.pop(task, None)
+        self._show()
+
+    def _show(self) -> None:
         if not self.enabled:
             return
+        done = min(self.done, self.total)
         if self.bar is not None:
-            self.bar.update(n)
+            if done != self.bar.n:
+                self.bar.n = done
+                self.bar.refresh()
             return
         now = time.monotonic()
-        if now - self.last_line >= 10 or self.done >= self.total:
+        if now - self.last_line >= 10 or done >= self.total:
             self.last_line = now
-            rate = (self.done - self.start_done) / max(now - self.started, 1e-9)
-            left = (self.total - self.done) / rate if rate > 0 else math.inf
+            rate = (done - self.start_done) / max(now - self.started, 1e-9)
+            left = (self.total - done) / rate if rate > 0 else math.inf
             eta = f"about {left:.0f} s left" if math.isfinite(left) else "time left unknown"
             print(
-                f"sweep: {self.done}/{self.total} runs ({100 * self.done / self.total:.0f}%), "
+                f"sweep: {done}/{self.total} runs ({100 * done / self.total:.0f}%), "
                 f"{rate:.1f} runs/s, {eta}",
                 file=self.stream,
                 flush=True,
@@ -631,12 +680,17 @@ class _InProcess(cf.Executor):
         return future
 
 
-def _local_executor(workers: int) -> cf.Executor:
+def _local_executor(workers: int, progress: Any = None) -> cf.Executor:
+    """One worker: this process. More: a pool of processes that tell `progress` (a queue of
+    ``(task id, runs)``) as runs finish."""
     if workers == 1:
         return _InProcess()
     # spawn: no forked copies of the parent's threads or locks (progress bar, Dask client)
     pool = cf.ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(progress,),
     )
     if threading.current_thread() is not threading.main_thread():
         return pool  # signal dispositions can only be changed from the main thread
@@ -656,6 +710,23 @@ def _local_executor(workers: int) -> cf.Executor:
 def _ignore_sigint() -> None:
     # Ctrl-C is the parent's to handle: it stops cleanly and says how to resume.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# The progress queue of a pool's worker process, set once as the process starts.
+_worker_progress: Any = None
+
+
+def _start_worker(progress: Any) -> None:
+    global _worker_progress
+    _ignore_sigint()
+    _worker_progress = progress
+
+
+def _execute_in_worker(task_id: int, task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    queue = _worker_progress
+    if queue is None:
+        return execute_task(task)
+    return execute_task(task, lambda n: queue.put((task_id, n)))
 
 
 def _tasks(
@@ -930,27 +1001,43 @@ def _drive(
     pending = list(_tasks(todo, loaded, design, outcomes, size, engine))
     pending.reverse()  # pop() from the end keeps run order
     rebuilds = 0
+    ids = itertools.count()  # a task's id in the progress meter (a resubmitted task gets a new one)
     while pending:
-        executor = client.get_executor() if client is not None else _local_executor(workers)
-        in_flight: dict[cf.Future, Task] = {}
+        # Workers of a local pool say how many runs they have finished through this queue (one
+        # per pool: a worker killed while writing to it would leave its lock held).
+        queue = None
+        if client is None and workers > 1:
+            queue = multiprocessing.get_context("spawn").SimpleQueue()
+        executor = client.get_executor() if client is not None else _local_executor(workers, queue)
+        in_flight: dict[cf.Future, tuple[int, Task]] = {}
         try:
             while pending or in_flight:
                 while pending and len(in_flight) < 2 * slots:
-                    task = pending.pop()
-                    in_flight[executor.submit(execute_task, task)] = task
-                finished, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                    task, task_id = pending.pop(), next(ids)
+                    if client is not None:
+                        future = executor.submit(execute_task, task)
+                    elif workers == 1:
+                        tell = functools.partial(meter.advance, task_id)
+                        future = executor.submit(execute_task, task, tell)
+                    else:
+                        future = executor.submit(_execute_in_worker, task_id, task)
+                    in_flight[future] = (task_id, task)
+                finished, _ = cf.wait(in_flight, timeout=0.25, return_when=cf.FIRST_COMPLETED)
+                while queue is not None and not queue.empty():
+                    meter.advance(*queue.get())
                 for future in finished:
-                    task = in_flight[future]
+                    task_id, task = in_flight[future]
                     runs, paths = future.result()  # a broken pool raises here
                     _store(out_dir, task, runs, paths, schema)
                     del in_flight[future]
                     report.done_now += len(runs)
                     report.failed += int((runs["error"] != "").sum())
-                    meter.update(len(runs))
+                    meter.saved_task(task_id, len(runs))
                     del future  # release the result (Dask keeps results while referenced)
         except BrokenProcessPool:
             rebuilds += 1
-            pending.extend(in_flight.values())
+            meter.lost(task_id for task_id, _ in in_flight.values())
+            pending.extend(task for _, task in in_flight.values())
             if rebuilds > 3:
                 raise
             report.notes.append("a worker process died; the pool was rebuilt and its tasks rerun")
