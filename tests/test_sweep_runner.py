@@ -323,18 +323,21 @@ def test_resume_after_sigkill_gives_every_run_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])  # 1: the runs run in the sweep's own process
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, workers: str) -> None:
     sweep = _slow_sweep(tmp_path)
     out = tmp_path / "out"
-    proc = _start(sweep, out, "--workers", "2")
+    proc = _start(sweep, out, "--workers", workers)
     _wait_for_parts(out, 2, proc)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole group
     _stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
-    assert "interrupted:" in stderr and "run the same command again to resume" in stderr
-    saved = int(stderr.split("interrupted: ")[1].split(" of ")[0])
-    assert saved == len(saved_keys(out))
+    last = stderr.strip().splitlines()[-1]  # after the progress lines
+    assert last.startswith("interrupted: "), stderr
+    assert "run the same command again to resume" in last
+    saved = int(last.split("interrupted: ")[1].split(" of ")[0])
+    assert 0 < saved < 40 and saved == len(saved_keys(out))
     proc = _start(sweep, out, "--workers", "1")
     proc.communicate(timeout=300)
     assert proc.returncode == 0
@@ -508,27 +511,6 @@ def test_a_batch_worker_does_not_import_mesa() -> None:
 
 
 # -- Ctrl-C with one worker (in this process) -----------------------------------------------
-
-
-@pytest.mark.slow
-def test_ctrl_c_with_one_worker_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
-    sweep = _slow_sweep(tmp_path)
-    out = tmp_path / "out"
-    proc = _start(sweep, out, "--workers", "1")
-    _wait_for_parts(out, 2, proc)
-    os.killpg(proc.pid, signal.SIGINT)
-    _stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
-    last = stderr.strip().splitlines()[-1]  # after the progress lines
-    assert last.startswith("interrupted: "), stderr
-    assert "run the same command again to resume" in last
-    saved = int(last.split("interrupted: ")[1].split(" of ")[0])
-    assert 0 < saved < 40 and saved == len(saved_keys(out))
-    proc = _start(sweep, out, "--workers", "1")
-    proc.communicate(timeout=300)
-    assert proc.returncode == 0
-    assert len(read_runs(out)) == 40 and read_runs(out)["run_key"].is_unique
 
 
 @pytest.mark.slow
