@@ -187,11 +187,11 @@ def folder_writer(
         with contextlib.suppress(OSError):
             owner.unlink(missing_ok=True)
         lock.release()
-        if created and {p.name for p in folder.iterdir()} <= {LOCK_NAME}:
-            # Nothing was written (a full disk, an error): leave no empty folder behind.
+        if created:  # and nothing was written (a full disk, an error): leave no empty folder
             with contextlib.suppress(OSError):
-                (folder / LOCK_NAME).unlink()
-                folder.rmdir()
+                if {p.name for p in folder.iterdir()} <= {LOCK_NAME}:
+                    (folder / LOCK_NAME).unlink()
+                    folder.rmdir()
 
 
 def _owner(folder: Path) -> str:
@@ -217,12 +217,24 @@ def staging_folder(folder: Path) -> Iterator[Path]:
     """
     folder = Path(folder).resolve()  # a real name and parent, also for "." or a link
     remove_abandoned_staging(folder)
-    staging = folder.parent / f".{folder.name}.{secrets.token_hex(_TOKEN_HEX)}.staging"
+    name = f".{folder.name}.{secrets.token_hex(_TOKEN_HEX)}.staging"
+    staging = _staging_parent(folder) / name
     staging.mkdir()
     try:
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _staging_parent(folder: Path) -> Path:
+    """Where the staging folders of `folder` go: beside it, on its file system, or inside it
+    when it is a mount point (a rename cannot cross file systems)."""
+    try:
+        if folder.stat().st_dev != folder.parent.stat().st_dev:
+            return folder
+    except OSError:
+        pass
+    return folder.parent
 
 
 def remove_abandoned_staging(folder: Path) -> list[Path]:
@@ -232,9 +244,8 @@ def remove_abandoned_staging(folder: Path) -> list[Path]:
     ours = re.compile(rf"^\.{name}\.[0-9a-f]{{{2 * _TOKEN_HEX}}}\.staging$")
     legacy = re.compile(rf"^\.{name}-[a-z0-9_]{{8}}$")
     removed: list[Path] = []
-    if not folder.parent.is_dir():
-        return removed
-    for entry in folder.parent.iterdir():
+    places = [place for place in {folder.parent, folder} if place.is_dir()]
+    for entry in (entry for place in places for entry in place.iterdir()):
         if not entry.is_dir() or entry.is_symlink():
             continue
         stale = bool(ours.match(entry.name)) or (

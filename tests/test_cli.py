@@ -829,3 +829,14 @@ def test_sigkills_at_random_moments_never_leave_a_stale_or_half_written_file(
     assert run_cli(capsys, "run", BASELINE, "--steps", "30", "--out", out)[0] == 0
     manifest_is_true(out)
     _no_temporaries(tmp_path)
+
+
+def test_run_into_a_mount_point_stages_inside_it(capsys, tmp_path: Path) -> None:
+    """A rename cannot cross file systems: the staging folder of a mounted --out is inside it."""
+    with small_disk(tmp_path / "out", "8M") as out:
+        argv = ["run", BASELINE, "--steps", "10", "--no-figures", "--out", out]
+        assert run_cli(capsys, *argv)[0] == 0
+        assert run_cli(capsys, *argv, "--seed", "3")[0] == 0
+        manifest_is_true(out)
+        _no_temporaries(out)
+        _no_temporaries(tmp_path)

@@ -567,6 +567,8 @@ def test_a_folder_another_process_writes_is_refused_until_that_process_dies(
     sweep, expected = reference
     out = tmp_path / "out"
     holder = _hold_lock(out)
+    # As if the holder were writing its first manifest (no manifest.json yet): still its folder.
+    (out / ".manifest.json.4242.0badc0de.tmp").write_text("{")
     argv = ["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet"]
     try:
         code, _, err = run_cli(capsys, *argv)
@@ -575,7 +577,7 @@ def test_a_folder_another_process_writes_is_refused_until_that_process_dies(
         assert message.startswith(f"{out}: another lsr-sim process is writing a sweep into")
         assert f"(process {holder.pid} on " in message and "lsr-sim sweep other.yaml" in message
         assert "choose another --out" in message
-        assert {p.name for p in out.iterdir()} <= {".lsr-sim.lock", ".lsr-sim.owner"}
+        assert not (out / "manifest.json").exists() and not (out / "runs").exists()
     finally:
         holder.kill()  # SIGKILL: the lock goes with the process, the owner file stays
         holder.wait()

@@ -75,7 +75,6 @@ RUNS, TRAJECTORIES = "runs", "trajectories"
 #: Unreadable parts are moved here (never deleted), under runs/ and trajectories/.
 QUARANTINE = "quarantine"
 _ARTEFACTS = ("manifest.json", "design.parquet", RUNS, TRAJECTORIES, "analysis")
-_LOCK_FILES = {LOCK_NAME, OWNER_NAME}
 
 
 @dataclass(frozen=True)
@@ -537,8 +536,12 @@ def _write_json(path: Path, content: Mapping[str, Any]) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def _check_out_dir(out_dir: Path, *, fresh: bool) -> None:
-    """Refuse an --out that cannot hold this sweep, before anything is written into it."""
+def _check_out_dir(out_dir: Path, *, fresh: bool, locked: bool = False) -> None:
+    """Refuse an --out that cannot hold this sweep, before anything is written into it.
+
+    Until the folder's lock is held (`locked`), a folder with a lock file is another writer's
+    (it may be writing its first files): the lock decides, not what is in it now.
+    """
     if out_dir.exists() and not out_dir.is_dir():
         raise SweepError("command line", "--out", f"{out_dir} is a file, not a folder")
     if folder_kind(out_dir) == "run" and not (out_dir / RUNS).is_dir():
@@ -547,21 +550,25 @@ def _check_out_dir(out_dir: Path, *, fresh: bool) -> None:
             "",
             "holds the results of one run (written by `lsr-sim run`); choose another --out",
         )
-    if not fresh and not (out_dir / "manifest.json").exists() and _holds_other_files(out_dir):
+    undecided = locked or not (out_dir / LOCK_NAME).exists()
+    if undecided and not fresh and _holds_files_but_no_sweep(out_dir):
         raise SweepError(
             str(out_dir), "", "is not empty and holds no sweep results; choose another --out"
         )
 
 
-def _holds_other_files(out_dir: Path) -> bool:
-    return out_dir.is_dir() and any(p.name not in _LOCK_FILES for p in out_dir.iterdir())
+def _holds_files_but_no_sweep(out_dir: Path) -> bool:
+    if not out_dir.is_dir() or (out_dir / "manifest.json").exists():
+        return False
+    # The writer's lock and owner files (and an owner file's temporary) are no results.
+    return any(not p.name.startswith(".lsr-sim.") for p in out_dir.iterdir())
 
 
 def _prepare_folder(
     out_dir: Path, manifest: Mapping[str, Any], design: Design, *, fresh: bool
 ) -> None:
     """Check the output folder again (now holding its lock); refuse results of another sweep."""
-    _check_out_dir(out_dir, fresh=fresh)
+    _check_out_dir(out_dir, fresh=fresh, locked=True)
     existing = out_dir / "manifest.json"
     if fresh:
         for name in _ARTEFACTS:
@@ -847,8 +854,8 @@ def _sweep_locked(
 ) -> None:
     """The body of :func:`run_sweep`, run while holding the output folder's lock."""
     out_dir = report.out_dir
+    _clean_temporaries(out_dir)  # first: a sweep killed while writing its manifest left one
     _prepare_folder(out_dir, manifest, design, fresh=fresh)
-    _clean_temporaries(out_dir)
     schema = _runs_schema(design.parameters, outcomes)
     done, note = _check_saved(out_dir, schema.names, loaded.spec.trajectories is not None)
     if note:
