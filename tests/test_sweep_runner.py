@@ -839,3 +839,53 @@ def test_a_local_worker_killed_mid_sweep_loses_nothing(tmp_path: Path) -> None:
     runs = read_runs(out)
     assert len(runs) == 40 and runs["run_key"].is_unique and (runs["error"] == "").all()
     assert "40/40" in stream.getvalue()
+
+
+def test_a_pool_that_breaks_between_two_submits_loses_no_task(
+    reference, tmp_path: Path, monkeypatch
+) -> None:
+    """A pool can break after one wait and before the next submit: the task whose submit is
+    refused must be run by the rebuilt pool, not dropped."""
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+
+    import lsr_sim.sweep.runner as runner
+
+    sweep, expected = reference
+    pools: list[cf.Executor] = []
+
+    class BreaksOnItsSecondSubmit(cf.Executor):
+        def __init__(self) -> None:
+            self.breaks, self.submits = not pools, 0  # only the first pool breaks
+
+        def submit(self, fn, /, *args, **kwargs):
+            self.submits += 1
+            if self.breaks and self.submits == 2:
+                raise BrokenProcessPool("a worker died")
+            future: cf.Future = cf.Future()
+            future.set_result(fn(*args, **kwargs))
+            return future
+
+    def executor(workers: int, progress=None) -> cf.Executor:
+        pools.append(BreaksOnItsSecondSubmit())
+        return pools[-1]
+
+    monkeypatch.setattr(runner, "_local_executor", executor)
+    report = run_sweep(load_sweep(sweep), tmp_path / "out", workers=2, runs_per_task=3)
+    assert len(pools) == 2 and report.complete, report
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "out"), expected)
+
+
+def test_a_disk_too_full_for_the_manifest_leaves_no_folder(tmp_path: Path, capsys) -> None:
+    sweep = write_sweep(tmp_path)
+    argv = ["sweep", sweep, "--workers", "1", "--quiet"]
+    with small_disk(tmp_path / "disk") as disk:
+        out = disk / "out"
+        ballast = fill(disk)
+        code, _, err = run_cli(capsys, *argv, "--out", out)
+        assert code == 2
+        assert one_error(err).startswith(f"{out}: disk full: 0 of 12 runs are saved")
+        assert not out.exists()  # created for the lock, removed: nothing was written
+        ballast.unlink()
+        assert run_cli(capsys, *argv, "--out", out)[0] == 0
+        assert len(read_runs(out)) == 12

@@ -1020,7 +1020,9 @@ def _drive(
         try:
             while pending or in_flight:
                 while pending and len(in_flight) < 2 * slots:
-                    task, task_id = pending.pop(), next(ids)
+                    # Taken off `pending` only once submitted: a pool that broke since the
+                    # last wait refuses the submit, and the task must not be lost with it.
+                    task, task_id = pending[-1], next(ids)
                     if client is not None:
                         future = executor.submit(execute_task, task)
                     elif workers == 1:
@@ -1028,7 +1030,7 @@ def _drive(
                         future = executor.submit(execute_task, task, tell)
                     else:
                         future = executor.submit(_execute_in_worker, task_id, task)
-                    in_flight[future] = (task_id, task)
+                    in_flight[future] = (task_id, pending.pop())
                 finished, _ = cf.wait(in_flight, timeout=0.25, return_when=cf.FIRST_COMPLETED)
                 while queue is not None and not queue.empty():
                     meter.advance(*queue.get())
