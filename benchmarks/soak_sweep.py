@@ -17,7 +17,8 @@ Prints, side by side: the time over the whole sweep (restarts included), the pea
 memory, runs per second over the sweep, the rows and unique run keys saved at the end, and
 whether the saved keys are exactly the planned ones; then one line per attempt. Exits 1 if the
 final set is not the planned set. The 1,000,000-run default takes about half an hour on two
-cores; ``--runs 20000 --runs-per-task 2000`` shows it in about two minutes.
+cores; ``--runs 20000 --runs-per-task 2000`` shows it in about two minutes. Needs psutil
+(installed with the ``dask`` extra, as ``make setup`` does).
 """
 
 from __future__ import annotations
