@@ -281,6 +281,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim._atomic import write_error
     from lsr_sim.experiment import run
     from lsr_sim.scenario import load_scenario
 
@@ -301,7 +302,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             network_dates=args.network_dates,
         )
     except OSError as exc:
-        raise InputError("command line", "--out", f"cannot write to {out}: {exc}") from None
+        raise write_error(out, exc) from None
     summary = result.summary.iloc[0]
     print(
         f"{scenario.name}: {result.steps} steps from {scenario.run.start_date} "
@@ -392,19 +393,30 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_plot(args: argparse.Namespace) -> int:
+def _cmd_plot(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim._atomic import folder_writer, move_into, staging_folder, write_error
     from lsr_sim.plotting import save_figures
-    from lsr_sim.results import read_tables
+    from lsr_sim.results import read_tables, refresh_manifest
 
     tables = read_tables(args.results)
     trust = tables["trust"]
     if args.network_dates and len(trust):
         first, last = trust["date"].min().date(), trust["date"].max().date()
         _check_dates(args.network_dates, first, last)
+    # Drawn aside, then moved in, then the manifest's hashes follow the new figures.
     try:
-        written = save_figures(tables, args.results / "figures", dates=args.network_dates)
-    except ValueError as exc:  # tables that are there but not what `lsr-sim run` writes
-        raise InputError(str(args.results / "tables"), "", str(exc)) from None
+        with (
+            folder_writer(args.results, ["lsr-sim", *argv], "figures"),
+            staging_folder(args.results) as staging,
+        ):
+            try:
+                drawn = save_figures(tables, staging / "figures", dates=args.network_dates)
+            except ValueError as exc:  # tables that are there but not what `lsr-sim run` writes
+                raise InputError(str(args.results / "tables"), "", str(exc)) from None
+            written = move_into(staging, args.results, drawn)
+            refresh_manifest(args.results, written)
+    except OSError as exc:
+        raise write_error(args.results, exc, "results") from None
     print(f"wrote {len(written)} figures to {args.results / 'figures'}")
     return EXIT_OK
 
@@ -483,7 +495,7 @@ def _cmd_classic(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     import io
 
-    from lsr_sim._atomic import write_bytes_atomic
+    from lsr_sim._atomic import write_bytes_atomic, write_error
     from lsr_sim.classic.compare import (
         check_protocols,
         compare_protocols,
@@ -513,7 +525,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         write_bytes_atomic(args.out / "protocols.csv", csv)
         write_bytes_atomic(args.out / "protocols.png", figure.getvalue())
     except OSError as exc:
-        raise InputError("command line", "--out", f"cannot write to {args.out}: {exc}") from None
+        raise write_error(args.out, exc) from None
     steps = args.steps or scenario.run.steps
     seed = scenario.run.seed if args.seed is None else args.seed
     print(
@@ -526,10 +538,23 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    from lsr_sim._atomic import write_error
+    from lsr_sim.results import folder_kind
     from lsr_sim.sweep.analysis import analyze, format_report, read_manifest, write_analysis
 
+    if folder_kind(args.results) == "run":
+        raise InputError(
+            str(args.results),
+            "",
+            "holds one run (written by `lsr-sim run`), not a sweep; analyze the folder of "
+            f"`lsr-sim sweep SWEEP.yaml --out DIR`, or redraw this run's figures with "
+            f"`lsr-sim plot {args.results}`",
+        )
     tables = analyze(args.results)
-    written = write_analysis(args.results, tables, figures=not args.no_figures)
+    try:
+        written = write_analysis(args.results, tables, figures=not args.no_figures)
+    except OSError as exc:
+        raise write_error(args.results / "analysis", exc, "results") from None
     print(format_report(tables, read_manifest(args.results)))
     print(f"wrote {len(written)} files to {args.results / 'analysis'}")
     return EXIT_OK
@@ -578,7 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_classic(args)
         if args.command == "compare":
             return _cmd_compare(args)
-        return _cmd_plot(args)
+        return _cmd_plot(args, argv)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
