@@ -6,7 +6,7 @@ and what was expected, so that the command line can print one clear line and exi
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ScenarioError"]
+__all__ = ["InputError", "ScenarioError", "SweepError"]
 
 
 class InputError(ValueError):
@@ -37,3 +37,7 @@ class InputError(ValueError):
 
 class ScenarioError(InputError):
     """A scenario file that cannot be loaded or does not validate."""
+
+
+class SweepError(InputError):
+    """A sweep file that cannot be loaded, does not validate, or does not fit its scenarios."""

@@ -300,8 +300,11 @@ def test_not_utf8(tmp_path: Path) -> None:
 
 
 def test_read_yaml_mapping_names_what_it_expects(write_yaml) -> None:
-    with pytest.raises(ScenarioError, match="expected a sweep mapping"):
-        read_yaml_mapping(write_yaml("", "sweep.yaml"), what="sweep")
+    from lsr_sim.errors import SweepError
+    from lsr_sim.sweep.loading import SWEEP_FILE
+
+    with pytest.raises(SweepError, match="expected a sweep mapping"):
+        read_yaml_mapping(write_yaml("", "sweep.yaml"), SWEEP_FILE)
 
 
 @pytest.mark.parametrize(
@@ -309,8 +312,9 @@ def test_read_yaml_mapping_names_what_it_expects(write_yaml) -> None:
 )
 def test_fast_and_pure_python_parsers_agree(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    fast = loader._parse(text, str(path), loader._FastStrictLoader)
-    assert fast == loader._parse(text, str(path), loader._StrictLoader)
+    kind = loader.SCENARIO_FILE
+    fast = loader._parse(text, str(path), loader._FastStrictLoader, kind)
+    assert fast == loader._parse(text, str(path), loader._StrictLoader, kind)
 
 
 def test_dates_stay_text_until_validated(write_yaml) -> None:
@@ -535,23 +539,23 @@ def test_missing_fields_in_a_minimal_scenario(write_yaml) -> None:
 
 
 WRONG_TYPES = [
-    ("run:\n  steps: many\n", "run.steps", ["got 'many'", "valid integer"]),
-    ("run:\n  steps: 10.5\n", "run.steps", ["got 10.5", "integer"]),
+    ("run:\n  steps: many\n", "run.steps", ["got 'many'", "expected a whole number"]),
+    ("run:\n  steps: 10.5\n", "run.steps", ["got 10.5", "whole number"]),
     ("actors: [Beirut, Damascus]\n", "actors", ["got a list", "expected a mapping"]),
     ("actors:\n  Beirut: 3\n", "actors.Beirut", ["got 3", "expected a mapping"]),
     ("actors:\n  Beirut:\n    capability: high\n", "actors.Beirut.capability",
-     ["got 'high'", "valid number"]),
+     ["got 'high'", "expected a number"]),
     ("actors:\n  Beirut:\n    strategy: boulware\n", "actors.Beirut.strategy",
      ["got 'boulware'", "expected a mapping"]),
     ("actors:\n  Beirut:\n    strategy: {params: {exponent: big}}\n",
-     "actors.Beirut.strategy.params.exponent", ["got 'big'", "valid number"]),
+     "actors.Beirut.strategy.params.exponent", ["got 'big'", "expected a number"]),
     ("issues:\n  officers:\n    parties: Beirut\n", "issues.officers.parties",
      ["got 'Beirut'", "expected a list"]),
     ("events:\n  raids:\n    effects: {type: setback, issue: officers}\n",
      "events.raids.effects", ["got a mapping", "expected a list"]),
     ("events:\n  raids:\n    effects: [setback]\n", "events.raids.effects[0]",
      ["got 'setback'", "expected a mapping"]),
-    ("name: [a, b]\n", "name", ["got a list", "valid string"]),
+    ("name: [a, b]\n", "name", ["got a list", "expected text"]),
     ("actors:\n  1: {role: other, capability: 0.5}\n", "actors.1", ["must be text", "quotes"]),
     ("actors:\n  Beirut:\n    role: principle\n", "actors.Beirut.role",
      ["is 'principle'", "(did you mean 'principal'?)", "expected one of principal, mediator"]),

@@ -112,8 +112,8 @@ def check_protocols(scenario: Scenario, protocols: Sequence[str] | None) -> list
     ValueError: unknown protocol 'nahs' (did you mean 'nash'?); expected one of offers, nash, \
 kalai_smorodinsky, rubinstein, time_based_concession, bdm, stokman
     """
+    from lsr_sim.messages import did_you_mean
     from lsr_sim.protocols import protocol_names
-    from lsr_sim.scenario.checks import did_you_mean
 
     if protocols is None:
         return applicable_protocols(scenario)

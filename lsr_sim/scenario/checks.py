@@ -7,11 +7,11 @@ and what is expected, with a did-you-mean for misspelt names.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from lsr_sim.errors import ScenarioError
+from lsr_sim.messages import did_you_mean
 from lsr_sim.scenario.schema import (
     AgreeEffect,
     ConveneEffect,
@@ -23,23 +23,9 @@ from lsr_sim.scenario.schema import (
     TrustShockEffect,
 )
 
-__all__ = ["check_scenario", "did_you_mean"]
+__all__ = ["check_scenario"]
 
 SALIENCE_TOLERANCE = 1e-6
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A ``" (did you mean 'x'?)"`` suffix for a misspelt name, or ``""``.
-
-    Examples
-    --------
-    >>> did_you_mean("Beirt", ["Beirut", "Damascus"])
-    " (did you mean 'Beirut'?)"
-    >>> did_you_mean("Tehran", ["Beirut", "Damascus"])
-    ''
-    """
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _Checker:

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
+from lsr_sim.messages import field_error
+
 __all__ = [
     "ISSUE_STATUSES",
     "LINK_TYPES",
@@ -116,8 +118,8 @@ class Quantity(_Frozen):
     @model_validator(mode="after")
     def _range_increases(self) -> Quantity:
         if not self.range[0] < self.range[1]:
-            raise ValueError(
-                f"range {list(self.range)} must have low < high, for example [0.0, 0.5]"
+            raise field_error(
+                "range", f"range {list(self.range)} must have low < high, for example [0.0, 0.5]"
             )
         return self
 

@@ -35,10 +35,11 @@ import pyarrow.parquet as pq
 
 from lsr_sim._atomic import atomic_write, write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
-from lsr_sim.errors import InputError
+from lsr_sim.errors import InputError, SweepError
 from lsr_sim.experiment import derive_seeds, environment, summary_columns, summary_row
+from lsr_sim.scenario.paths import apply_parameters
 from lsr_sim.sweep.design import Design, build_design
-from lsr_sim.sweep.spec import LoadedSweep, SweepError, apply_parameters
+from lsr_sim.sweep.loading import LoadedSweep
 
 __all__ = [
     "RunSpec",
