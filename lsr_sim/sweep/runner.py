@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lsr_sim import __version__ as _VERSION  # in every run key: versions never mix
 from lsr_sim._atomic import atomic_write, write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.errors import InputError, SweepError
@@ -53,7 +54,6 @@ __all__ = [
 #: Most runs in one batch-engine task, without and with trajectories (see run_sweep).
 BATCH_TASK_RUNS = 5000
 BATCH_TASK_RUNS_WITH_TRAJECTORIES = 1000
-_VERSION = "0.1.0"  # part of every run key: results of another model version never mix
 RUNS, TRAJECTORIES = "runs", "trajectories"
 _ARTEFACTS = ("manifest.json", "design.parquet", RUNS, TRAJECTORIES, "analysis")
 
