@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from lsr_sim.dashboard import DEFAULT_PORT
 from lsr_sim.errors import InputError
 
 __all__ = ["main"]
@@ -185,7 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("scenarios/baseline.yaml"),
         help="scenario YAML file (default: scenarios/baseline.yaml); its variants are offered too",
     )
-    p.add_argument("--port", type=_positive_int, default=8765, help="port (default: 8765)")
+    p.add_argument(
+        "--port",
+        type=_positive_int,
+        default=DEFAULT_PORT,
+        help=f"port (default: {DEFAULT_PORT})",
+    )
     return parser
 
 
