@@ -381,6 +381,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         format_comparison,
         plot_protocol_comparison,
     )
+    from lsr_sim.plotting import figure_of
     from lsr_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -397,7 +398,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     )
     csv = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
     figure = io.BytesIO()
-    plot_protocol_comparison(table).figure.savefig(
+    figure_of(plot_protocol_comparison(table)).savefig(
         figure, format="png", dpi=150, metadata={"Software": None}
     )
     try:

@@ -23,7 +23,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from lsr_sim.errors import ScenarioError
+from lsr_sim.errors import InputError, ScenarioError
 from lsr_sim.messages import (
     Description,
     FileKind,
@@ -144,7 +144,7 @@ def _parse(text: str, source: str, loader_class: type, kind: FileKind) -> Any:
         loader.dispose()
 
 
-def _syntax_error(source: str, exc: yaml.YAMLError, kind: FileKind) -> ScenarioError:
+def _syntax_error(source: str, exc: yaml.YAMLError, kind: FileKind) -> InputError:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
