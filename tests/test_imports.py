@@ -159,3 +159,15 @@ def test_no_private_name_is_imported_from_another_module() -> None:
     _, private = import_graph()
     found = {(importer, source) for importer, source, _ in private}
     assert found <= KERNEL_BRANCH_PRIVATE_IMPORTS, sorted(private)
+
+
+def test_the_modules_left_out_of_doctest_collection_hold_no_examples() -> None:
+    import doctest
+    import runpy
+
+    root = PACKAGE.parent
+    NO_DOCTESTS = runpy.run_path(str(root / "conftest.py"))["NO_DOCTESTS"]
+    assert NO_DOCTESTS
+    for name in NO_DOCTESTS:
+        text = (root / name).read_text(encoding="utf-8")
+        assert not doctest.DocTestParser().get_examples(text), name
