@@ -81,11 +81,20 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     " (did you mean 'Beirut'?)"
     >>> did_you_mean("Tehran", ["Beirut", "Damascus"])
     ''
+    >>> did_you_mean("NASH", ["nash", "bdm"]), did_you_mean("kalai", ["nash", "kalai_smorodinsky"])
+    (" (did you mean 'nash'?)", " (did you mean 'kalai_smorodinsky'?)")
     """
     if len(word) > 4 * QUOTE_LIMIT:  # no name is that long; difflib would be slow
         return ""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    names = [str(c) for c in choices]
+    folded = {name.lower(): name for name in names}
+    low = word.lower().strip()
+    close = difflib.get_close_matches(low, list(folded), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {folded[close[0]]!r}?)"
+    # A name begun but not finished (kalai for kalai_smorodinsky), if only one fits.
+    begun = [name for key, name in folded.items() if len(low) >= 3 and key.startswith(low)]
+    return f" (did you mean {begun[0]!r}?)" if len(begun) == 1 else ""
 
 
 def quote(value: Any) -> str:
@@ -336,7 +345,7 @@ def describe_error(
         expected = f"; expected one of {', '.join(known)}" if known else ""
         return path, f"unknown field {quote(loc[-1])}{hint}{expected}", explained
     if kind == "missing":
-        return path, "required field is missing; add it", explained
+        return path, f"required field is missing; add it{_shape(model, loc[-1])}", explained
     if kind in _BOUNDS:
         bound = next(iter(ctx.values()), "?")
         return path, f"is {quote(value)}, out of range: must be {_BOUNDS[kind]} {bound}", explained
@@ -360,6 +369,17 @@ def describe_error(
         return path, f"got {shown(value)}; expected {_EXPECTED[kind]}", explained
     msg = err["msg"][0].lower() + err["msg"][1:] if err["msg"] else "invalid value"
     return path, f"got {shown(value)}: {msg}", explained
+
+
+def _shape(model: type[BaseModel] | None, name: Any) -> str:
+    """``, e.g. scale: {low: ..., high: ...}`` for a missing field that is a mapping of fields."""
+    info = model.model_fields.get(str(name)) if model is not None else None
+    inner = [t for t in unwrap(info.annotation) if is_model(t)] if info is not None else []
+    if not inner:
+        return ""
+    fields = [f.alias or n for n, f in inner[0].model_fields.items() if f.is_required()]
+    fields = fields or _field_names(inner[0])[:3]
+    return f", e.g. {name}: {{{', '.join(f'{f}: ...' for f in fields)}}}"
 
 
 def _pick(errors: list[ErrorDetails]) -> ErrorDetails:

@@ -70,6 +70,17 @@ class _Checker:
                 f"change actors.{name}.strategy or remove {name!r} from the parties",
             )
 
+    def not_spoiler(self, path: str, name: str | None) -> None:
+        """A spoiler blocks talks; it cannot be the one who convenes them."""
+        if name is None or self.sc.actors[name].role != "spoiler":
+            return
+        fitting = [n for n, a in self.sc.actors.items() if a.role == "mediator"]
+        self.fail(
+            path,
+            f"{name!r} is a spoiler and cannot convene talks; name a mediator"
+            f"{' (' + ', '.join(fitting) + ')' if fitting else ''} or leave mediator out",
+        )
+
     def unique(self, path: str, names: list[str]) -> None:
         seen: set[str] = set()
         for name in names:
@@ -87,10 +98,15 @@ class _Checker:
         last = run.end_date - dt.timedelta(days=1) if event else run.end_date
         if not run.start_date <= date <= last:
             when = "before the start" if date < run.start_date else "after the end"
+            rule = (
+                f"an event must fall before its end date, {run.end_date}"
+                if event
+                else "a date must fall within it"
+            )
             self.fail(
                 path,
-                f"{date} is {when} of the run ({run.start_date} to {last}); "
-                "move the date or change run.start_date / run.steps",
+                f"{date} is {when} of the run, which runs from {run.start_date} to "
+                f"{run.end_date}; {rule}: move the date or change run.start_date / run.steps",
             )
 
     # -- sections -------------------------------------------------------------------------
@@ -218,6 +234,7 @@ class _Checker:
                 for i, name in enumerate(effect.issues):
                     self.issue(f"{path}.issues[{i}]", name)
                 self.actor(f"{path}.mediator", effect.mediator)
+                self.not_spoiler(f"{path}.mediator", effect.mediator)
             case AgreeEffect():
                 self.issue(f"{path}.issue", effect.issue)
                 self.actor(f"{path}.mediator", effect.mediator)

@@ -1,4 +1,4 @@
-"""Read scenario files: the only place in the library that reads YAML.
+"""Read scenario files into validated scenarios (the YAML itself is read by ``yamlfile``).
 
 ``load_scenario(path)`` reads a YAML file (and the chain of files it ``extends``), merges
 them, validates the result into a frozen :class:`~lsr_sim.scenario.schema.Scenario` and checks
@@ -19,22 +19,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from lsr_sim.errors import InputError, ScenarioError
+from lsr_sim.errors import ScenarioError
+from lsr_sim.limits import MAX_EXTENDS
 from lsr_sim.messages import (
     Description,
-    FileKind,
     did_you_mean,
-    expected_mapping,
     format_validation_error,
-    key_path,
     quote,
 )
+from lsr_sim.messages import shown as shown_value
 from lsr_sim.scenario.checks import check_scenario
 from lsr_sim.scenario.schema import Scenario
+from lsr_sim.scenario.yamlfile import SCENARIO_FILE, read_yaml_mapping
 
 __all__ = [
     "SCENARIO_FILE",
@@ -45,158 +44,6 @@ __all__ = [
     "scenario_from_dict",
     "scenario_hash",
 ]
-
-SCENARIO_FILE = FileKind(
-    "scenario", "scenarios/baseline.yaml", "name: ..., run: ..., actors: ...", ScenarioError
-)
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys and keeps dates as text.
-
-    Dates stay strings so that pydantic can say exactly what is wrong with a bad one
-    (PyYAML would raise a bare ``ValueError`` on ``2025-02-30``).
-    """
-
-
-_StrictLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r}: each name may appear once in a mapping",
-                key_node.start_mark,
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    return mapping
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-class _FastStrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The same rules on libyaml's parser when PyYAML has it (about ten times faster).
-
-    Its error messages are terser, so a file it refuses is read again with
-    :class:`_StrictLoader` to report the problem.
-    """
-
-
-_FastStrictLoader.yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
-_FastStrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
-
-
-def _duplicate_key(node: yaml.Node, path: str, seen: set[int]) -> tuple[str, str] | None:
-    """(field path, message) of the first key that appears twice in one mapping, if any."""
-    if id(node) in seen:  # an alias to a node already walked
-        return None
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        first: dict[tuple[str, Any], yaml.Node] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key is not None:
-                if (key_node.tag, key) in first:
-                    line = first[(key_node.tag, key)].start_mark.line + 1
-                    return (
-                        key_path(path, key),
-                        f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "
-                        f"(first at line {line}); each name may appear once in a mapping",
-                    )
-                first[(key_node.tag, key)] = key_node
-            found = _duplicate_key(value_node, key_path(path, key), seen)
-            if found:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found = _duplicate_key(item, f"{path}[{i}]", seen)
-            if found:
-                return found
-    return None
-
-
-def _parse(text: str, source: str, loader_class: type, kind: FileKind) -> Any:
-    """Compose `text` (refusing duplicate keys, with their path) and construct the data."""
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        duplicate = _duplicate_key(node, "", set())
-        if duplicate is not None:
-            raise kind.error(source, *duplicate)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _syntax_error(source: str, exc: yaml.YAMLError, kind: FileKind) -> InputError:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = exc.problem or exc.context or "invalid YAML"
-        return kind.error(source, "", f"YAML syntax error at {where}: {problem}")
-    detail = " ".join(str(exc).split())
-    return kind.error(source, "", f"YAML syntax error: {detail}")
-
-
-def read_yaml_mapping(path: Path, kind: FileKind = SCENARIO_FILE) -> dict[str, Any]:
-    """Read a YAML file whose top level must be a mapping.
-
-    Duplicate keys in any mapping are refused (PyYAML would silently keep the last one),
-    and dates are kept as text for the schema to check.
-
-    Parameters
-    ----------
-    path : Path
-        The file.
-    kind : FileKind
-        What kind of file it is (scenario by default): names it in messages and gives the
-        error class raised.
-
-    Raises
-    ------
-    InputError
-        ``kind.error``: if the file is missing, unreadable, not YAML, has a duplicate key, is
-        empty or is not a mapping.
-    """
-    source = str(path)
-    if path.is_dir():
-        raise kind.error(source, "", f"is a folder; expected a {kind.what} YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise kind.error(source, "", "file not found; check the path") from None
-    except UnicodeDecodeError as exc:
-        raise kind.error(
-            source, "", f"cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
-    except OSError as exc:
-        raise kind.error(source, "", f"cannot be read: {exc.strerror or exc}") from None
-    try:
-        data = _parse(text, source, _FastStrictLoader, kind)
-    except yaml.YAMLError as fast_error:
-        try:  # the pure-Python parser explains the problem better
-            data = _parse(text, source, _StrictLoader, kind)
-        except yaml.YAMLError as exc:
-            raise _syntax_error(source, exc, kind) from None
-        raise _syntax_error(source, fast_error, kind) from None
-    expected_mapping(kind, source, data)
-    return data
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -229,41 +76,65 @@ def read_scenario_data(path: str | Path) -> dict[str, Any]:
     ScenarioError
         If a file of the chain cannot be read, or the chain is circular.
     """
-    return _resolve(Path(path), ())
+    return _resolve(Path(path))
 
 
-def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    data = read_yaml_mapping(path)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str) or not parent.strip():
-        shown = type(parent).__name__ if isinstance(parent, (dict, list)) else repr(parent)
-        raise ScenarioError(
-            str(path),
-            "extends",
-            f"got {shown}; expected the path of a scenario file, e.g. extends: baseline.yaml",
-        )
-    parent_path = (path.parent / parent).resolve()
-    here = path.resolve()
-    if parent_path in chain or parent_path == here:
-        cycle = " -> ".join(p.name for p in (*chain, here, parent_path))
-        raise ScenarioError(
-            str(path), "extends", f"circular extends ({cycle}); a file cannot extend itself"
-        )
-    if not parent_path.exists():
-        raise ScenarioError(
-            str(path),
-            "extends",
-            f"{parent!r} not found (looked for {parent_path}); "
-            "a relative path is relative to this file's folder",
-        )
-    if not parent_path.is_file():
-        raise ScenarioError(
-            str(path), "extends", f"{parent!r} is a folder ({parent_path}); expected a YAML file"
-        )
-    base = _resolve(parent_path, (*chain, here))
-    return deep_merge(base, data)
+def _resolve(path: Path) -> dict[str, Any]:
+    """The merged mapping of `path` and the files it extends, base first.
+
+    Files are named in messages by the path the user gave, extended by each relative
+    ``extends`` (``scenarios/variants/../baseline.yaml``), never made absolute; a circular
+    chain is shown as the first file then each ``extends`` as written.
+    """
+    chain: list[tuple[Path, Path, dict[str, Any]]] = []  # (as shown, resolved, its data)
+    written = [str(path)]  # the first file as given, then each `extends` as written
+    shown, real = path, path.resolve()
+    while True:
+        data = read_yaml_mapping(shown)
+        chain.append((shown, real, data))
+        parent = data.pop("extends", None)
+        if parent is None:
+            break
+        source = str(shown)
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError(
+                source,
+                "extends",
+                f"got {shown_value(parent)}; expected the path of a scenario file, "
+                "e.g. extends: baseline.yaml",
+            )
+        parent_shown, parent_real = shown.parent / parent, (real.parent / parent).resolve()
+        written.append(parent)
+        if any(parent_real == seen for _, seen, _ in chain):
+            cycle = " -> ".join(written)
+            raise ScenarioError(
+                source, "extends", f"circular extends ({cycle}); a file cannot extend itself"
+            )
+        if len(chain) >= MAX_EXTENDS:
+            raise ScenarioError(
+                source,
+                "extends",
+                f"{path} extends a chain of more than {MAX_EXTENDS} files (the limit); "
+                "extend the base scenario more directly",
+            )
+        if not parent_real.exists():
+            raise ScenarioError(
+                source,
+                "extends",
+                f"{quote(parent)} not found (looked for {parent_shown}); "
+                "a relative path is relative to this file's folder",
+            )
+        if not parent_real.is_file():
+            raise ScenarioError(
+                source,
+                "extends",
+                f"{quote(parent)} is a folder ({parent_shown}); expected a YAML file",
+            )
+        shown, real = parent_shown, parent_real
+    merged = chain[-1][2]
+    for _, _, data in reversed(chain[:-1]):
+        merged = deep_merge(merged, data)
+    return merged
 
 
 # -- validation messages of scenario files ---------------------------------------------------
