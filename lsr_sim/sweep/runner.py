@@ -39,6 +39,7 @@ from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.errors import InputError, SweepError
 from lsr_sim.experiment import derive_seeds, environment, summary_columns, summary_row
 from lsr_sim.scenario.paths import apply_parameters
+from lsr_sim.sweep import estimate
 from lsr_sim.sweep.design import Design, build_design
 from lsr_sim.sweep.loading import LoadedSweep
 
@@ -652,6 +653,18 @@ def run_sweep(
     else:
         size = runs_per_task or max(1, min(100, math.ceil(len(todo) / (slots * 4))))
     schema = _runs_schema(design.parameters, outcomes)
+    if progress:  # a large sweep: its size, time and disk, measured on a sample, first
+        n = estimate.SAMPLE_RUNS
+        sample = _tasks(todo[:n], loaded, design, outcomes, n, engine)
+        estimate.announce_plan(
+            loaded.spec.name,
+            len(plan),
+            len(todo),
+            sample,
+            execute_task,
+            slots,
+            stream or sys.stderr,
+        )
     meter = _Progress(len(plan), report.done_before, enabled=progress, stream=stream)
     started = time.monotonic()
     try:

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from lsr_sim.limits import MAX_SEED, MAX_STEPS
+from lsr_sim.limits import MAX_SWEEP_RUNS as MAX_RUNS
 from lsr_sim.messages import field_error, number, numbers, shown
 
 __all__ = [
@@ -97,6 +99,12 @@ class ParameterSpec(_Frozen):
             if not isinstance(num, int):
                 raise field_error(
                     "[2]", f"is {num!r}; the number of values must be a whole number >= 2"
+                )
+            if num > MAX_RUNS:
+                raise field_error(
+                    "[2]",
+                    f"is {number(num)}; a range gives at most {MAX_RUNS:,} values "
+                    "(lsr_sim.limits.MAX_SWEEP_RUNS)",
                 )
             if num < 2:
                 raise field_error(
@@ -263,9 +271,9 @@ class DesignSpec(_Frozen):
     """
 
     type: Literal["grid", "lhs", "sobol", "morris"]
-    samples: StrictInt | None = Field(None, ge=1)
+    samples: StrictInt | None = Field(None, ge=1, le=MAX_RUNS)
     second_order: StrictBool = False
-    levels: StrictInt = 4
+    levels: StrictInt = Field(4, le=1000)
 
     @model_validator(mode="after")
     def _fits_type(self) -> DesignSpec:
@@ -308,7 +316,7 @@ class DesignSpec(_Frozen):
 class TrajectorySpec(_Frozen):
     """Keep each run's state every `every` steps."""
 
-    every: StrictInt = Field(1, ge=1)
+    every: StrictInt = Field(1, ge=1, le=MAX_STEPS)
 
 
 class SweepSpec(_Frozen):
@@ -318,11 +326,11 @@ class SweepSpec(_Frozen):
     description: str = ""
     scenario: Name | None = None
     scenarios: list[Name] | None = Field(None, min_length=1)
-    steps: StrictInt | None = Field(None, gt=0, le=100_000)
+    steps: StrictInt | None = Field(None, gt=0, le=MAX_STEPS)
     parameters: dict[str, ParameterSpec] = Field(min_length=1)
     design: DesignSpec = Field(default_factory=lambda: DesignSpec(type="grid"))
-    replications: StrictInt = Field(1, ge=1)
-    seed: StrictInt = Field(0, ge=0)
+    replications: StrictInt = Field(1, ge=1, le=MAX_RUNS)
+    seed: StrictInt = Field(0, ge=0, le=MAX_SEED)
     outcomes: list[Name] | None = Field(None, min_length=1)
     trajectories: TrajectorySpec | None = None
 
@@ -374,7 +382,52 @@ class SweepSpec(_Frozen):
                         f"normal is for lhs designs only; {design_phrase(kind)} needs bounds: use "
                         "distribution: uniform (low, high) or range: [low, high]",
                     )
+        runs = self.planned_runs
+        if runs > MAX_RUNS:
+            points = runs // (self.replications * len(self.scenario_files))
+            field = (
+                "replications"
+                if self.replications > points
+                else "parameters"
+                if self.design.type == "grid"
+                else "design.samples"
+            )
+            raise field_error(
+                field,
+                f"this sweep plans {runs:,} runs ({points:,} design points x "
+                f"{self.replications:,} replications x {len(self.scenario_files)} scenario(s)), "
+                f"above the limit of {MAX_RUNS:,} (lsr_sim.limits.MAX_SWEEP_RUNS); use fewer "
+                "values, samples or replications, or split the study into several sweeps",
+            )
         return self
+
+    @property
+    def planned_runs(self) -> int:
+        """Runs this sweep plans, computed from the file alone (nothing is built).
+
+        Grid: the product of the numbers of values; lhs: `samples`; sobol: N(2k+2), or
+        N(k+2) without second order; morris: N(k+1); times replications and scenarios.
+
+        Examples
+        --------
+        >>> SweepSpec.model_validate({"name": "s", "scenario": "b.yaml", "replications": 3,
+        ...     "parameters": {"a": {"values": [1.0, 2.0]}, "b": {"range": [0, 1, 5]}}}
+        ... ).planned_runs
+        30
+        """
+        k, n = len(self.parameters), self.design.samples or 0
+        if self.design.type == "grid":
+            points = math.prod(
+                len(p.values) if p.values is not None else int((p.range or [0, 0, 1])[2])
+                for p in self.parameters.values()
+            )
+        elif self.design.type == "lhs":
+            points = n
+        elif self.design.type == "sobol":
+            points = n * (2 * k + 2 if self.design.second_order else k + 2)
+        else:
+            points = n * (k + 1)
+        return points * self.replications * len(self.scenario_files)
 
     @property
     def scenario_files(self) -> list[tuple[str, str]]:
