@@ -64,12 +64,15 @@ class FileKind:
         Its first fields, to show the expected shape (``name: ..., run: ...``).
     error : type[InputError]
         The exception its loader raises.
+    syntax : str
+        The file format: ``YAML`` or ``CSV``.
     """
 
     what: str
     example: str
     fields: str
     error: type[InputError]
+    syntax: str = "YAML"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

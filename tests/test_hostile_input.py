@@ -222,6 +222,17 @@ def test_dev_zero_stops_at_the_size_limit() -> None:
     one_line_from_child(in_child("validate", "/dev/zero"), "/dev/zero", "larger than 2 MB")
 
 
+def test_an_actor_table_over_the_size_limit_is_refused(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "actors.csv"
+    path.write_text("actor,capability,position,salience\n" + "A,1,0,0.5\n" * 300_000)
+    code, _, err = run_cli(capsys, "classic", "bdm", path)
+    assert code == 2
+    assert one_error(err) == (
+        f"{path}: is larger than 2 MB, the limit for actor table files "
+        "(lsr_sim.limits.MAX_FILE_BYTES); is it the right file?"
+    )
+
+
 def test_a_syntax_error_is_parsed_once(tmp_path: Path, monkeypatch, capsys) -> None:
     from lsr_sim.scenario import yamlfile
 

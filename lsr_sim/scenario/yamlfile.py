@@ -19,7 +19,8 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
 from lsr_sim.errors import InputError, ScenarioError
-from lsr_sim.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
+from lsr_sim.inputs import read_input_text
+from lsr_sim.limits import MAX_DEPTH, MAX_VALUES
 from lsr_sim.messages import FileKind, expected_mapping, key_path, quote
 
 __all__ = [
@@ -271,32 +272,6 @@ def parse_yaml(
         loader.dispose()
 
 
-def _read_text(path: Path, kind: FileKind) -> str:
-    source = str(path)
-    if path.is_dir():
-        raise kind.error(source, "", f"is a folder; expected a {kind.what} YAML file")
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise kind.error(source, "", "file not found; check the path") from None
-    except OSError as exc:
-        raise kind.error(source, "", f"cannot be read: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise kind.error(
-            source,
-            "",
-            f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, the limit for {kind.what} "
-            "files (lsr_sim.limits.MAX_FILE_BYTES); is it the right file?",
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise kind.error(
-            source, "", f"cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
-
-
 def read_yaml_mapping(path: Path, kind: FileKind = SCENARIO_FILE) -> dict[str, Any]:
     """Read a YAML file whose top level must be a mapping.
 
@@ -315,6 +290,6 @@ def read_yaml_mapping(path: Path, kind: FileKind = SCENARIO_FILE) -> dict[str, A
         beyond a limit of this module, empty or not a mapping.
     """
     source = str(path)
-    data = parse_yaml(_read_text(path, kind), source, kind)
+    data = parse_yaml(read_input_text(path, kind), source, kind)
     expected_mapping(kind, source, data)
     return data
