@@ -208,6 +208,24 @@ def test_a_huge_value_is_never_quoted_whole(tmp_path: Path) -> None:
     assert f"({len(huge):,} characters)" in line
 
 
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ("issues: {officers: {parties: [Beirut, NAME]}}", "issues.officers.parties[1]"),
+        ("actors: {Beirut: {strategy: {name: NAME}}}", "actors.Beirut.strategy.name"),
+        ("actors: {Beirut: {capability: NAME}}", "actors.Beirut.capability"),
+        ("dynamics: {protocol: NAME}", "dynamics.protocol"),
+    ],
+)
+def test_a_huge_name_is_never_quoted_whole(capsys, tmp_path: Path, override, field) -> None:
+    name = "Q" * 1_000_000
+    path = variant(tmp_path, override.replace("NAME", name) + "\n")
+    code, _, err = run_cli(capsys, "validate", path)
+    assert code == 2
+    line = one_error(err)
+    assert f": {field}: " in line and len(line) < 2500, line[:300]
+
+
 def test_a_file_over_the_size_limit_is_refused_unparsed(tmp_path: Path) -> None:
     # 50 MB with a syntax error on its last line: refused by its size, not parsed (twice).
     path = tmp_path / "big.yaml"

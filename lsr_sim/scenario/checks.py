@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 
 from lsr_sim.errors import ScenarioError
-from lsr_sim.messages import did_you_mean
+from lsr_sim.messages import did_you_mean, quote
 from lsr_sim.scenario.schema import (
     AgreeEffect,
     ConveneEffect,
@@ -42,7 +42,7 @@ class _Checker:
         if name is not None and name not in self.sc.actors:
             self.fail(
                 path,
-                f"unknown actor {name!r}{did_you_mean(name, self.actors)}; "
+                f"unknown actor {quote(name)}{did_you_mean(name, self.actors)}; "
                 f"expected one of {', '.join(self.actors)}",
             )
 
@@ -50,7 +50,7 @@ class _Checker:
         if name is not None and name not in self.sc.issues:
             self.fail(
                 path,
-                f"unknown issue {name!r}{did_you_mean(name, self.issues)}; "
+                f"unknown issue {quote(name)}{did_you_mean(name, self.issues)}; "
                 f"expected one of {', '.join(self.issues)}",
             )
 
@@ -65,9 +65,9 @@ class _Checker:
         if kind != "negotiator":
             self.fail(
                 path,
-                f"{name!r} has the {kind} strategy {actor.strategy.name!r}; a party at the "
-                "table needs a negotiator strategy (e.g. boulware, linear, tit_for_tat): "
-                f"change actors.{name}.strategy or remove {name!r} from the parties",
+                f"{quote(name)} has the {kind} strategy {quote(actor.strategy.name)}; a party at "
+                "the table needs a negotiator strategy (e.g. boulware, linear, tit_for_tat): "
+                f"change actors.{name}.strategy or remove {quote(name)} from the parties",
             )
 
     def not_spoiler(self, path: str, name: str | None) -> None:
@@ -77,7 +77,7 @@ class _Checker:
         fitting = [n for n, a in self.sc.actors.items() if a.role == "mediator"]
         self.fail(
             path,
-            f"{name!r} is a spoiler and cannot convene talks; name a mediator"
+            f"{quote(name)} is a spoiler and cannot convene talks; name a mediator"
             f"{' (' + ', '.join(fitting) + ')' if fitting else ''} or leave mediator out",
         )
 
@@ -85,7 +85,7 @@ class _Checker:
         seen: set[str] = set()
         for name in names:
             if name in seen:
-                self.fail(path, f"{name!r} is listed twice; list each name once")
+                self.fail(path, f"{quote(name)} is listed twice; list each name once")
             seen.add(name)
 
     def date_in_run(self, path: str, date: dt.date, *, event: bool = False) -> None:
@@ -150,7 +150,8 @@ class _Checker:
                 if holder in issue.parties:
                     self.fail(
                         f"{base}.veto_holders[{i}]",
-                        f"{holder!r} is also a party; a veto holder blocks from outside the table",
+                        f"{quote(holder)} is also a party; a veto holder blocks from outside "
+                        "the table",
                     )
             self.unique(f"{base}.linked_to", issue.linked_to)
             for i, other in enumerate(issue.linked_to):
@@ -173,7 +174,7 @@ class _Checker:
             path = f"{base}.protocol" if own else "dynamics.protocol"
             self.fail(
                 path,
-                f"protocol {name!r} is for {needed} parties, but issue {issue!r} has "
+                f"protocol {quote(name)} is for {needed} parties, but issue {quote(issue)} has "
                 f"{len(parties)} ({', '.join(parties)}); give this issue another protocol "
                 f"(issues.{issue}.protocol)",
             )
@@ -185,7 +186,7 @@ class _Checker:
         if name is not None and name not in known:
             self.fail(
                 path,
-                f"unknown protocol {name!r}{did_you_mean(name, known)}; "
+                f"unknown protocol {quote(name)}{did_you_mean(name, known)}; "
                 f"expected one of {', '.join(known)}",
             )
 
@@ -227,7 +228,7 @@ class _Checker:
                     if name == effect.actor:
                         self.fail(
                             f"{path}.toward[{i}]",
-                            f"{name!r} signals toward itself; list the actors it addresses",
+                            f"{quote(name)} signals toward itself; list the actors it addresses",
                         )
             case ConveneEffect():
                 self.unique(f"{path}.issues", effect.issues)
@@ -281,8 +282,8 @@ class _Checker:
                 if pattern.quantity not in known:
                     self.fail(
                         f"{base}.quantity",
-                        f"unknown quantity {pattern.quantity!r}"
-                        f"{did_you_mean(pattern.quantity, known)} of issue {pattern.issue!r}; "
+                        f"unknown quantity {quote(pattern.quantity)}"
+                        f"{did_you_mean(pattern.quantity, known)} of issue {quote(pattern.issue)}; "
                         f"expected one of {', '.join(known) or '(none defined)'}",
                     )
 

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from lsr_sim.messages import did_you_mean, is_model, shown, unwrap
+from lsr_sim.messages import did_you_mean, is_model, quote, shown, unwrap
 from lsr_sim.scenario.loader import scenario_from_dict
 from lsr_sim.scenario.schema import LINK_TYPES, Scenario
 
@@ -110,9 +110,9 @@ def _key_choices(
 
         name = scenario.actors[done[1]].strategy.name
         known = get_strategy_class(name).parameter_names()
-        return "parameter", f" of strategy {name!r}", known
+        return "parameter", f" of strategy {quote(name)}", known
     if trail == ("issues", "*", "quantities"):
-        return "quantity", f" of issue {done[1]!r}", list(value)
+        return "quantity", f" of issue {quote(done[1])}", list(value)
     nouns = {
         ("events",): "event",
         ("incidents",): "incident",
@@ -181,7 +181,7 @@ def resolve_path(scenario: Scenario, path: str) -> FieldTarget:
             keys = _field_by_key(model)
             if seg not in keys:
                 raise PathError(
-                    f"unknown field {seg!r}{did_you_mean(seg, keys)} of {here}; "
+                    f"unknown field {quote(seg)}{did_you_mean(seg, keys)} of {here}; "
                     f"expected one of {', '.join(keys)}"
                 )
             annotation = model.model_fields[keys[seg]].annotation
@@ -192,7 +192,7 @@ def resolve_path(scenario: Scenario, path: str) -> FieldTarget:
             noun, of, choices = _key_choices(scenario, tuple(trail), done, present)
             if seg not in choices:
                 raise PathError(
-                    f"unknown {noun} {seg!r}{did_you_mean(seg, choices)}{of}; "
+                    f"unknown {noun} {quote(seg)}{did_you_mean(seg, choices)}{of}; "
                     f"expected one of {', '.join(choices) or '(none)'}"
                 )
             annotation = typing.get_args(mapping)[1]
@@ -202,7 +202,7 @@ def resolve_path(scenario: Scenario, path: str) -> FieldTarget:
             kind = _leaf_kind(annotation)
             shown = "a number" if kind in ("float", "int") else kind
             raise PathError(
-                f"{here} is {shown}, it has no field {seg!r}; end the path at a numeric field"
+                f"{here} is {shown}, it has no field {quote(seg)}; end the path at a numeric field"
             )
         done.append(seg)
     kind = _leaf_kind(annotation)

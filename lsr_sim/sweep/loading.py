@@ -29,6 +29,7 @@ from lsr_sim.messages import (
     format_validation_error,
     number,
     numbers,
+    quote,
 )
 from lsr_sim.scenario.loader import (
     read_scenario_data,
@@ -128,16 +129,18 @@ def _load_scenario(source: str, field: str, folder: Path, written: str) -> Scena
         raise SweepError(
             source,
             field,
-            f"{written!r} not found (looked for {target}){did_you_mean(target.name, nearby)}; "
+            f"{quote(written)} not found (looked for {target}){did_you_mean(target.name, nearby)}; "
             "a relative path is relative to the sweep file's folder",
         )
     if target.is_dir():
-        raise SweepError(source, field, f"{written!r} is a folder ({target}); expected a YAML file")
+        raise SweepError(
+            source, field, f"{quote(written)} is a folder ({target}); expected a YAML file"
+        )
     try:
         data = read_scenario_data(target)
         scenario = scenario_from_dict(data, str(target))
     except ScenarioError as exc:
-        raise SweepError(source, field, f"scenario {written!r} does not load: {exc}") from None
+        raise SweepError(source, field, f"scenario {quote(written)} does not load: {exc}") from None
     return ScenarioEntry(target, data, scenario, scenario_hash(scenario))
 
 
@@ -222,7 +225,7 @@ def _check_parameters(source: str, spec: SweepSpec, entries: dict[str, ScenarioE
             try:
                 target = resolve_path(entry.scenario, path)
             except PathError as exc:
-                prefix = f"in scenario {name!r}: " if several else ""
+                prefix = f"in scenario {quote(name)}: " if several else ""
                 raise SweepError(source, where, f"{prefix}{exc}") from None
             integer = integer or target.integer
         if integer:
@@ -277,11 +280,11 @@ def _check_outcomes(source: str, spec: SweepSpec, entries: dict[str, ScenarioEnt
         for i, outcome in enumerate(spec.outcomes):
             if outcome in numeric:
                 continue
-            prefix = f"in scenario {name!r}: " if several else ""
+            prefix = f"in scenario {quote(name)}: " if several else ""
             if outcome in every:
-                message = f"{outcome!r} is a text column; outcomes must be numeric"
+                message = f"{quote(outcome)} is a text column; outcomes must be numeric"
             else:
-                message = f"unknown outcome {outcome!r}{did_you_mean(outcome, numeric)}"
+                message = f"unknown outcome {quote(outcome)}{did_you_mean(outcome, numeric)}"
             raise SweepError(
                 source,
                 f"outcomes[{i}]",
@@ -335,7 +338,7 @@ def load_sweep(path: str | Path) -> LoadedSweep:
             raise SweepError(
                 source,
                 field,
-                f"scenario {written!r} is named {name!r}, like {first_field[name]}; each "
+                f"scenario {quote(written)} is named {quote(name)}, like {first_field[name]}; each "
                 "scenario of a sweep needs its own name (set name: in the file)",
             )
         entries[name] = entry

@@ -24,7 +24,7 @@ from pydantic import (
 
 from lsr_sim.limits import MAX_SEED, MAX_STEPS
 from lsr_sim.limits import MAX_SWEEP_RUNS as MAX_RUNS
-from lsr_sim.messages import field_error, number, numbers, shown
+from lsr_sim.messages import field_error, number, numbers, quote, shown
 
 __all__ = [
     "DESIGN_TYPES",
@@ -98,7 +98,7 @@ class ParameterSpec(_Frozen):
             num = value[2]
             if not isinstance(num, int):
                 raise field_error(
-                    "[2]", f"is {num!r}; the number of values must be a whole number >= 2"
+                    "[2]", f"is {quote(num)}; the number of values must be a whole number >= 2"
                 )
             if num > MAX_RUNS:
                 raise field_error(
@@ -350,7 +350,9 @@ class SweepSpec(_Frozen):
             seen: set[str] = set()
             for i, name in enumerate(names or []):
                 if name in seen:
-                    raise field_error(f"{field}[{i}]", f"{name!r} is listed twice; list each once")
+                    raise field_error(
+                        f"{field}[{i}]", f"{quote(name)} is listed twice; list each once"
+                    )
                 seen.add(name)
         kind = self.design.type
         for path, param in self.parameters.items():
