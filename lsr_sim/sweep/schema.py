@@ -166,20 +166,29 @@ class ParameterSpec(_Frozen):
                         f"values[{i}]", f"lists {number(x)} twice; list each value once"
                     )
                 seen.add(x)
-        if self.distribution == "uniform":
-            for stray in ("mean", "sd"):
+        # Each distribution takes two fields and refuses the other's two.
+        fields = {"uniform": ("low", "high"), "normal": ("mean", "sd")}
+        hints = {"uniform": "for mean and sd write distribution: normal"}
+        hints["normal"] = "for bounds write distribution: uniform"
+        dist = self.distribution
+        if dist is not None:
+            own = fields[dist]
+            (other,) = (f for name, f in fields.items() if name != dist)
+            for stray in other:
                 if stray in extras:
                     raise field_error(
                         stray,
-                        f"a uniform distribution takes low and high, not {stray}; "
-                        "for mean and sd write distribution: normal",
+                        f"a {dist} distribution takes {own[0]} and {own[1]}, not {stray}; "
+                        f"{hints[dist]}",
                     )
-            for needed in ("low", "high"):
+            for needed in own:
                 if needed not in extras:
                     raise field_error(
                         needed,
-                        "required field is missing; a uniform distribution needs low and high",
+                        f"required field is missing; a {dist} distribution needs {own[0]} and "
+                        f"{own[1]}",
                     )
+        if dist == "uniform":
             assert self.low is not None and self.high is not None
             if not self.low < self.high:
                 raise field_error(
@@ -187,19 +196,6 @@ class ParameterSpec(_Frozen):
                     f"is {number(self.high)}, not above low {number(self.low)}; "
                     "a uniform distribution needs low < high",
                 )
-        if self.distribution == "normal":
-            for stray in ("low", "high"):
-                if stray in extras:
-                    raise field_error(
-                        stray,
-                        f"a normal distribution takes mean and sd, not {stray}; "
-                        "for bounds write distribution: uniform",
-                    )
-            for needed in ("mean", "sd"):
-                if needed not in extras:
-                    raise field_error(
-                        needed, "required field is missing; a normal distribution needs mean and sd"
-                    )
         return self
 
     @property
