@@ -318,6 +318,32 @@ def test_a_sweep_plan_too_large_is_refused_before_it_is_built(
     assert not (tmp_path / "out").exists()
 
 
+def test_a_sweep_s_steps_must_keep_its_scenarios_in_the_calendar(tmp_path: Path) -> None:
+    late = tmp_path / "late.yaml"
+    late.write_text(
+        textwrap.dedent(
+            """\
+            name: late
+            run: {start_date: 9000-01-01, steps: 10}
+            actors:
+              A: {role: principal, capability: 0.5, salience: {x: 1.0}}
+              B: {role: principal, capability: 0.5, salience: {x: 1.0}}
+            issues:
+              x: {scale: {low: none, high: all}, parties: [A, B]}
+            """
+        ),
+        encoding="utf-8",
+    )
+    path = tmp_path / "sweep.yaml"
+    path.write_text(
+        f"name: s\nscenario: {late.name}\nsteps: 100000\n"
+        "parameters:\n  dynamics.trust_decay: {values: [0.01, 0.02]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"steps: in scenario 'late': 100000 steps of 7 days"):
+        load_sweep(path)
+
+
 def test_a_large_sweep_is_announced_with_its_time_and_disk(tmp_path: Path, monkeypatch) -> None:
     import io
 

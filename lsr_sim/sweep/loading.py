@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from lsr_sim.errors import ScenarioError, SweepError
+from lsr_sim.limits import calendar_problem
 from lsr_sim.messages import (
     Description,
     FileKind,
@@ -343,6 +344,12 @@ def load_sweep(path: str | Path) -> LoadedSweep:
             )
         entries[name] = entry
         first_field[name] = field
+    if spec.steps is not None:
+        for name, entry in entries.items():
+            run = entry.scenario.run
+            problem = calendar_problem(run.start_date, run.step_days, spec.steps)
+            if problem:
+                raise SweepError(source, "steps", f"in scenario {quote(name)}: {problem}")
     _check_parameters(source, spec, entries)
     _check_outcomes(source, spec, entries)
     steps = {
