@@ -12,32 +12,98 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from lsr_sim.dashboard import DEFAULT_PORT
 from lsr_sim.errors import InputError
+from lsr_sim.limits import (
+    MAX_CALIBRATION_RUNS,
+    MAX_ROUNDS,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_WORKERS,
+    calendar_problem,
+)
+
+if TYPE_CHECKING:
+    from lsr_sim.scenario import Scenario
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def _non_negative_int(text: str) -> int:
+def _whole(text: str, low: int, high: int, why: str = "") -> int:
+    """`text` as a whole number in [low, high], or an argparse error saying which bound."""
+    digits = text.strip().lstrip("+-")
+    if not digits.isdigit() or len(digits) > 40:
+        shown = text if len(text) <= 40 else text[:30] + "..."
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {shown!r}")
+    value = int(text)
+    if value < low:
+        bound = "> 0" if low == 1 else f">= {low}"
+        raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+    if value > high:
+        raise argparse.ArgumentTypeError(f"must be <= {high:,}{why}, got {value:,}")
+    return value
+
+
+def _bounded(low: int, high: int, why: str = "") -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        return _whole(text, low, high, why)
+
+    return parse
+
+
+_seed = _bounded(0, MAX_SEED, " (a 64-bit seed)")
+_steps = _bounded(1, MAX_STEPS, " (the longest run a scenario file may ask for)")
+_runs = _bounded(1, MAX_CALIBRATION_RUNS)
+
+
+def _scheduler(text: str) -> str:
+    """A Dask scheduler address, ``tcp://host:port`` (or ``host:port``), checked for form."""
+    scheme, sep, rest = text.strip().partition("://")
+    if not sep:
+        scheme, rest = "tcp", text.strip()
+    host, colon, port = rest.rpartition(":")
+    if scheme not in ("tcp", "tls", "ws", "wss") or not colon or not host.strip("[]"):
+        raise argparse.ArgumentTypeError(
+            f"expected an address like tcp://127.0.0.1:8786, got {text[:80]!r}"
+        )
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"the port in {text[:80]!r} must be a number from 1 to 65535"
+        )
+    return f"{scheme}://{host}:{int(port)}"
+
+
+def _check_scheduler(address: str) -> None:
+    """Refuse a scheduler nobody listens at, before anything is written to --out."""
+    import socket
+
+    host, _, port = address.partition("://")[2].rpartition(":")
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=5):
+            pass
+    except OSError as exc:
+        raise InputError(
+            "command line",
+            "--scheduler",
+            f"cannot reach a Dask scheduler at {address} ({exc.strerror or exc}); start one "
+            "with `dask scheduler --host 127.0.0.1` or check the address",
+        ) from None
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be > 0, got 0")
-    return value
+def _check_steps(scenario: Scenario, steps: int | None) -> None:
+    """Refuse --steps whose last date is beyond the calendar."""
+    if steps is None:
+        return
+    run = scenario.run
+    problem = calendar_problem(run.start_date, run.step_days, steps)
+    if problem:
+        raise InputError("command line", "--steps", problem)
 
 
 def _share(text: str) -> float:
@@ -92,11 +158,15 @@ def _check_out(out: Path, option: str = "--out") -> None:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but errors say which option and exit 2 without a traceback (as usual)."""
+    """argparse, but a bad argument gets the one ``error:`` line every bad input gets."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+    def error(self, message: str) -> NoReturn:
+        option, sep, problem = message.partition(": ")
+        if option.startswith("argument ") and sep:
+            where = f"{option.removeprefix('argument ').split('/')[0]}: {problem}"
+        else:
+            where = message
+        self.exit(EXIT_BAD_INPUT, f"error: command line: {where} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,8 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario once; write tables, figures and a manifest")
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument("--seed", type=_non_negative_int, help="random seed (default: run.seed)")
-    p.add_argument("--steps", type=_positive_int, help="number of steps (default: run.steps)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: run.seed)")
+    p.add_argument("--steps", type=_steps, help="number of steps (default: run.steps)")
     p.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
@@ -129,9 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("calibrate", help="share of runs matching the scenario's stylised facts")
     p.add_argument("scenario", type=Path)
-    p.add_argument("--runs", type=_positive_int, help="number of runs (default: calibration.runs)")
+    p.add_argument("--runs", type=_runs, help="number of runs (default: calibration.runs)")
     p.add_argument("--at", type=_date, help="date of the check (default: calibration.at)")
-    p.add_argument("--seed", type=_non_negative_int, help="master seed (default: run.seed)")
+    p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
 
     p = sub.add_parser("plot", help="redraw the figures of a results folder from its tables")
     p.add_argument("results", type=Path, help="a folder written by `lsr-sim run`")
@@ -143,10 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sweep", type=Path, help="sweep YAML file (see scenarios/sweeps/)")
     p.add_argument("--out", type=Path, required=True, help="results folder")
     p.add_argument(
-        "--workers", type=_positive_int, help="local worker processes (default: every core)"
+        "--workers",
+        type=_bounded(1, MAX_WORKERS),
+        help="local worker processes (default: every core)",
     )
     p.add_argument(
-        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786"
+        "--scheduler",
+        type=_scheduler,
+        help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786",
     )
     p.add_argument(
         "--executor",
@@ -156,7 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: local processes, or Dask with --scheduler)",
     )
     p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")
-    p.add_argument("--runs-per-task", type=_positive_int, help="runs grouped into one task")
+    p.add_argument(
+        "--runs-per-task", type=_bounded(1, 1_000_000), help="runs grouped into one task"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument(
         "--engine",
@@ -179,8 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "file", type=Path, help="CSV: actor,capability,position,salience (+ issue for several)"
     )
-    p.add_argument("--rounds", type=_non_negative_int, help="number of rounds (default: 10)")
-    p.add_argument("--seed", type=_non_negative_int, help="seed for random tie-breaking")
+    p.add_argument("--rounds", type=_bounded(0, MAX_ROUNDS), help="number of rounds (default: 10)")
+    p.add_argument("--seed", type=_seed, help="seed for random tie-breaking")
     p.add_argument("--out", type=Path, help="also write the round-by-round forecast to this CSV")
 
     p = sub.add_parser(
@@ -190,9 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--protocols", help="comma-separated protocol names (default: every one that fits)"
     )
-    p.add_argument("--runs", type=_positive_int, default=20, help="runs per protocol (default: 20)")
-    p.add_argument("--seed", type=_non_negative_int, help="master seed (default: run.seed)")
-    p.add_argument("--steps", type=_positive_int, help="steps per run (default: run.steps)")
+    p.add_argument("--runs", type=_runs, default=20, help="runs per protocol (default: 20)")
+    p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
+    p.add_argument("--steps", type=_steps, help="steps per run (default: run.steps)")
     p.add_argument(
         "--out", type=Path, required=True, help="folder for protocols.csv and protocols.png"
     )
@@ -207,7 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("scenarios/baseline.yaml"),
         help="scenario YAML file (default: scenarios/baseline.yaml); its variants are offered too",
     )
-    p.add_argument("--port", type=_positive_int, default=8765, help="port (default: 8765)")
+    p.add_argument(
+        "--port",
+        type=_bounded(1, 65535),
+        default=DEFAULT_PORT,
+        help=f"port (default: {DEFAULT_PORT})",
+    )
     return parser
 
 
@@ -235,14 +316,12 @@ def _add_discover_parser(sub: argparse._SubParsersAction) -> None:
         "interest (default: 0.5)",
     )
     p.add_argument(
-        "--box", type=_non_negative_int, help="choose this box of the peeling trajectory"
+        "--box", type=_bounded(0, 1_000_000), help="choose this box of the peeling trajectory"
     )
     p.add_argument("--scenario", help="look at this scenario's runs only (default: pool them)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
-    p.add_argument(
-        "--seed", type=_non_negative_int, default=0, help="seed of CART and the feature scores"
-    )
+    p.add_argument("--seed", type=_seed, default=0, help="seed of CART and the feature scores")
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
@@ -288,6 +367,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     scenario = load_scenario(args.scenario)
     if args.format == "parquet":
         _require_pyarrow()
+    _check_steps(scenario, args.steps)
     steps = args.steps or scenario.run.steps
     _check_dates(args.network_dates or [], scenario.run.start_date, scenario.run.date_of(steps))
     out = args.out or Path("results") / scenario.name
@@ -428,6 +508,9 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise InputError("command line", "--workers", "give --workers or --scheduler, not both")
     executor = _sweep_executor(args)
     loaded = load_sweep(args.sweep)
+    _check_out(args.out)
+    if args.scheduler is not None:
+        _check_scheduler(args.scheduler)
     report = run_sweep(
         loaded,
         args.out,
@@ -502,6 +585,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         format_comparison,
         plot_protocol_comparison,
     )
+    from lsr_sim.plotting import figure_of
     from lsr_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -512,13 +596,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         names = check_protocols(scenario, names)
     except ValueError as exc:
         raise InputError("command line", "--protocols", str(exc)) from None
+    _check_steps(scenario, args.steps)
     _check_out(args.out)
     table = compare_protocols(
         scenario, names, runs=args.runs, master_seed=args.seed, steps=args.steps
     )
     csv = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
     figure = io.BytesIO()
-    plot_protocol_comparison(table).figure.savefig(
+    figure_of(plot_protocol_comparison(table)).savefig(
         figure, format="png", dpi=150, metadata={"Software": None}
     )
     try:

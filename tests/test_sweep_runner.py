@@ -988,3 +988,16 @@ def test_a_disk_too_full_for_the_manifest_leaves_no_folder(tmp_path: Path, capsy
         ballast.unlink()
         assert run_cli(capsys, *argv, "--out", out)[0] == 0
         assert len(read_runs(out)) == 12
+
+
+def test_run_keys_are_those_earlier_sweeps_saved() -> None:
+    # A run key hashes the version; moving the version to one place (lsr_sim.__version__,
+    # read by pyproject.toml) must not change it, or existing sweep folders would not resume.
+    # The key below is the one version 0.1.0 wrote; a new version changes it on purpose.
+    from importlib.metadata import version
+
+    import lsr_sim
+    from lsr_sim.sweep.runner import run_key
+
+    assert lsr_sim.__version__ == version("lsr_sim") == "0.1.0"
+    assert run_key("abc", {"x": 0.5, "a.b": 2}, 7, 10) == "a6f68350d73b501a"

@@ -14,13 +14,14 @@ selectable by name in a scenario (:mod:`lsr_sim.protocols.classic`).
 - :mod:`~lsr_sim.classic.stokman`: Stokman's exchange of voting positions across issues;
 - :mod:`~lsr_sim.classic.inputs`: the actor tables these models read;
 - :mod:`~lsr_sim.classic.compare`: a scenario under each protocol, side by side with the
-  classic models' one-shot forecasts.
+  classic models' one-shot forecasts. It runs the simulation, so it is imported from its
+  module (``from lsr_sim.classic.compare import compare_protocols``), not from this package:
+  the protocols import the models here, and the models must not import the simulation back.
 """
 
 from __future__ import annotations
 
 from lsr_sim.classic.bdm import BDMResult, BDMRound, bdm, bdm_round, weighted_mean, weighted_median
-from lsr_sim.classic.compare import compare_protocols, plot_protocol_comparison
 from lsr_sim.classic.concession import ConcessionResult, time_based_negotiation
 from lsr_sim.classic.inputs import read_actor_table, split_issues
 from lsr_sim.classic.nash import (
@@ -43,13 +44,11 @@ __all__ = [
     "alternating_offers",
     "bdm",
     "bdm_round",
-    "compare_protocols",
     "expected_outcome",
     "kalai_smorodinsky",
     "kalai_smorodinsky_split",
     "nash_bargaining",
     "nash_split",
-    "plot_protocol_comparison",
     "read_actor_table",
     "rubinstein_share",
     "split_issues",

@@ -547,7 +547,7 @@ def _round(
 ) -> tuple[np.ndarray, tuple[Exchange, ...]]:
     votes = x.copy()
     lock = np.zeros(x.shape, dtype=bool)
-    done = []
+    done: list[Exchange] = []
     while True:
         found = _candidates(votes, s, weight, lock)
         if not found:

@@ -52,6 +52,7 @@ from lsr_sim.protocols.offers import best_values, concession_seen, party_values
 
 if TYPE_CHECKING:
     from lsr_sim.classic.concession import ConcessionResult
+    from lsr_sim.classic.stokman import Exchange
 
 __all__ = [
     "CLASSIC_PROTOCOLS",
@@ -234,7 +235,8 @@ class TimeBasedConcessionProtocol(_ClassicProtocol):
                 own = made[made["proposer"] == side]
                 if len(own):
                     offers[party, col] = float(own["offer"].iloc[-1])
-            if result.agreement and result.round is not None and result.round <= table.round:
+            done = result.round is not None and result.round <= table.round
+            if result.agreement and done and result.point is not None:
                 points[col] = float(result.point)
         terms = points if np.all(np.isfinite(points)) else None
         return self.settle(table, offers, terms)
@@ -297,7 +299,8 @@ class StokmanProtocol(_ClassicProtocol):
         # Issues nobody at the table cares about take part in no exchange (and would leave
         # the model's expected outcome undefined): they are left out of the round.
         live = _live_issues(table)
-        votes, exchanges = start.copy(), ()
+        votes = start.copy()
+        exchanges: tuple[Exchange, ...] = ()
         if live.any():
             votes[:, live], exchanges = exchange_round(
                 start[:, live],

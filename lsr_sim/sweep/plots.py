@@ -354,6 +354,7 @@ def plot_sensitivity(
     ax = _new_axes(ax, (8, 1.2 + 0.55 * len(frame)))
     bars = {"capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "0.25"}}
     # (column, its confidence column or None, colour, label): the upper bar, then the lower.
+    series: list[tuple[str, str | None, str, str]]
     if kind == "sobol":
         series = [
             ("S1", "S1_conf", _S1_COLOR, "first order S1"),
@@ -556,25 +557,25 @@ def save_sweep_figures(
     panels = parameters[:MAX_PANELS]
     for outcome in shown:
         if panels:
-            fig = _panels(
-                len(panels),
-                lambda ax, i, o=outcome: plot_response(points, panels[i], o, kind=kind, ax=ax),
-                size=(4.6, 3.6),
-            )
+
+            def response(ax: Axes, i: int, o: str = outcome) -> Axes:
+                return plot_response(points, panels[i], o, kind=kind, ax=ax)
+
+            fig = _panels(len(panels), response, size=(4.6, 3.6))
             fig.suptitle(f"Response of {outcome}")
             written.append(_save_png(fig, out / f"response_{_safe(outcome)}.png", dpi))
         if design_type == "grid" and len(parameters) == 2:
-            fig = _panels(
-                len(scenarios),
-                lambda ax, i, o=outcome: plot_heatmap(
+
+            def heatmap(ax: Axes, i: int, o: str = outcome) -> Axes:
+                return plot_heatmap(
                     points, parameters[0], parameters[1], o, scenario=scenarios[i], ax=ax
-                ),
-                size=(6.5, 4.8),
-                ncols=2,
-            )
+                )
+
+            fig = _panels(len(scenarios), heatmap, size=(6.5, 4.8), ncols=2)
             written.append(_save_png(fig, out / f"heatmap_{_safe(outcome)}.png", dpi))
 
-    for sens in ("sobol", "morris"):
+    methods: tuple[Literal["sobol", "morris"], ...] = ("sobol", "morris")
+    for sens in methods:
         indices = tables.get(sens)
         if indices is None or indices.empty:
             continue
@@ -585,11 +586,20 @@ def save_sweep_figures(
             rows = indices[indices["outcome"].astype(str) == outcome]
             present = list(dict.fromkeys(rows["scenario"].astype(str)))
             n_params = rows["parameter"].nunique()
+
+            def sensitivity(
+                ax: Axes,
+                i: int,
+                o: str = outcome,
+                r: pd.DataFrame = rows,
+                s: list[str] = present,
+                k: Literal["sobol", "morris"] = sens,
+            ) -> Axes:
+                return plot_sensitivity(r, o, kind=k, scenario=s[i], ax=ax)
+
             fig = _panels(
                 len(present),
-                lambda ax, i, o=outcome, r=rows, s=present, k=sens: plot_sensitivity(
-                    r, o, kind=k, scenario=s[i], ax=ax
-                ),
+                sensitivity,
                 size=(7.5, 1.4 + 0.55 * n_params),
                 ncols=2,
             )

@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lsr_sim import __version__ as _VERSION  # in every run key: versions never mix
 from lsr_sim._atomic import (
     LOCK_NAME,
     OWNER_NAME,
@@ -54,11 +55,13 @@ from lsr_sim._atomic import (
     write_bytes_atomic,
 )
 from lsr_sim.dynamics.status import STATUS_NAMES
-from lsr_sim.errors import InputError
+from lsr_sim.errors import InputError, SweepError
 from lsr_sim.experiment import derive_seeds, environment, run_many, summary_columns, summary_row
 from lsr_sim.results import folder_kind
+from lsr_sim.scenario.paths import apply_parameters
+from lsr_sim.sweep import estimate
 from lsr_sim.sweep.design import Design, build_design
-from lsr_sim.sweep.spec import LoadedSweep, SweepError, apply_parameters
+from lsr_sim.sweep.loading import LoadedSweep
 
 __all__ = [
     "RunSpec",
@@ -72,7 +75,6 @@ __all__ = [
 #: Most runs in one batch-engine task, without and with trajectories (see run_sweep).
 BATCH_TASK_RUNS = 5000
 BATCH_TASK_RUNS_WITH_TRAJECTORIES = 1000
-_VERSION = "0.1.0"  # part of every run key: results of another model version never mix
 RUNS, TRAJECTORIES = "runs", "trajectories"
 #: Unreadable parts are moved here (never deleted), under runs/ and trajectories/.
 QUARANTINE = "quarantine"
@@ -913,6 +915,18 @@ def _sweep_locked(
         size = runs_per_task or max(1, min(cap, math.ceil(len(todo) / slots)))
     else:
         size = runs_per_task or max(1, min(100, math.ceil(len(todo) / (slots * 4))))
+    if progress:  # a large sweep: its size, time and disk, measured on a sample, first
+        n = estimate.SAMPLE_RUNS
+        sample = _tasks(todo[:n], loaded, design, outcomes, n, engine)
+        estimate.announce_plan(
+            loaded.spec.name,
+            len(plan),
+            len(todo),
+            sample,
+            execute_task,
+            slots,
+            stream or sys.stderr,
+        )
     meter = _Progress(len(plan), report.done_before, enabled=progress, stream=stream)
     started = time.monotonic()
     try:
