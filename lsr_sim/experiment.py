@@ -11,9 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import platform
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -23,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_bytes_atomic
+from lsr_sim._atomic import write_bytes_atomic, write_folder_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.scenario import Scenario, scenario_hash
 
@@ -99,22 +97,12 @@ class RunResult:
         Everything is first written to a temporary folder beside `out_dir`, then moved into
         place file by file, so an interrupted write leaves no half-written file.
         """
-        out_dir = Path(out_dir)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-        try:
-            written = self._write_into(
+        return write_folder_atomic(
+            out_dir,
+            lambda staging: self._write_into(
                 staging, fmt=fmt, figures=figures, command=command, network_dates=network_dates
-            )
-            final = []
-            for path in written:
-                target = out_dir / path.relative_to(staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                path.replace(target)
-                final.append(target)
-            return final
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            ),
+        )
 
     def _write_into(
         self,

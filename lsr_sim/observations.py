@@ -264,6 +264,8 @@ def fact_outcomes(
     scenario: Scenario,
     history: Mapping[str, np.ndarray],
     first_agreed: np.ndarray,
+    *,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """Each fact in each run: one row per run, one column per fact.
 
@@ -271,7 +273,9 @@ def fact_outcomes(
     holds the state after every step with the run axis first (``status``, ``progress``,
     ``trust``, ``delivered``: as :attr:`lsr_sim.experiment.Ensemble.history`), long enough to
     reach every fact's date; `first_agreed` (runs, issues) is the step of each issue's first
-    agreement, -1 for none (``Ensemble.final["first_agreed"]``).
+    agreement, -1 for none (``Ensemble.final["first_agreed"]``). With `offset`, the history
+    starts later: ``history[:, 0]`` is the state after step `offset` (a forecast keeps only
+    the steps from its cut-off on), and a fact dated before it is refused.
     """
     from lsr_sim.model import compile_scenario
 
@@ -280,18 +284,23 @@ def fact_outcomes(
     out: dict[str, np.ndarray] = {}
     for name, fact in observations.facts.items():
         step = fact_step(scenario, fact.date)
-        if not 0 <= step < length:
-            raise ValueError(f"fact {name!r} ({fact.date}) is beyond the {length - 1} steps run")
+        if step < offset:
+            raise ValueError(
+                f"fact {name!r} ({fact.date}) is before step {offset}, where the history starts"
+            )
+        if step >= offset + length:
+            last = offset + length - 1
+            raise ValueError(f"fact {name!r} ({fact.date}) is beyond the {last} steps run")
         if fact.status is not None:
             k = c.issue_index(fact.status.issue)
             wanted = [STATUS_NAMES.index(label) for label in fact.status.in_]
-            out[name] = np.isin(history["status"][:, step, k], wanted)
+            out[name] = np.isin(history["status"][:, step - offset, k], wanted)
         elif fact.progress is not None:
             k = c.issue_index(fact.progress.issue)
-            out[name] = _within(history["progress"][:, step, k], fact.progress)
+            out[name] = _within(history["progress"][:, step - offset, k], fact.progress)
         elif fact.trust is not None:
             i, j = c.actor_index(fact.trust.truster), c.actor_index(fact.trust.trustee)
-            out[name] = _within(history["trust"][:, step, i, j], fact.trust)
+            out[name] = _within(history["trust"][:, step - offset, i, j], fact.trust)
         elif fact.delivered is not None:
             k = c.issue_index(fact.delivered.issue)
             q = next(
@@ -299,7 +308,7 @@ def fact_outcomes(
                 for i, spec in enumerate(c.quantities)
                 if spec.issue == k and spec.name == fact.delivered.quantity
             )
-            values = history["delivered"][:, step, q]
+            values = history["delivered"][:, step - offset, q]
             out[name] = values if fact.measured else _within(values, fact.delivered)
         else:
             assert fact.agreed is not None

@@ -129,3 +129,17 @@ def test_facts_must_fit_the_scenario(baseline) -> None:
     }
     with pytest.raises(ObservationsError, match=r"not a quantity of issue 'detainees'"):
         check_observations(observations_from_dict(quantity), baseline)
+
+
+def test_a_history_that_starts_late_is_read_from_its_offset(baseline) -> None:
+    observations = observations_from_dict(FACTS)
+    ensemble = run_many(baseline, derive_seeds(4, 6), 59, history=True)
+    assert ensemble.history is not None
+    first_agreed = ensemble.final["first_agreed"]
+    whole = fact_outcomes(observations, baseline, ensemble.history, first_agreed)
+    offset = fact_step(baseline, dt.date(2025, 7, 1))
+    tail = {name: values[:, offset:] for name, values in ensemble.history.items()}
+    late = fact_outcomes(observations, baseline, tail, first_agreed, offset=offset)
+    assert late.equals(whole)
+    with pytest.raises(ValueError, match=r"fact 'coordination' \(2025-07-31\) is before step"):
+        fact_outcomes(observations, baseline, tail, first_agreed, offset=offset + 10)
