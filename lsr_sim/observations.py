@@ -17,14 +17,20 @@ An observations file (YAML) lists facts, each about the state of the negotiation
       no_detainee_deal_yet:
         date: 2026-01-19
         agreed: {issue: detainees, by_then: false}
+      demarcation_not_begun:
+        date: 2026-01-19
+        holds: false
+        status: {issue: border_demarcation, in: [implementing, implemented]}
       convicted_transferred:
         date: 2026-06-30
         delivered: {issue: detainees, quantity: convicted, value: 370}
 
 A fact holds in a run or not (``status`` in a set; ``progress``, ``trust`` or ``delivered``
-within ``at_least``/``at_most``; an agreement reached by the date, or not); a ``delivered``
-fact with a ``value`` is a measured quantity instead, compared with the run's number. The
-state "at a date" is the state at the end of the last step that ends on or before it.
+within ``at_least``/``at_most``; an agreement reached by the date, or not); ``holds: false``
+records that the condition did not hold (the issue was not in those statuses), so a file
+can say what did not happen as well as what did. A ``delivered`` fact with a ``value`` is a
+measured quantity instead, compared with the run's number. The state "at a date" is the
+state at the end of the last step that ends on or before it.
 
 :func:`load_observations` reads a file once, at the edge, into a frozen
 :class:`Observations`; :func:`check_observations` checks its names and dates against a
@@ -130,11 +136,16 @@ class AgreedFact(_Frozen):
 
 class Fact(_Frozen):
     """One dated fact: exactly one of ``status``, ``progress``, ``trust``, ``delivered`` or
-    ``agreed``."""
+    ``agreed``; with ``holds: false``, what it describes did not hold at the date."""
 
     description: str = ""
     date: dt.date
     source: str = ""
+    holds: StrictBool = Field(
+        True,
+        description="False: the condition did not hold at the date (the status was not in "
+        "the set, the number was outside the bounds). Agreed facts say by_then instead.",
+    )
     status: StatusFact | None = None
     progress: ProgressFact | None = None
     trust: TrustFact | None = None
@@ -147,7 +158,22 @@ class Fact(_Frozen):
         if len(given) != 1:
             what = ", ".join(given) if given else "none"
             raise ValueError(f"give exactly one of {', '.join(KINDS)} (got {what})")
+        if not self.holds and self.agreed is not None:
+            raise ValueError("an agreed fact says by_then: false instead of holds: false")
+        if not self.holds and self.measured:
+            raise ValueError("a measured value always holds; drop holds: false")
         return self
+
+    @property
+    def event(self) -> str:
+        """The yes/no event the fact resolves: ``"agreed by the date"`` for an ``agreed``
+        fact, the fact's condition otherwise (``holds`` says whether it happened)."""
+        return "agreed by the date" if self.agreed is not None else f"{self.kind} condition"
+
+    @property
+    def happened(self) -> bool:
+        """Whether the fact's event happened: ``by_then`` for an agreed fact, else ``holds``."""
+        return self.agreed.by_then if self.agreed is not None else self.holds
 
     @property
     def kind(self) -> str:
@@ -269,7 +295,8 @@ def fact_outcomes(
 ) -> pd.DataFrame:
     """Each fact in each run: one row per run, one column per fact.
 
-    A yes/no fact gives True or False; a measured amount gives the run's number. `history`
+    A yes/no fact gives whether the run agrees with it (True or False: for ``holds: false``,
+    that the condition does not hold); a measured amount gives the run's number. `history`
     holds the state after every step with the run axis first (``status``, ``progress``,
     ``trust``, ``delivered``: as :attr:`lsr_sim.experiment.Ensemble.history`), long enough to
     reach every fact's date; `first_agreed` (runs, issues) is the step of each issue's first
@@ -315,4 +342,6 @@ def fact_outcomes(
             k = c.issue_index(fact.agreed.issue)
             reached = (first_agreed[:, k] >= 0) & (first_agreed[:, k] <= step)
             out[name] = reached if fact.agreed.by_then else ~reached
+        if not fact.holds:
+            out[name] = ~out[name]
     return pd.DataFrame(out, index=pd.RangeIndex(runs, name="run"))
