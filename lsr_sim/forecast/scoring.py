@@ -325,7 +325,7 @@ def score_forecast(
 
     history, first_agreed = forecast.history(), forecast.first_agreed()
     offset, kept = forecast.first_step, forecast.kept
-    conditioned = not kept.all()
+    conditioned = forecast.manifest.get("conditioning") is not None
 
     def outcomes(obs: Observations) -> pd.DataFrame:
         return fact_outcomes(obs, scenario, history, first_agreed, offset=offset)
