@@ -23,56 +23,20 @@ from lsr_sim.forecast.scoring import (
     score_forecast,
     skill_score,
 )
-from lsr_sim.observations import Fact, fact_outcomes, fact_step, observations_from_dict
+from lsr_sim.observations import (
+    Fact,
+    fact_outcomes,
+    fact_step,
+    load_observations,
+    observations_from_dict,
+)
 from lsr_sim.scenario import load_scenario
 
 CUT, END = dt.date(2025, 6, 1), dt.date(2026, 1, 19)
 
-# A few facts of the source's timeline after the cut-off (the lead ships the real file in
-# observations/); each kind of fact once at least.
-HINDCAST_FACTS = {
-    "name": "hindcast_test",
-    "source": 'This is Beirut, "Lebanon and Syria Seek Rapprochement Amid Lingering Distrust"',
-    "facts": {
-        "known_at_cutoff": {
-            "date": "2025-05-01",
-            "agreed": {"issue": "border_control", "by_then": False},
-        },
-        "border_coordination_agreed": {
-            "date": "2025-07-31",
-            "agreed": {"issue": "border_control", "by_then": True},
-        },
-        "coordination_in_force": {
-            "date": "2026-01-19",
-            "status": {"issue": "border_control", "in": ["agreed", "implementing", "implemented"]},
-        },
-        "no_detainee_deal_yet": {
-            "date": "2026-01-19",
-            "agreed": {"issue": "detainees", "by_then": False},
-        },
-        "no_officer_deal": {
-            "date": "2026-01-19",
-            "agreed": {"issue": "officers", "by_then": False},
-        },
-        "demarcation_not_begun": {
-            "date": "2026-01-19",
-            "progress": {"issue": "border_demarcation", "at_most": 0.0},
-        },
-        "detainees_not_settled": {
-            "date": "2026-01-19",
-            "holds": False,
-            "status": {"issue": "detainees", "in": ["implementing", "implemented"]},
-        },
-        "distrust_persists": {
-            "date": "2026-01-19",
-            "trust": {"truster": "Beirut", "trustee": "Damascus", "at_most": 0.4},
-        },
-        "convicted_transferred": {
-            "date": "2026-01-19",
-            "delivered": {"issue": "detainees", "quantity": "convicted", "value": 0.0},
-        },
-    },
-}
+# The shipped example of the source's facts after the cut-off (every kind of fact but trust);
+# the lead ships the project's full file in observations/ too.
+HINDCAST_FACTS = "observations/hindcast_example.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -174,11 +138,11 @@ def test_a_missing_scoringrules_says_how_to_install(monkeypatch) -> None:
 
 # -- a forecast's scores ---------------------------------------------------------------------------
 def test_the_hindcast_scores_the_model_and_every_baseline(baseline, hindcast) -> None:
-    observations = observations_from_dict(HINDCAST_FACTS)
+    observations = load_observations(HINDCAST_FACTS)
     scores = score_forecast(hindcast, observations, source="facts.yaml")
     facts = scores.facts.set_index(["fact", "forecaster"])
-    assert "known_at_cutoff" not in set(scores.facts["fact"])
-    assert scores.manifest["facts_left_out"] == ["known_at_cutoff"]
+    assert "no_border_deal_before_june" not in set(scores.facts["fact"])
+    assert scores.manifest["facts_left_out"] == ["no_border_deal_before_june"]
 
     # the model's probability is the share of runs in which the event happened, at its date
     history, first_agreed = hindcast.history(), hindcast.first_agreed()
@@ -197,7 +161,7 @@ def test_the_hindcast_scores_the_model_and_every_baseline(baseline, hindcast) ->
         assert row["brier"] == pytest.approx((p - fact.happened) ** 2)
     # an agreed fact with by_then false is scored as the event "an agreement by then" = 0
     assert facts.loc[("no_detainee_deal_yet", "model"), "observed"] == 0.0
-    assert facts.loc[("detainees_not_settled", "model"), "event"] == "status condition"
+    assert facts.loc[("detainees_not_being_transferred", "model"), "event"] == "status condition"
 
     # persistence: the state at the cut-off step (2025-06-01: border talks open since March)
     first = fact_step(baseline, CUT)
@@ -215,6 +179,7 @@ def test_the_hindcast_scores_the_model_and_every_baseline(baseline, hindcast) ->
         "border_coordination_agreed",
         "no_detainee_deal_yet",
         "no_officer_deal",
+        "refugee_return_not_agreed",
     }
     assert "unconditioned" not in set(scores.facts["forecaster"])  # not conditioned
 
@@ -231,15 +196,15 @@ def test_the_hindcast_scores_the_model_and_every_baseline(baseline, hindcast) ->
 
 
 def test_a_conditioned_forecast_is_also_scored_unconditioned(baseline) -> None:
-    observations = observations_from_dict(HINDCAST_FACTS)
+    observations = load_observations(HINDCAST_FACTS)
     held = forecast(baseline, CUT, END, 60, seed=11, condition_on=observations)
-    assert held.manifest["conditioning"]["facts"] == ["known_at_cutoff"]
+    assert held.manifest["conditioning"]["facts"] == ["no_border_deal_before_june"]
     scores = score_forecast(held, observations)
     assert "unconditioned" in set(scores.facts["forecaster"])
 
 
 def test_stated_climatology_is_a_baseline(hindcast) -> None:
-    observations = observations_from_dict(HINDCAST_FACTS)
+    observations = load_observations(HINDCAST_FACTS)
     scores = score_forecast(hindcast, observations, climatology={"no_officer_deal": 0.2})
     row = scores.facts.set_index(["fact", "forecaster"]).loc[("no_officer_deal", "climatology")]
     assert row["probability"] == 0.2 and row["brier"] == pytest.approx(0.04)
@@ -278,7 +243,7 @@ def test_facts_that_do_not_fit_the_forecast_are_refused(hindcast, facts, where, 
 
 
 def test_scores_write_their_tables_and_figure(tmp_path, hindcast) -> None:
-    scores = score_forecast(hindcast, observations_from_dict(HINDCAST_FACTS))
+    scores = score_forecast(hindcast, load_observations(HINDCAST_FACTS))
     written = scores.write(tmp_path / "scores", command=["lsr-sim", "score"])
     assert {p.name for p in written} == {
         "scores.csv",
@@ -290,4 +255,4 @@ def test_scores_write_their_tables_and_figure(tmp_path, hindcast) -> None:
     back = pd.read_csv(tmp_path / "scores" / "scores.csv")
     pd.testing.assert_frame_equal(back, scores.summary, check_dtype=False)
     with pytest.raises(ArgumentError, match="eps"):
-        score_forecast(hindcast, observations_from_dict(HINDCAST_FACTS), eps=0.0)
+        score_forecast(hindcast, load_observations(HINDCAST_FACTS), eps=0.0)
