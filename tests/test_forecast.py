@@ -240,6 +240,19 @@ def test_a_forecast_folder_reads_back(tmp_path, small) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
 
 
+def test_a_rewritten_folder_reads_what_the_manifest_lists(tmp_path, baseline, small) -> None:
+    draws = pd.DataFrame({"dynamics.mediation_rate": [0.0, 0.6]})
+    forecast(baseline, CUT, END, 4, seed=1, parameters=draws).write(
+        tmp_path / "fc", fmt="parquet", figures=False
+    )
+    small.write(tmp_path / "fc", figures=False)  # csv now, no draws
+    back = read_forecast(tmp_path / "fc")
+    assert back.draws is None and len(back.runs) == 40
+    (tmp_path / "fc" / "tables" / "runs.csv").unlink()
+    with pytest.raises(ForecastError, match=r"tables: runs: table missing \(runs.csv\)"):
+        read_forecast(tmp_path / "fc")
+
+
 def test_a_failed_write_leaves_nothing(tmp_path, small, monkeypatch) -> None:
     import lsr_sim.forecast.plots as plots
 

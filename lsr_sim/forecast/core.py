@@ -767,22 +767,19 @@ def forecast(
 
 
 # -- reading a forecast folder -----------------------------------------------------------------
-def _read_table(folder: Path, name: str, required: bool = True) -> pd.DataFrame | None:
-    for suffix in ("parquet", "csv"):
-        path = folder / "tables" / f"{name}.{suffix}"
-        if path.is_file():
-            try:
-                table = pd.read_parquet(path) if suffix == "parquet" else pd.read_csv(path)
-            except (ValueError, OSError, ImportError) as exc:
-                raise ForecastError(str(path), "", f"cannot be read ({exc})") from None
-            if "date" in table.columns:
-                table["date"] = pd.to_datetime(table["date"])
-            return table
-    if required:
+def _read_table(folder: Path, name: str, fmt: str) -> pd.DataFrame:
+    path = folder / "tables" / f"{name}.{fmt}"
+    if not path.is_file():
         raise ForecastError(
-            str(folder / "tables"), name, "table missing; rewrite it with `lsr-sim forecast`"
+            str(folder / "tables"), name, f"table missing ({name}.{fmt}); rewrite the forecast"
         )
-    return None
+    try:
+        table = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
+    except (ValueError, OSError, ImportError) as exc:
+        raise ForecastError(str(path), "", f"cannot be read ({exc})") from None
+    if "date" in table.columns:
+        table["date"] = pd.to_datetime(table["date"])
+    return table
 
 
 def read_forecast(folder: str | Path) -> Forecast:
@@ -824,19 +821,22 @@ def read_forecast(folder: str | Path) -> Forecast:
             "does not match the manifest's cut_scenario_sha256; the "
             "folder was changed after the forecast: rewrite it with `lsr-sim forecast`",
         )
-    tables = {name: _read_table(folder, name, required=name != "draws") for name in TABLES}
+    # The manifest says which tables were written, and in which format: files left in the
+    # folder by an earlier forecast are not read.
+    fmt = manifest.get("format", "csv")
+    names = [name for name in TABLES if name != "draws" or manifest.get("parameters")]
+    tables = {name: _read_table(folder, name, fmt) for name in names}
     states = tables["states"]
-    assert states is not None
     for column in states.columns:
         if column.startswith("status."):
             states[column] = states[column].astype(str)
     return Forecast(
         scenario=scenario,
         manifest=manifest,
-        probabilities=tables["probabilities"],  # type: ignore[arg-type]
-        quantiles=tables["quantiles"],  # type: ignore[arg-type]
-        runs=tables["runs"],  # type: ignore[arg-type]
+        probabilities=tables["probabilities"],
+        quantiles=tables["quantiles"],
+        runs=tables["runs"],
         states=states,
-        classic=tables["classic"],  # type: ignore[arg-type]
-        draws=tables["draws"],
+        classic=tables["classic"],
+        draws=tables.get("draws"),
     )
