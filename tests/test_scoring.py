@@ -256,3 +256,46 @@ def test_scores_write_their_tables_and_figure(tmp_path, hindcast) -> None:
     pd.testing.assert_frame_equal(back, scores.summary, check_dtype=False)
     with pytest.raises(ArgumentError, match="eps"):
         score_forecast(hindcast, load_observations(HINDCAST_FACTS), eps=0.0)
+
+
+@pytest.mark.slow
+def test_in_a_perfect_model_world_the_model_beats_a_miscalibrated_one(baseline, hindcast) -> None:
+    """Truths drawn from the model itself (held-out runs of the cut scenario): the forecast of
+    that model must score better than a miscalibrated model's (mediation ten times weaker) and
+    than the base rate, summed over the truths, through the whole scoring pipeline."""
+    from lsr_sim.experiment import derive_seeds, run_many
+    from lsr_sim.forecast import cut_at
+
+    cut = cut_at(baseline, CUT)
+    weak = forecast(
+        baseline,
+        CUT,
+        END,
+        120,
+        seed=11,
+        parameters=pd.DataFrame({"dynamics.mediation_rate": [cut.dynamics.mediation_rate / 10]}),
+    )
+    truths = run_many(cut, derive_seeds(999, 50), hindcast.last_step, history=True)
+    dates = ["2025-08-15", "2025-10-15", "2026-01-15"]
+    issues = ["border_control", "weapons_corridor", "border_demarcation", "refugees"]
+    facts = {}  # each truth's facts, scored independently of the others'
+    for t in range(50):
+        for date in dates:
+            step = fact_step(cut, dt.date.fromisoformat(date))
+            for k, issue in enumerate(baseline.issues):
+                if issue in issues:
+                    agreed = 0 <= truths.final["first_agreed"][t, k] <= step
+                    facts[f"truth{t}_{issue}_{date}"] = {
+                        "date": date,
+                        "agreed": {"issue": issue, "by_then": bool(agreed)},
+                    }
+    observations = observations_from_dict({"name": "truths", "facts": facts})
+    mine = score_forecast(hindcast, observations).facts
+    theirs = score_forecast(weak, observations).facts
+    totals = {
+        "model": mine.loc[mine["forecaster"] == "model", "brier"].sum(),
+        "base_rate": mine.loc[mine["forecaster"] == "base_rate", "brier"].sum(),
+        "weak": theirs.loc[theirs["forecaster"] == "model", "brier"].sum(),
+    }
+    assert totals["model"] < totals["weak"], totals
+    assert totals["model"] < totals["base_rate"], totals
