@@ -39,6 +39,7 @@ __all__ = [
     "staging_folder",
     "write_bytes_atomic",
     "write_error",
+    "write_folder_atomic",
 ]
 
 #: The lock file inside a results folder; ``OWNER_NAME`` says who holds it (while held).
@@ -260,6 +261,31 @@ def remove_abandoned_staging(folder: Path) -> list[Path]:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
+
+
+def write_folder_atomic(
+    out_dir: str | os.PathLike[str],
+    fill: Callable[[Path], list[Path]],
+    command: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write a results folder: ``fill(staging)`` writes every file into a staging folder and
+    returns their paths, which then move into `out_dir` one rename each, while holding the
+    folder's writer lock (see :func:`folder_writer`, :func:`staging_folder`). An interrupted
+    write leaves no half-written file. Returns the final paths.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "out"
+    >>> def fill(staging):
+    ...     (staging / "a.txt").write_text("done")
+    ...     return [staging / "a.txt"]
+    >>> [p.name for p in write_folder_atomic(folder, fill)], (folder / "a.txt").read_text()
+    (['a.txt'], 'done')
+    """
+    out_dir = Path(out_dir)
+    with folder_writer(out_dir, command), staging_folder(out_dir) as staging:
+        return move_into(staging, out_dir, fill(staging))
 
 
 def move_into(staging: Path, folder: Path, written: Sequence[Path]) -> list[Path]:

@@ -1,7 +1,7 @@
 """The command line: a thin shell over the library.
 
 ``lsr-sim run | validate | schema | calibrate | plot | sweep | analyze | discover | classic |
-compare | dashboard``. Bad input prints one line naming
+compare | forecast | score | dashboard``. Bad input prints one line naming
 the file, the field and the fix, and exits with status 2; nothing is written.
 Heavy modules (Mesa, matplotlib) are imported inside the commands, so ``--help`` is quick.
 """
@@ -273,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, help="folder for protocols.csv and protocols.png"
     )
 
+    _add_forecast_parsers(sub)
+
     p = sub.add_parser(
         "dashboard", help="open the browser dashboard (Mesa SolaraViz) on http://127.0.0.1"
     )
@@ -322,6 +324,176 @@ def _add_discover_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
     p.add_argument("--seed", type=_seed, default=0, help="seed of CART and the feature scores")
+
+
+def _add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "forecast",
+        help="probabilistic forecast from the state at a date: tables, fan charts, manifest",
+        description="Forecast from the state at --from (the scenario's events after it are "
+        "removed) to --to: per issue and date, P(agreed by then), P(implemented by then), "
+        "P(each status) with Monte Carlo intervals, and quantiles of every delivered quantity "
+        "(see docs/forecasting.md).",
+    )
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--from", dest="start", type=_date, required=True, help="cut-off, YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=_date, required=True, help="last date, YYYY-MM-DD")
+    p.add_argument("--runs", type=_runs, required=True, help="number of runs")
+    p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
+    p.add_argument(
+        "--parameters",
+        type=Path,
+        help="CSV or Parquet of parameter draws (columns: dotted paths); run r uses row r %% N",
+    )
+    p.add_argument(
+        "--condition-on",
+        type=Path,
+        help="observations file: keep the runs that agree with its yes/no facts dated on or "
+        "before --from",
+    )
+    p.add_argument("--every", type=_steps, default=1, help="forecast every K steps (default: 1)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
+    p.add_argument("--no-figures", action="store_true", help="write tables only")
+
+    p = sub.add_parser(
+        "score",
+        help="score a forecast, and naive baselines, against facts dated after its cut-off",
+        description="Brier and log scores for yes/no facts, CRPS for measured amounts, skill "
+        "against persistence, base rates and the classic models, and a reliability diagram. "
+        "Needs pip install 'lsr_sim[forecast]'.",
+    )
+    p.add_argument("forecast", type=Path, help="a folder written by `lsr-sim forecast`")
+    p.add_argument("observations", type=Path, help="observations YAML file")
+    p.add_argument("--out", type=Path, help="output folder (default: FORECAST/scores)")
+    p.add_argument(
+        "--eps",
+        type=float,
+        default=0.01,
+        help="probabilities are clipped to [eps, 1 - eps] for the log score (default: 0.01)",
+    )
+    p.add_argument(
+        "--bins", type=_bounded(1, 1000), default=10, help="reliability bins (default: 10)"
+    )
+    p.add_argument("--no-figures", action="store_true", help="write tables only")
+
+
+_FORECAST_OPTIONS = {
+    "start": "--from",
+    "end": "--to",
+    "runs": "--runs",
+    "every": "--every",
+    "eps": "--eps",
+    "bins": "--bins",
+}
+
+
+def _cmd_forecast(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim.forecast import ArgumentError, forecast, load_parameters
+    from lsr_sim.observations import load_observations
+    from lsr_sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    _check_out(args.out)
+    if args.format == "parquet":
+        _require_pyarrow()
+    sources = {"scenario": str(args.scenario)}
+    parameters = observations = None
+    if args.parameters is not None:
+        parameters = load_parameters(args.parameters)
+        sources["parameters"] = str(args.parameters)
+    if args.condition_on is not None:
+        observations = load_observations(args.condition_on)
+        sources["condition_on"] = str(args.condition_on)
+    try:
+        result = forecast(
+            scenario,
+            args.start,
+            args.end,
+            args.runs,
+            seed=args.seed,
+            parameters=parameters,
+            condition_on=observations,
+            every=args.every,
+            sources=sources,
+        )
+    except ArgumentError as exc:
+        option = _FORECAST_OPTIONS.get(exc.argument, exc.argument)
+        raise InputError("command line", option, exc.message) from None
+    try:
+        written = result.write(
+            args.out, fmt=args.format, figures=not args.no_figures, command=["lsr-sim", *argv]
+        )
+    except OSError as exc:
+        raise InputError("command line", "--out", f"cannot write to {args.out}: {exc}") from None
+    m = result.manifest
+    print(
+        f"{scenario.name} cut at {m['cutoff']} ({len(m['events_removed'])} later event(s) "
+        f"removed): {m['runs']} runs to {m['end']} (steps {m['first_step']} to "
+        f"{m['last_step']}, master seed {m['master_seed']})"
+    )
+    if m["conditioning"] is not None:
+        c = m["conditioning"]
+        print(
+            f"conditioned on {len(c['facts'])} fact(s) known at {m['cutoff']}: kept "
+            f"{c['kept']} of {c['runs']} runs ({c['share_kept']:.1%})"
+        )
+    for note in m["notes"]:
+        print(f"note: {note}")
+    print(_format_forecast_end(result.probabilities))
+    print(f"wrote {len(written)} files to {args.out}")
+    return EXIT_OK
+
+
+def _format_forecast_end(probabilities: Any) -> str:
+    last = probabilities[probabilities["step"] == probabilities["step"].max()]
+    date = str(last["date"].iloc[0])[:10]
+    width = max(len(str(i)) for i in last["issue"])
+    lines = [f"{'issue':<{width}}  P(agreed by {date})  P(implemented by {date})"]
+    for issue, part in last.groupby("issue", sort=False):
+        cells = []
+        for event in ("agreed_by_date", "implemented_by_date"):
+            row = part[part["event"] == event].iloc[0]
+            cells.append(f"{row.probability:.2f} [{row.low:.2f}, {row.high:.2f}]")
+        lines.append(f"{issue!s:<{width}}  {cells[0]:<{17 + len(date)}}  {cells[1]}")
+    return "\n".join(lines)
+
+
+def _cmd_score(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim.forecast import ArgumentError, read_forecast
+    from lsr_sim.forecast.scoring import format_scores, require_scoringrules, score_forecast
+    from lsr_sim.observations import load_observations
+
+    require_scoringrules("lsr-sim score")
+    out = args.out or args.forecast / "scores"
+    _check_out(out)
+    result = read_forecast(args.forecast)
+    observations = load_observations(args.observations)
+    try:
+        scores = score_forecast(
+            result, observations, source=str(args.observations), eps=args.eps, bins=args.bins
+        )
+    except ArgumentError as exc:
+        option = _FORECAST_OPTIONS.get(exc.argument, exc.argument)
+        raise InputError("command line", option, exc.message) from None
+    try:
+        written = scores.write(out, figures=not args.no_figures, command=["lsr-sim", *argv])
+    except OSError as exc:
+        raise InputError("command line", "--out", f"cannot write to {out}: {exc}") from None
+    m = scores.manifest
+    print(
+        f"forecast from {m['forecast_cutoff']} to {m['forecast_end']} ({m['forecast_kept']} "
+        f"runs) against {len(m['facts_scored'])} fact(s) of {observations.name!r} dated after "
+        "the cut-off"
+    )
+    if m["facts_left_out"]:
+        print(
+            f"left out {len(m['facts_left_out'])} fact(s) dated on or before the cut-off "
+            f"(known when the forecast was made): {', '.join(m['facts_left_out'])}"
+        )
+    print(format_scores(scores))
+    print(f"wrote {len(written)} files to {out}")
+    return EXIT_OK
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
@@ -688,6 +860,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_classic(args)
         if args.command == "compare":
             return _cmd_compare(args)
+        if args.command == "forecast":
+            return _cmd_forecast(args, argv)
+        if args.command == "score":
+            return _cmd_score(args, argv)
         return _cmd_plot(args, argv)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

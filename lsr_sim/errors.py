@@ -6,7 +6,7 @@ and what was expected, so that the command line can print one clear line and exi
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ScenarioError", "SweepError"]
+__all__ = ["InputError", "ObservationsError", "ScenarioError", "SweepError"]
 
 
 class InputError(ValueError):
@@ -48,3 +48,8 @@ class ScenarioError(InputError):
 
 class SweepError(InputError):
     """A sweep file that cannot be loaded, does not validate, or does not fit its scenarios."""
+
+
+class ObservationsError(InputError):
+    """An observations file that cannot be loaded, does not validate, or does not fit the
+    scenario it is used with."""

@@ -54,6 +54,7 @@ FINAL_NAMES = (
     "delivered",
     "pressure",
     "support",
+    "first_agreed",
     "negotiated_step",
     "negotiated_terms",
     "vetoed",
@@ -73,7 +74,8 @@ class BatchResult:
     final : dict of arrays
         Final state with a leading run axis: ``trust`` (R, n, n), ``status`` (R, m),
         ``terms``, ``progress`` (R, m), ``delivered`` (R, q), ``pressure``, ``support`` (R, n),
-        and per issue the step and terms of its first agreement reached in talks
+        and per issue the step of its first agreement (``first_agreed``, -1 for none), the
+        step and terms of its first agreement reached in talks
         (``negotiated_step``, -1 for none; ``negotiated_terms``) and the vetoes that blocked
         terms including it (``vetoed``).
     history : dict of arrays or None
