@@ -96,6 +96,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from lsr_sim.classic.variants import resolve_variant
+
 __all__ = [
     "OFFER_KINDS",
     "VARIANTS",
@@ -177,13 +179,7 @@ VARIANTS: dict[str, BDMVariant] = {
 
 
 def _variant(variant: str | BDMVariant) -> BDMVariant:
-    if isinstance(variant, BDMVariant):
-        return variant
-    if isinstance(variant, str) and variant in VARIANTS:
-        return VARIANTS[variant]
-    raise ValueError(
-        f"unknown BDM variant {variant!r}; choose {' or '.join(VARIANTS)}, or a BDMVariant"
-    )
+    return resolve_variant(variant, VARIANTS, BDMVariant, "BDM")
 
 
 # --------------------------------------------------------------------------- forecasts
