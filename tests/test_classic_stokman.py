@@ -460,7 +460,7 @@ def test_property_decide_variant_stays_on_the_scale_and_gains_equally(
                 (e.j_from, e.j_to, start[e.i, e.p]),
                 (e.i_from, e.i_to, start[e.j, e.q]),
             ):
-                assert (moved_to - moved_from) * (target - moved_from) > 0
+                assert np.sign(moved_to - moved_from) == np.sign(target - moved_from) != 0
                 assert abs(target - moved_to) <= abs(target - moved_from) + 1e-9
     again = stokman_exchange(position, salience, capability, rounds=5, rng=seed, variant="decide")
     assert again.exchanges == result.exchanges

@@ -123,7 +123,8 @@ TIE_TOLERANCE = 1e-9
 #: decide's thresholds on its 0-100 scale: a move this small is no move, a gain this small
 #: no gain.
 _DECIDE_SCALE, _DECIDE_TINY = 100.0, 1e-10
-#: An expected outcome this close to a cap (on the 0-100 scale) is at it.
+#: An expected outcome this close to a cap, or a vote this close to the position it moves
+#: toward (on the 0-100 scale), is at it.
 _AT_LIMIT = 1e-9
 
 
@@ -420,8 +421,9 @@ def stokman_exchange(
         ``"decide"`` follows decide-exchange-model (conflicting exchanges recalculated,
         shifts capped at the demanding actor's position; see the module's description). A
         :class:`StokmanVariant` sets the two choices one by one.
-    scale : (k, 2) array_like, optional
-        ``(low, high)`` of each issue's scale, for the recalculating realisation, which (as
+    scale : (k, 2) or (2,) array_like, optional
+        ``(low, high)`` of each issue's scale (one pair: the same for every issue), for the
+        recalculating realisation, which (as
         decide) works on every issue rescaled to 0-100 between these bounds; by default the
         range of the starting positions on each issue. (decide takes the bounds declared in
         its input file.) Refused with the ``"drop"`` realisation, which does not use it.
@@ -500,6 +502,7 @@ def stokman_exchange_table(
     rounds: int = 10,
     rng: np.random.Generator | int = 0,
     variant: str | StokmanVariant = "lsr",
+    scale: ArrayLike | None = None,
 ) -> ExchangeResult:
     """Run the exchange model on a table of actors: one row per actor and issue.
 
@@ -510,9 +513,9 @@ def stokman_exchange_table(
         form of :func:`lsr_sim.classic.inputs.read_actor_table`; without ``issue``, one issue).
         Actors and issues are taken in the order they first appear; every actor needs a row
         on every issue.
-    rounds, rng, variant
-        As for :func:`stokman_exchange` (the scale of each issue: the range of its
-        starting positions).
+    rounds, rng, variant, scale
+        As for :func:`stokman_exchange` (`scale` per issue in the order the issues first
+        appear).
 
     Examples
     --------
@@ -552,6 +555,7 @@ def stokman_exchange_table(
         actors=actors,
         issues=issues,
         variant=variant,
+        scale=scale,
     )
 
 
@@ -738,6 +742,8 @@ def _check_scale(
         )
     bounds = np.asarray(scale, dtype=float)
     k = x.shape[1]
+    if bounds.shape == (2,):  # one scale for every issue
+        bounds = np.tile(bounds, (k, 1))
     if bounds.shape != (k, 2) or not np.all(np.isfinite(bounds)):
         raise ValueError(f"scale must give (low, high) for each of the {k} issue(s)")
     if np.any(bounds[:, 0] > bounds[:, 1]):
@@ -831,7 +837,10 @@ class _Recalculation:
     def set_moves(self, deal: _Deal, i_move: float, j_move: float, replace: bool) -> None:
         """Both sides' moves, signed toward their targets, recorded as decide does."""
         for side, other, move in ((deal.i, deal.j, i_move), (deal.j, deal.i, j_move)):
-            side.move = -abs(move) if side.position > self.target(side, other) else abs(move)
+            target = self.target(side, other)
+            side.move = -abs(move) if side.position > target else abs(move)
+            if abs(side.position + side.move - target) <= _AT_LIMIT:  # all the way, exactly
+                side.move = target - side.position
             if replace:
                 side.moves.pop()
             side.moves.append(side.move)
