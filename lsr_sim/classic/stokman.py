@@ -990,8 +990,12 @@ def _recalculating_round(
 ) -> tuple[np.ndarray, tuple[Exchange, ...]]:
     """decide's round: positions rescaled to 0-100 between `low` and `high` per issue."""
     width = high - low
-    unit = np.divide(_DECIDE_SCALE, width, out=np.zeros_like(width), where=width > 0)
-    scaled = np.clip((x - low) * unit, 0.0, _DECIDE_SCALE)
+    # times 100 / width, as decide (exact on a 0-100 scale); for widths so small that
+    # 100 / width would overflow, divided by the width first
+    wide = width > 1e-300
+    unit = np.divide(_DECIDE_SCALE, width, out=np.zeros_like(width), where=wide)
+    share = np.divide(x - low, width, out=np.zeros_like(x), where=(width > 0) & ~wide)
+    scaled = np.clip(np.where(wide, (x - low) * unit, share * _DECIDE_SCALE), 0.0, _DECIDE_SCALE)
     done = _Recalculation(scaled, s, weight, cap).run(rng)
     back = np.divide(width, _DECIDE_SCALE)  # raw units per scaled unit
 
