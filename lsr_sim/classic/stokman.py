@@ -74,8 +74,9 @@ and positions of this variant and of decide agreed to 7e-12 on 164; the other 36
 at such a last-digit cap. The default variant, on the same tables, differs from decide on
 189 (on 183 from the first round). These comparisons ran decide's own code, which is not
 part of lsr_sim (docs/protocols.md says how). Actors without weight on the issue they would
-move on (capability or salience 0) take part in no exchange (decide divides by that weight).
-decide allows actors without a position on some issues; here every actor needs every issue.
+move on (capability or salience 0) take part in no exchange (decide divides by saliences
+and weights, and stops with an error on a table with a salience of 0). decide allows actors
+without a position on some issues; here every actor needs every issue.
 
 Note on the equal-gain rule: some statements of the rule write the ratio the other way up,
 ``(s_iq + s_jq) / (s_ip + s_jp)``, with ``dp`` the shift of ``j``'s move on ``p``; that
