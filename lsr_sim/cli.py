@@ -257,6 +257,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rounds", type=_bounded(0, MAX_ROUNDS), help="number of rounds (default: 10)")
     p.add_argument("--seed", type=_seed, help="seed for random tie-breaking")
+    p.add_argument(
+        "--variant",
+        help="the model's variant: bdm lsr (default) or scholz (Scholz et al. 2011's code); "
+        "stokman lsr (default) or decide (decide-exchange-model)",
+    )
+    p.add_argument(
+        "--scale",
+        metavar="LOW,HIGH",
+        help="every issue's scale (default: the range of its starting positions); "
+        "bdm, and stokman --variant decide",
+    )
     p.add_argument("--out", type=Path, help="also write the round-by-round forecast to this CSV")
 
     p = sub.add_parser(
@@ -743,7 +754,17 @@ def _sweep_executor(args: argparse.Namespace) -> Any:
 def _cmd_classic(args: argparse.Namespace) -> int:
     from lsr_sim.classic.cli import run_classic
 
-    print(run_classic(args.model, args.file, rounds=args.rounds, seed=args.seed, out=args.out))
+    print(
+        run_classic(
+            args.model,
+            args.file,
+            rounds=args.rounds,
+            seed=args.seed,
+            variant=args.variant,
+            scale=args.scale,
+            out=args.out,
+        )
+    )
     return EXIT_OK
 
 

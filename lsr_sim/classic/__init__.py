@@ -9,8 +9,9 @@ selectable by name in a scenario (:mod:`lsr_sim.protocols.classic`).
 - :mod:`~lsr_sim.classic.rubinstein`: Rubinstein's alternating offers with discounting;
 - :mod:`~lsr_sim.classic.concession`: two time-based negotiators (Boulware, linear, conceder)
   with a deadline;
-- :mod:`~lsr_sim.classic.bdm`: Bueno de Mesquita's expected utility model in the form of
-  Scholz, Calbert and Smith (2011);
+- :mod:`~lsr_sim.classic.bdm`: Bueno de Mesquita's expected utility model, by default in
+  lsr_sim's variant, with ``variant="scholz"`` in the form of the code behind Scholz, Calbert
+  and Smith's (2011) tables;
 - :mod:`~lsr_sim.classic.stokman`: Stokman's exchange of voting positions across issues;
 - :mod:`~lsr_sim.classic.inputs`: the actor tables these models read;
 - :mod:`~lsr_sim.classic.compare`: a scenario under each protocol, side by side with the
@@ -21,7 +22,15 @@ selectable by name in a scenario (:mod:`lsr_sim.protocols.classic`).
 
 from __future__ import annotations
 
-from lsr_sim.classic.bdm import BDMResult, BDMRound, bdm, bdm_round, weighted_mean, weighted_median
+from lsr_sim.classic.bdm import (
+    BDMResult,
+    BDMRound,
+    BDMVariant,
+    bdm,
+    bdm_round,
+    weighted_mean,
+    weighted_median,
+)
 from lsr_sim.classic.concession import ConcessionResult, time_based_negotiation
 from lsr_sim.classic.inputs import read_actor_table, split_issues
 from lsr_sim.classic.nash import (
@@ -38,6 +47,7 @@ __all__ = [
     "AlternatingOffersResult",
     "BDMResult",
     "BDMRound",
+    "BDMVariant",
     "BargainingSolution",
     "ConcessionResult",
     "ExchangeResult",
