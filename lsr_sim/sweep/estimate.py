@@ -63,7 +63,7 @@ def announce_plan(
     planned: int,
     todo: int,
     sample: Iterator[Any],
-    execute: Callable[[Any], tuple[Any, Any]],
+    execute: Callable[[Any], tuple[Any, Any, Any]],
     workers: int,
     stream: Any,
     *,

@@ -352,7 +352,7 @@ def plot_sensitivity(
     y = np.arange(len(frame))
     height = 0.38
     ax = _new_axes(ax, (8, 1.2 + 0.55 * len(frame)))
-    bars = {"capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "0.25"}}
+    bars: dict[str, Any] = {"capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "0.25"}}
     # (column, its confidence column or None, colour, label): the upper bar, then the lower.
     series: list[tuple[str, str | None, str, str]]
     if kind == "sobol":
@@ -368,8 +368,11 @@ def plot_sensitivity(
         ]
         xlabel = "elementary effect (outcome change over the parameter range)"
     for offset, (column, conf, color, label) in zip((height / 2, -height / 2), series, strict=True):
-        errors = {"xerr": frame[conf], **bars} if conf else {}
-        ax.barh(y + offset, frame[column], height, color=color, label=label, **errors)
+        if conf:
+            ax.barh(y + offset, frame[column], height, color=color, label=label,
+                    xerr=frame[conf], **bars)  # fmt: skip
+        else:
+            ax.barh(y + offset, frame[column], height, color=color, label=label)
     ax.axvline(0.0, color="0.3", linewidth=0.8)
     ax.set_xlabel(xlabel)
     ax.set_yticks(y, [str(p) for p in frame["parameter"]])
@@ -683,17 +686,19 @@ def plot_box_limits(
         table = table[table["restricted"]]
     ax = _new_axes(ax, (7.5, 1.2 + 0.55 * len(table)))
     labels = []
-    for y, row in enumerate(table.itertuples(index=False)):
-        span = row.sweep_max - row.sweep_min
-        low = (row.min - row.sweep_min) / span if span > 0 else 0.0
-        high = (row.max - row.sweep_min) / span if span > 0 else 1.0
+    for y, row in enumerate(table.to_dict("records")):
+        lo, hi = float(row["min"]), float(row["max"])
+        first, last = float(row["sweep_min"]), float(row["sweep_max"])
+        span = last - first
+        low = (lo - first) / span if span > 0 else 0.0
+        high = (hi - first) / span if span > 0 else 1.0
         ax.barh(y, 1.0, left=0.0, height=0.5, color="0.88")
         ax.barh(y, high - low, left=low, height=0.5, color=_BOX_COLOR)
-        ax.text(low, y + 0.33, f"{row.min:.3g}", ha="center", va="top", fontsize=8)
-        ax.text(high, y + 0.33, f"{row.max:.3g}", ha="center", va="top", fontsize=8)
-        ax.text(-0.02, y, f"{row.sweep_min:.3g}", ha="right", va="center", fontsize=8, color="0.4")
-        ax.text(1.02, y, f"{row.sweep_max:.3g}", ha="left", va="center", fontsize=8, color="0.4")
-        labels.append(f"{row.input}{_qp_label(row.qp_min, row.qp_max)}")
+        ax.text(low, y + 0.33, f"{lo:.3g}", ha="center", va="top", fontsize=8)
+        ax.text(high, y + 0.33, f"{hi:.3g}", ha="center", va="top", fontsize=8)
+        ax.text(-0.02, y, f"{first:.3g}", ha="right", va="center", fontsize=8, color="0.4")
+        ax.text(1.02, y, f"{last:.3g}", ha="left", va="center", fontsize=8, color="0.4")
+        labels.append(f"{row['input']}{_qp_label(row['qp_min'], row['qp_max'])}")
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.4, -0.6)
     ax.set_xlim(-0.15, 1.15)
