@@ -17,14 +17,20 @@ An observations file (YAML) lists facts, each about the state of the negotiation
       no_detainee_deal_yet:
         date: 2026-01-19
         agreed: {issue: detainees, by_then: false}
+      demarcation_not_begun:
+        date: 2026-01-19
+        holds: false
+        status: {issue: border_demarcation, in: [implementing, implemented]}
       convicted_transferred:
         date: 2026-06-30
         delivered: {issue: detainees, quantity: convicted, value: 370}
 
 A fact holds in a run or not (``status`` in a set; ``progress``, ``trust`` or ``delivered``
-within ``at_least``/``at_most``; an agreement reached by the date, or not); a ``delivered``
-fact with a ``value`` is a measured quantity instead, compared with the run's number. The
-state "at a date" is the state at the end of the last step that ends on or before it.
+within ``at_least``/``at_most``; an agreement reached by the date, or not); ``holds: false``
+records that the condition did not hold (the issue was not in those statuses), so a file
+can say what did not happen as well as what did. A ``delivered`` fact with a ``value`` is a
+measured quantity instead, compared with the run's number. The state "at a date" is the
+state at the end of the last step that ends on or before it.
 
 :func:`load_observations` reads a file once, at the edge, into a frozen
 :class:`Observations`; :func:`check_observations` checks its names and dates against a
@@ -51,9 +57,10 @@ from pydantic import (
 )
 
 from lsr_sim.dynamics.status import STATUS_NAMES
-from lsr_sim.errors import InputError
-from lsr_sim.scenario.loader import format_validation_error, read_yaml_mapping
+from lsr_sim.errors import ObservationsError
+from lsr_sim.messages import FileKind, format_validation_error
 from lsr_sim.scenario.schema import Scenario
+from lsr_sim.scenario.yamlfile import read_yaml_mapping
 
 __all__ = [
     "Fact",
@@ -67,11 +74,9 @@ __all__ = [
 ]
 
 KINDS = ("status", "progress", "trust", "delivered", "agreed")
-
-
-class ObservationsError(InputError):
-    """An observations file that cannot be loaded, does not validate, or does not fit the
-    scenario it is used with."""
+OBSERVATIONS_FILE = FileKind(
+    "observations", "observations/source_facts.yaml", "name: ..., facts: ...", ObservationsError
+)
 
 
 class _Frozen(BaseModel):
@@ -130,11 +135,16 @@ class AgreedFact(_Frozen):
 
 class Fact(_Frozen):
     """One dated fact: exactly one of ``status``, ``progress``, ``trust``, ``delivered`` or
-    ``agreed``."""
+    ``agreed``; with ``holds: false``, what it describes did not hold at the date."""
 
     description: str = ""
     date: dt.date
     source: str = ""
+    holds: StrictBool = Field(
+        True,
+        description="False: the condition did not hold at the date (the status was not in "
+        "the set, the number was outside the bounds). Agreed facts say by_then instead.",
+    )
     status: StatusFact | None = None
     progress: ProgressFact | None = None
     trust: TrustFact | None = None
@@ -147,7 +157,22 @@ class Fact(_Frozen):
         if len(given) != 1:
             what = ", ".join(given) if given else "none"
             raise ValueError(f"give exactly one of {', '.join(KINDS)} (got {what})")
+        if not self.holds and self.agreed is not None:
+            raise ValueError("an agreed fact says by_then: false instead of holds: false")
+        if not self.holds and self.measured:
+            raise ValueError("a measured value always holds; drop holds: false")
         return self
+
+    @property
+    def event(self) -> str:
+        """The yes/no event the fact resolves: ``"agreed by the date"`` for an ``agreed``
+        fact, the fact's condition otherwise (``holds`` says whether it happened)."""
+        return "agreed by the date" if self.agreed is not None else f"{self.kind} condition"
+
+    @property
+    def happened(self) -> bool:
+        """Whether the fact's event happened: ``by_then`` for an agreed fact, else ``holds``."""
+        return self.agreed.by_then if self.agreed is not None else self.holds
 
     @property
     def kind(self) -> str:
@@ -188,18 +213,14 @@ def observations_from_dict(data: Mapping[str, Any], source: str = "<observations
     try:
         return Observations.model_validate(dict(data))
     except ValidationError as exc:
-        path, message = format_validation_error(exc)
+        path, message = format_validation_error(exc, Observations)
         raise ObservationsError(source, path, message) from None
 
 
 def load_observations(path: str | Path) -> Observations:
     """Read and validate an observations file; ObservationsError (one line) if it is bad."""
     path = Path(path)
-    try:
-        data = read_yaml_mapping(path, what="observations")
-    except InputError as exc:
-        raise ObservationsError(exc.source, exc.path, exc.message) from None
-    return observations_from_dict(data, str(path))
+    return observations_from_dict(read_yaml_mapping(path, OBSERVATIONS_FILE), str(path))
 
 
 # -- against a scenario --------------------------------------------------------------------------
@@ -264,14 +285,19 @@ def fact_outcomes(
     scenario: Scenario,
     history: Mapping[str, np.ndarray],
     first_agreed: np.ndarray,
+    *,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """Each fact in each run: one row per run, one column per fact.
 
-    A yes/no fact gives True or False; a measured amount gives the run's number. `history`
+    A yes/no fact gives whether the run agrees with it (True or False: for ``holds: false``,
+    that the condition does not hold); a measured amount gives the run's number. `history`
     holds the state after every step with the run axis first (``status``, ``progress``,
     ``trust``, ``delivered``: as :attr:`lsr_sim.experiment.Ensemble.history`), long enough to
     reach every fact's date; `first_agreed` (runs, issues) is the step of each issue's first
-    agreement, -1 for none (``Ensemble.final["first_agreed"]``).
+    agreement, -1 for none (``Ensemble.final["first_agreed"]``). With `offset`, the history
+    starts later: ``history[:, 0]`` is the state after step `offset` (a forecast keeps only
+    the steps from its cut-off on), and a fact dated before it is refused.
     """
     from lsr_sim.model import compile_scenario
 
@@ -280,18 +306,23 @@ def fact_outcomes(
     out: dict[str, np.ndarray] = {}
     for name, fact in observations.facts.items():
         step = fact_step(scenario, fact.date)
-        if not 0 <= step < length:
-            raise ValueError(f"fact {name!r} ({fact.date}) is beyond the {length - 1} steps run")
+        if step < offset:
+            raise ValueError(
+                f"fact {name!r} ({fact.date}) is before step {offset}, where the history starts"
+            )
+        if step >= offset + length:
+            last = offset + length - 1
+            raise ValueError(f"fact {name!r} ({fact.date}) is beyond the {last} steps run")
         if fact.status is not None:
             k = c.issue_index(fact.status.issue)
             wanted = [STATUS_NAMES.index(label) for label in fact.status.in_]
-            out[name] = np.isin(history["status"][:, step, k], wanted)
+            out[name] = np.isin(history["status"][:, step - offset, k], wanted)
         elif fact.progress is not None:
             k = c.issue_index(fact.progress.issue)
-            out[name] = _within(history["progress"][:, step, k], fact.progress)
+            out[name] = _within(history["progress"][:, step - offset, k], fact.progress)
         elif fact.trust is not None:
             i, j = c.actor_index(fact.trust.truster), c.actor_index(fact.trust.trustee)
-            out[name] = _within(history["trust"][:, step, i, j], fact.trust)
+            out[name] = _within(history["trust"][:, step - offset, i, j], fact.trust)
         elif fact.delivered is not None:
             k = c.issue_index(fact.delivered.issue)
             q = next(
@@ -299,11 +330,13 @@ def fact_outcomes(
                 for i, spec in enumerate(c.quantities)
                 if spec.issue == k and spec.name == fact.delivered.quantity
             )
-            values = history["delivered"][:, step, q]
+            values = history["delivered"][:, step - offset, q]
             out[name] = values if fact.measured else _within(values, fact.delivered)
         else:
             assert fact.agreed is not None
             k = c.issue_index(fact.agreed.issue)
             reached = (first_agreed[:, k] >= 0) & (first_agreed[:, k] <= step)
             out[name] = reached if fact.agreed.by_then else ~reached
+        if not fact.holds:
+            out[name] = ~out[name]
     return pd.DataFrame(out, index=pd.RangeIndex(runs, name="run"))

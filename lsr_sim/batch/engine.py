@@ -259,7 +259,6 @@ def _pad(arrays: list[tuple[np.ndarray, np.ndarray]], r: int, length: int) -> np
 def _run_mesa(
     scenarios: list[Scenario], seeds: list[int], step_list: list[int], keep_history: bool
 ) -> BatchResult:
-    from lsr_sim.experiment import summary_row
     from lsr_sim.model import NegotiationModel
 
     r = len(scenarios)
@@ -269,7 +268,7 @@ def _run_mesa(
     for pos, (sc, seed, steps) in enumerate(zip(scenarios, seeds, step_list, strict=True)):
         model = NegotiationModel(sc, rng=seed)
         model.run_for(steps)
-        rows.append(summary_row(model, seed=seed, steps=steps))
+        rows.append(summary_rows(model.kernel, [sc], [seed], steps)[0])
         for name in FINAL_NAMES:
             finals[name].append((np.array([pos]), getattr(model.kernel.state, name).copy()))
         if keep_history:
