@@ -342,6 +342,7 @@ class Dynamics(_Frozen):
     trust_prior_weight: StrictFloat = Field(
         2.0,
         gt=0.0,
+        le=1000.0,
         description="evidence: how many observations the initial trust is worth.",
     )
     betrayal_weight: StrictFloat = Field(
