@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from lsr_sim.errors import ScenarioError
 from lsr_sim.scenario.checks import check_scenario, did_you_mean
+from lsr_sim.scenario.facts import Observations
 from lsr_sim.scenario.schema import Scenario
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "read_yaml_mapping",
     "scenario_from_dict",
     "scenario_hash",
+    "validate_observations",
 ]
 
 
@@ -221,6 +223,7 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     data = read_yaml_mapping(path)
+    _inline_observations(data, path)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -251,6 +254,41 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         )
     base = _resolve(parent_path, (*chain, here))
     return deep_merge(base, data)
+
+
+def _inline_observations(data: dict[str, Any], path: Path) -> None:
+    """Replace a ``calibration.observations`` file path by the file's facts, in place.
+
+    The path is relative to the folder of the scenario file that names it, so a variant
+    that extends a base keeps the base's facts. The facts are validated here, so that an error
+    names the observations file.
+    """
+    calibration = data.get("calibration")
+    written = calibration.get("observations") if isinstance(calibration, dict) else None
+    if not isinstance(written, str):
+        return
+    field = "calibration.observations"
+    target = (path.parent / written).resolve()
+    if not target.is_file():
+        what = "is a folder" if target.is_dir() else "not found"
+        raise ScenarioError(
+            str(path),
+            field,
+            f"{written!r} {what} (looked for {target}); give an observations YAML file, "
+            "relative to this file's folder, or the facts inline",
+        )
+    facts = read_yaml_mapping(target, what="observations")
+    validate_observations(facts, str(target))
+    calibration["observations"] = facts
+
+
+def validate_observations(data: Mapping[str, Any], source: str = "<observations>") -> Observations:
+    """Validate dated facts given as a mapping; ScenarioError (one line) naming `source`."""
+    try:
+        return Observations.model_validate(dict(data))
+    except ValidationError as exc:
+        path, message = format_validation_error(exc)
+        raise ScenarioError(source, path, message) from None
 
 
 # -- pydantic error formatting --------------------------------------------------------------

@@ -12,6 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
+from lsr_sim.scenario.estimation import ABCSettings, Prior
+from lsr_sim.scenario.facts import Observations
+
 __all__ = [
     "ISSUE_STATUSES",
     "LINK_TYPES",
@@ -330,11 +333,27 @@ class CalibrationPattern(_Frozen):
 
 
 class Calibration(_Frozen):
-    """Stylised facts a calibrated scenario reproduces at a date."""
+    """Stylised facts a calibrated scenario reproduces at a date (`patterns`), and what the
+    estimation needs (`priors`, `observations`, `abc`: see lsr_sim.scenario.estimation)."""
 
-    at: dt.date
+    at: dt.date | None = None
     runs: StrictInt = Field(200, gt=0)
-    patterns: dict[str, CalibrationPattern] = Field(min_length=1)
+    patterns: dict[str, CalibrationPattern] = Field(default_factory=dict)
+    priors: dict[str, Prior] = Field(
+        default_factory=dict, description="Dotted path of an input -> its prior distribution."
+    )
+    observations: Observations | None = Field(
+        None, description="Dated facts, inline or the path of an observations file."
+    )
+    abc: ABCSettings = Field(default_factory=ABCSettings)
+
+    @model_validator(mode="after")
+    def _patterns_or_facts(self) -> Calibration:
+        if not self.patterns and self.observations is None:
+            raise ValueError("give patterns (checked at `at`) or observations (dated facts)")
+        if self.patterns and self.at is None:
+            raise ValueError("patterns are checked at a date: add at: YYYY-MM-DD")
+        return self
 
 
 class Scenario(_Frozen):
