@@ -167,6 +167,13 @@ class ABCSettings(_Frozen):
         description="Parameter draws per model for the prior predictive (model comparison) "
         "and for the posterior predictive checks.",
     )
+    threshold: StrictFloat | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Common threshold of the model comparison (default: the smallest "
+        "distance that lets at least 10 prior-predictive runs of all models through).",
+    )
     weights: dict[str, Positive] = Field(
         default_factory=dict, description="Fact name -> weight in the distance (default 1)."
     )
