@@ -322,3 +322,16 @@ def test_the_threshold_steps_down_through_levels() -> None:
     assert eps(2) == 0.25  # nobody below: the next known level
     eps.update(3, lambda: table([0.0, 0.0, 0.25]), list, 0.5, {})
     assert eps(3) == 0.0
+
+
+def test_a_model_with_no_run_within_gets_an_upper_bound() -> None:
+    from lsr_sim.inference import model_choice
+
+    distances = {"a": np.repeat([[0.0], [1.0]], 50, axis=0), "b": np.ones((100, 1))}
+    table = model_choice(distances, 0.0, bootstrap=200).set_index("model")
+    assert table.loc["a", "evidence"] == 0.5 and table.loc["b", "evidence"] == 0.0
+    assert table.loc["b", "probability"] == 0.0
+    # rule of three: evidence below 3 / 100 draws, so BF below 0.03 / 0.5
+    assert table.loc["b", "bayes_factor_high"] == pytest.approx(0.06)
+    assert table.loc["b", "probability_high"] == pytest.approx(0.03 / 0.53)
+    assert table.loc["a", "bayes_factor"] == 1.0

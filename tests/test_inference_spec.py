@@ -311,3 +311,15 @@ def test_calibrate_options_get_one_line(tmp_path: Path, capsys, args, words) -> 
 def test_the_baseline_still_calibrates_against_its_patterns(capsys) -> None:
     code, out, _ = run_cli(capsys, "calibrate", "scenarios/baseline.yaml", "--runs", 20)
     assert code in (0, 1) and "border_coordination_agreed" in out
+
+
+def test_the_documented_examples_load() -> None:
+    folder = Path("docs/examples/estimation")
+    coin_ = load_estimation(folder / "coin.yaml", models_file=folder / "coin_models.yaml")
+    assert [m.name for m in coin_.models] == ["coin", "rare", "never"]
+    trust = load_estimation(
+        folder / "baseline_trust.yaml", models_file=folder / "trust_models.yaml"
+    )
+    assert [m.name for m in trust.models] == ["baseline", "no_trust_dynamics"]
+    assert list(trust.models[1].priors) == ["dynamics.mediation_rate"]
+    assert len(trust.observations.facts) == 8

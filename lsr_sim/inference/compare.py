@@ -7,7 +7,9 @@ smallest distance that lets at least 10 runs of all models through, see
 model's ABC evidence is the share of its prior-predictive runs within epsilon (an estimate
 of P(distance <= epsilon | model)), its posterior probability is its evidence over the sum
 (equal prior odds), and the Bayes factor of two models is the ratio of their evidences.
-Monte Carlo uncertainty comes from resampling the parameter sets (a bootstrap).
+Monte Carlo uncertainty comes from resampling the parameter sets (a bootstrap); a model
+with no run within epsilon gets the rule of three (evidence below 3 / draws) as its upper
+bound instead of the bootstrap's [0, 0].
 
 A fact that holds in every prior-predictive run of every model (or in none) cannot
 discriminate between them: :func:`non_discriminating_facts` finds such facts so that the
@@ -194,6 +196,16 @@ def model_choice(
         low_bf, high_bf = np.nanpercentile(finite, [tail, 100 - tail], axis=0)
     else:
         low_bf = high_bf = np.full(len(names), np.nan)
+    high_p, high_bf = np.array(high_p, dtype=float), np.array(high_bf, dtype=float)
+    # A model with no run within epsilon: the bootstrap says [0, 0], which hides the Monte
+    # Carlo error. Its evidence is below 3 / draws with 95% confidence (the rule of three,
+    # over parameter sets), which bounds its probability and Bayes factor from above.
+    for i, m in enumerate(names):
+        if evidence[i] == 0 and len(per_draw[m]):
+            upper = 3.0 / len(per_draw[m])
+            high_p[i] = upper / (upper + total) if total > 0 else np.nan
+            if evidence[r] > 0:
+                high_bf[i] = upper / evidence[r]
     free = free_parameters or {}
     return pd.DataFrame(
         {

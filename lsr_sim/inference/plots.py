@@ -115,6 +115,11 @@ def plot_pairs(posterior: pd.DataFrame) -> Figure:
     """Pairwise scatter of posterior draws with marginals on the diagonal (``arviz.plot_pair``)."""
     import arviz as az
 
-    plots = az.plot_pair(_tree(posterior, None), backend="matplotlib")
+    side = 2.6 * len(posterior.columns)  # square panels, room for long dotted names
+    plots = az.plot_pair(
+        _tree(posterior, None),
+        backend="matplotlib",
+        figure_kwargs={"figsize": (side, side), "layout": "constrained"},
+    )
     figure: Figure = plots.viz["figure"].item()
     return figure

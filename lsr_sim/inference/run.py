@@ -315,7 +315,7 @@ def estimate(estimation: Estimation) -> EstimationResult:
             min_acceptance_rate=settings.min_acceptance_rate,
             seed=int(global_seq.generate_state(1)[0]),
             database=database,
-            levels=np.unique(prior[estimation.models[0].name].distances(r, weights, used)),
+            levels=np.unique(prior[estimation.models[0].name].distances(r, weights, used)).tolist(),
         )
         history_db = database.read_bytes()
     finally:

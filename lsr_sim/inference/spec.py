@@ -252,7 +252,9 @@ def _apply(scenario: Scenario, overrides: Mapping[str, Value], source: str, wher
                 raise InputError(source, at(path), str(exc)) from None
     data = scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
     try:
-        return scenario_from_dict(apply_parameters(data, dict(overrides)), source)
+        # apply_parameters passes text values through unchanged (a submodel's name)
+        values: dict[str, Any] = dict(overrides)
+        return scenario_from_dict(apply_parameters(data, values), source)
     except TypeError as exc:  # a path through a value that is not a mapping
         raise InputError(source, where, str(exc)) from None
     except InputError as exc:
@@ -465,5 +467,5 @@ def load_estimation(
             raise InputError(
                 "command line", "--model", f"model {name!r} is given twice; name each once"
             )
-        models[name] = ModelEntry(overrides=overrides)
+        models[name] = ModelEntry(overrides=overrides, priors=None)
     return estimation_from_scenario(scenario, source, models=models, settings=settings)

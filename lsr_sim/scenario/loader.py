@@ -264,7 +264,9 @@ def _inline_observations(data: dict[str, Any], path: Path) -> None:
     names the observations file.
     """
     calibration = data.get("calibration")
-    written = calibration.get("observations") if isinstance(calibration, dict) else None
+    if not isinstance(calibration, dict):
+        return
+    written = calibration.get("observations")
     if not isinstance(written, str):
         return
     field = "calibration.observations"
