@@ -335,3 +335,44 @@ def test_a_model_with_no_run_within_gets_an_upper_bound() -> None:
     assert table.loc["b", "bayes_factor_high"] == pytest.approx(0.06)
     assert table.loc["b", "probability_high"] == pytest.approx(0.03 / 0.53)
     assert table.loc["a", "bayes_factor"] == 1.0
+
+
+def test_a_measured_amount_that_never_varies_is_left_out() -> None:
+    from lsr_sim.inference import non_discriminating_facts
+    from lsr_sim.scenario.facts import Observations
+
+    obs = Observations.model_validate(
+        {
+            "name": "x",
+            "facts": {
+                "freed": {
+                    "date": "2025-01-01",
+                    "delivered": {"issue": "d", "quantity": "q", "value": 370.0},
+                },
+                "freed_varies": {
+                    "date": "2025-01-01",
+                    "delivered": {"issue": "d", "quantity": "q", "value": 370.0},
+                },
+            },
+        }
+    )
+    errors = {
+        "a": pd.DataFrame({"freed": [1.0, 1.0], "freed_varies": [1.0, 0.2]}),
+        "b": pd.DataFrame({"freed": [1.0], "freed_varies": [1.0]}),
+    }
+    assert list(non_discriminating_facts(errors, obs)) == ["freed"]
+
+
+def test_without_the_extra_calibrate_says_what_to_install(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    import sys
+
+    from cli_helpers import one_error
+
+    monkeypatch.setitem(sys.modules, "pyabc", None)  # import pyabc raises ImportError
+    path = write(coin(), tmp_path)
+    code, _, err = run_cli(capsys, "calibrate", path, "--out", tmp_path / "out")
+    assert code == 2
+    assert "pip install 'lsr_sim[inference]'" in one_error(err) and "pyabc is missing" in err
+    assert not (tmp_path / "out").exists()
