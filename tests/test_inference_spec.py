@@ -323,3 +323,10 @@ def test_the_documented_examples_load() -> None:
     assert [m.name for m in trust.models] == ["baseline", "no_trust_dynamics"]
     assert list(trust.models[1].priors) == ["dynamics.mediation_rate"]
     assert len(trust.observations.facts) == 8
+
+
+def test_scenario_statuses_are_the_models() -> None:
+    from lsr_sim.dynamics.status import STATUS_NAMES
+    from lsr_sim.scenario import ISSUE_STATUSES
+
+    assert ISSUE_STATUSES == STATUS_NAMES

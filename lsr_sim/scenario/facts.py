@@ -20,9 +20,8 @@ from pydantic import (
     model_validator,
 )
 
-from lsr_sim.dynamics.status import STATUS_NAMES
-
 __all__ = [
+    "ISSUE_STATUSES",
     "KINDS",
     "AgreedFact",
     "Bounds",
@@ -35,6 +34,9 @@ __all__ = [
 ]
 
 KINDS = ("status", "progress", "trust", "delivered", "agreed")
+#: The statuses an issue can be in, in the order of lsr_sim.dynamics.status.Status (tested);
+#: spelled out here so that loading a scenario does not import the dynamics (and numpy).
+ISSUE_STATUSES = ("open", "on_table", "agreed", "implementing", "implemented", "collapsed")
 
 
 class _Frozen(BaseModel):
@@ -62,7 +64,7 @@ class StatusFact(_Frozen):
     """An issue's status is one of `in` at the date."""
 
     issue: str = Field(min_length=1)
-    in_: list[Literal[STATUS_NAMES]] = Field(alias="in", min_length=1)  # type: ignore[valid-type]
+    in_: list[Literal[ISSUE_STATUSES]] = Field(alias="in", min_length=1)  # type: ignore[valid-type]
 
 
 class ProgressFact(Bounds):

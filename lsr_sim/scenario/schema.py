@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
 from lsr_sim.scenario.estimation import ABCSettings, Prior
-from lsr_sim.scenario.facts import Observations
+from lsr_sim.scenario.facts import ISSUE_STATUSES, Observations
 
 __all__ = [
     "ISSUE_STATUSES",
@@ -42,7 +42,6 @@ __all__ = [
 
 ROLES = ("principal", "mediator", "spoiler", "backer", "other")
 LINK_TYPES = ("channel", "mediation", "patronage", "pressure")
-ISSUE_STATUSES = ("open", "on_table", "agreed", "implementing", "implemented", "collapsed")
 
 Unit = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
 Signed = Annotated[StrictFloat, Field(ge=-1.0, le=1.0)]
