@@ -197,11 +197,59 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     p.add_argument("--out", type=Path, help="write to this file instead of printing")
 
-    p = sub.add_parser("calibrate", help="share of runs matching the scenario's stylised facts")
+    p = sub.add_parser(
+        "calibrate",
+        help="estimate the scenario's uncertain inputs from its facts (ABC) and compare models; "
+        "or, without --out, a quick check of its facts and patterns",
+        description="With --out: ABC-SMC over calibration.priors against calibration.observations "
+        "(the joint share of facts violated as the distance), ABC model choice against the "
+        "models of --models or --model, predictive checks; tables, figures and a manifest in "
+        "DIR (needs pip install 'lsr_sim[inference]'). Without --out: run the scenario as it is "
+        "and print each fact's share, the share of runs meeting all facts jointly, and the "
+        "patterns.",
+    )
     p.add_argument("scenario", type=Path)
-    p.add_argument("--runs", type=_runs, help="number of runs (default: calibration.runs)")
-    p.add_argument("--at", type=_date, help="date of the check (default: calibration.at)")
-    p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
+    p.add_argument("--out", type=Path, help="run the estimation; write its results to this folder")
+    p.add_argument(
+        "--models", type=Path, help="YAML file of candidate models (models: NAME: overrides: ...)"
+    )
+    p.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME=PATH=VALUE,...",
+        help="a candidate model: the scenario with these values (repeat for several), e.g. "
+        "null=dynamics.trust_gain_rate=0,dynamics.trust_loss_rate=0",
+    )
+    p.add_argument(
+        "--population", type=_bounded(1, 1_000_000), help="particles (default: abc.population)"
+    )
+    p.add_argument(
+        "--generations",
+        type=_bounded(1, 10_000),
+        help="most generations (default: abc.generations)",
+    )
+    p.add_argument(
+        "--replications",
+        type=_bounded(1, 10_000),
+        help="runs per parameter set (default: abc.replications)",
+    )
+    p.add_argument(
+        "--draws",
+        type=_bounded(1, 1_000_000),
+        help="prior and posterior predictive draws per model (default: abc.predictive_draws)",
+    )
+    p.add_argument(
+        "--runs", type=_runs, help="quick check: number of runs (default: calibration.runs)"
+    )
+    p.add_argument(
+        "--at", type=_date, help="quick check: date of the patterns (default: calibration.at)"
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        help="master seed (default: abc.seed for the estimation, run.seed for the quick check)",
+    )
 
     p = sub.add_parser("plot", help="redraw the figures of a results folder from its tables")
     p.add_argument("results", type=Path, help="a folder written by `lsr-sim run`")
@@ -624,35 +672,99 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from lsr_sim.calibration import calibrate
+def _cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    if args.out is not None:
+        return _cmd_estimate(args, argv)
+    for option in ("models", "population", "generations", "replications", "draws"):
+        if getattr(args, option) is not None:
+            raise InputError(
+                "command line", f"--{option}", "belongs to the estimation: add --out DIR"
+            )
+    if args.model:
+        raise InputError("command line", "--model", "belongs to the estimation: add --out DIR")
+    from lsr_sim.calibration import calibrate, check_facts
     from lsr_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    if scenario.calibration is None:
+    cal = scenario.calibration
+    if cal is None:
         raise InputError(
-            str(args.scenario), "calibration", "no calibration section; add patterns to check"
+            str(args.scenario),
+            "calibration",
+            "no calibration section; add observations (dated facts) or patterns to check",
         )
-    at = args.at or scenario.calibration.at
-    if not scenario.run.start_date <= at <= scenario.run.end_date:
+    runs = args.runs or cal.runs
+    status = EXIT_OK
+    if cal.observations is not None:
+        table, joint = check_facts(scenario, runs=runs, seed=args.seed)
+        print(f"{scenario.name}: {runs} runs of the scenario as it is, facts at their dates")
+        width = max(len(f) for f in table["fact"])
+        print(f"{'fact':<{width}}  {'date':<10}  share  (mean for a measured amount)")
+        for row in table.itertuples():
+            value = f"{row.mean:.4g}" if row.measured else f"{row.share:.3f}"
+            print(f"{row.fact:<{width}}  {row.date}  {value}")
+        print(f"all facts jointly: {joint:.3f} of runs (the quantity the estimation uses)")
+    if cal.patterns:
+        at = args.at or cal.at
+        assert at is not None
+        if not scenario.run.start_date <= at <= scenario.run.end_date:
+            raise InputError(
+                "command line",
+                "--at",
+                f"{at} is outside the run ({scenario.run.start_date} to {scenario.run.end_date})",
+            )
+        table = calibrate(scenario, runs=args.runs, at=at, seed=args.seed)
+        print(f"{scenario.name}: {runs} runs, state at {at}")
+        width = max(len(p) for p in table["pattern"])
+        print(f"{'pattern':<{width}}  target  share  met")
+        for row in table.itertuples():
+            mark = "yes" if row.met else "NO"
+            print(f"{row.pattern:<{width}}  {row.target:>6.2f}  {row.share:>5.2f}  {mark}")
+        missed = int((~table["met"]).sum())
+        if missed:
+            print(f"{missed} pattern(s) missed their target", file=sys.stderr)
+            status = EXIT_FAILED
+        else:
+            print("all patterns met")
+    return status
+
+
+def _cmd_estimate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    if args.runs is not None or args.at is not None:
+        option = "--runs" if args.runs is not None else "--at"
         raise InputError(
             "command line",
-            "--at",
-            f"{at} is outside the run ({scenario.run.start_date} to {scenario.run.end_date})",
+            option,
+            "belongs to the quick check (without --out); the estimation's size is --population, "
+            "--replications and --draws",
         )
-    table = calibrate(scenario, runs=args.runs, at=at, seed=args.seed)
-    runs = args.runs or scenario.calibration.runs
-    print(f"{scenario.name}: {runs} runs, state at {at}")
-    width = max(len(p) for p in table["pattern"])
-    print(f"{'pattern':<{width}}  target  share  met")
-    for row in table.itertuples():
-        mark = "yes" if row.met else "NO"
-        print(f"{row.pattern:<{width}}  {row.target:>6.2f}  {row.share:>5.2f}  {mark}")
-    missed = int((~table["met"]).sum())
-    if missed:
-        print(f"{missed} pattern(s) missed their target", file=sys.stderr)
-        return EXIT_FAILED
-    print("all patterns met")
+    _check_out(args.out)
+    from lsr_sim.inference.run import require_inference_libraries
+
+    require_inference_libraries()
+    from lsr_sim.inference import estimate, format_estimation, load_estimation, write_estimation
+
+    settings = {
+        key: value
+        for key, value in (
+            ("population", args.population),
+            ("generations", args.generations),
+            ("replications", args.replications),
+            ("predictive_draws", args.draws),
+            ("seed", args.seed),
+        )
+        if value is not None
+    }
+    estimation = load_estimation(
+        args.scenario, models_file=args.models, model_options=args.model, settings=settings
+    )
+    result = estimate(estimation)
+    try:
+        written = write_estimation(result, args.out, command=["lsr-sim", *argv])
+    except OSError as exc:
+        raise InputError("command line", "--out", f"cannot write to {args.out}: {exc}") from None
+    print(format_estimation(result))
+    print(f"wrote {len(written)} files to {args.out}")
     return EXIT_OK
 
 
@@ -868,7 +980,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             return _cmd_schema(args)
         if args.command == "calibrate":
-            return _cmd_calibrate(args)
+            return _cmd_calibrate(args, argv)
         if args.command == "sweep":
             return _cmd_sweep(args, argv)
         if args.command == "analyze":

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from lsr_sim import interrupts
 from lsr_sim._atomic import folder_writer, move_into, staging_folder, write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.results import file_hashes, refuse_sweep_folder
@@ -352,7 +353,9 @@ def _run_mesa(scenario: Scenario, seed: int, steps: int, history: bool) -> _Outc
     from lsr_sim.model import NegotiationModel
 
     model = NegotiationModel(scenario, rng=seed)
-    model.run_for(steps)
+    for _ in range(steps):
+        model.run_for(1)
+        interrupts.check()
     final = {name: getattr(model.kernel.state, name)[0].copy() for name in FINAL_NAMES}
     kept = (
         {name: np.array(model.datacollector.model_vars[name]) for name in HISTORY_NAMES}

@@ -490,7 +490,8 @@ def test_calibrate_without_calibration_section(capsys, write_variant) -> None:
     code, out, err = run_cli(capsys, "calibrate", path, "--runs", "1")
     assert code == 2
     assert error_lines(err) == [
-        f"error: {path}: calibration: no calibration section; add patterns to check"
+        f"error: {path}: calibration: no calibration section; add observations (dated facts) "
+        "or patterns to check"
     ]
     assert out == ""
 

@@ -267,7 +267,8 @@ class _Checker:
         cal = self.sc.calibration
         if cal is None:
             return
-        self.date_in_run("calibration.at", cal.at)
+        if cal.at is not None:
+            self.date_in_run("calibration.at", cal.at)
         for name, pattern in cal.patterns.items():
             base = f"calibration.patterns.{name}"
             self.issue(f"{base}.issue", pattern.issue)

@@ -32,6 +32,7 @@ from lsr_sim.messages import (
 )
 from lsr_sim.messages import shown as shown_value
 from lsr_sim.scenario.checks import check_scenario
+from lsr_sim.scenario.facts import OBSERVATIONS_FILE, validate_observations
 from lsr_sim.scenario.schema import Scenario
 from lsr_sim.scenario.yamlfile import SCENARIO_FILE, read_yaml_mapping
 
@@ -43,6 +44,7 @@ __all__ = [
     "read_yaml_mapping",
     "scenario_from_dict",
     "scenario_hash",
+    "validate_observations",
 ]
 
 
@@ -91,6 +93,7 @@ def _resolve(path: Path) -> dict[str, Any]:
     shown, real = path, path.resolve()
     while True:
         data = read_yaml_mapping(shown)
+        _inline_observations(data, shown)
         chain.append((shown, real, data))
         parent = data.pop("extends", None)
         if parent is None:
@@ -135,6 +138,34 @@ def _resolve(path: Path) -> dict[str, Any]:
     for _, _, data in reversed(chain[:-1]):
         merged = deep_merge(merged, data)
     return merged
+
+
+def _inline_observations(data: dict[str, Any], path: Path) -> None:
+    """Replace a ``calibration.observations`` file path by the file's facts, in place.
+
+    The path is relative to the folder of the scenario file that names it, so a variant
+    that extends a base keeps the base's facts. The facts are validated here, so that an error
+    names the observations file.
+    """
+    calibration = data.get("calibration")
+    if not isinstance(calibration, dict):
+        return
+    written = calibration.get("observations")
+    if not isinstance(written, str):
+        return
+    field = "calibration.observations"
+    target = (path.parent / written).resolve()
+    if not target.is_file():
+        what = "is a folder" if target.is_dir() else "not found"
+        raise ScenarioError(
+            str(path),
+            field,
+            f"{written!r} {what} (looked for {target}); give an observations YAML file, "
+            "relative to this file's folder, or the facts inline",
+        )
+    facts = read_yaml_mapping(target, OBSERVATIONS_FILE)
+    validate_observations(facts, str(target))
+    calibration["observations"] = facts
 
 
 # -- validation messages of scenario files ---------------------------------------------------

@@ -22,6 +22,8 @@ from lsr_sim.limits import (
     calendar_problem,
 )
 from lsr_sim.messages import field_error
+from lsr_sim.scenario.estimation import ABCSettings, Prior
+from lsr_sim.scenario.facts import ISSUE_STATUSES, Observations
 
 __all__ = [
     "ISSUE_STATUSES",
@@ -52,7 +54,6 @@ __all__ = [
 
 ROLES = ("principal", "mediator", "spoiler", "backer", "other")
 LINK_TYPES = ("channel", "mediation", "patronage", "pressure")
-ISSUE_STATUSES = ("open", "on_table", "agreed", "implementing", "implemented", "collapsed")
 
 Unit = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
 Signed = Annotated[StrictFloat, Field(ge=-1.0, le=1.0)]
@@ -442,11 +443,27 @@ class CalibrationPattern(_Frozen):
 
 
 class Calibration(_Frozen):
-    """Stylised facts a calibrated scenario reproduces at a date."""
+    """Stylised facts a calibrated scenario reproduces at a date (`patterns`), and what the
+    estimation needs (`priors`, `observations`, `abc`: see lsr_sim.scenario.estimation)."""
 
-    at: dt.date
+    at: dt.date | None = None
     runs: StrictInt = Field(200, gt=0, le=MAX_CALIBRATION_RUNS)
-    patterns: dict[str, CalibrationPattern] = Field(min_length=1)
+    patterns: dict[str, CalibrationPattern] = Field(default_factory=dict)
+    priors: dict[str, Prior] = Field(
+        default_factory=dict, description="Dotted path of an input -> its prior distribution."
+    )
+    observations: Observations | None = Field(
+        None, description="Dated facts, inline or the path of an observations file."
+    )
+    abc: ABCSettings = Field(default_factory=ABCSettings)
+
+    @model_validator(mode="after")
+    def _patterns_or_facts(self) -> Calibration:
+        if not self.patterns and self.observations is None:
+            raise ValueError("give patterns (checked at `at`) or observations (dated facts)")
+        if self.patterns and self.at is None:
+            raise ValueError("patterns are checked at a date: add at: YYYY-MM-DD")
+        return self
 
 
 class Scenario(_Frozen):

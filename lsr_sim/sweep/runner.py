@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lsr_sim import __version__ as _VERSION  # in every run key: versions never mix
+from lsr_sim import interrupts
 from lsr_sim._atomic import (
     LOCK_NAME,
     OWNER_NAME,
@@ -291,7 +292,9 @@ def _run_with_mesa(spec: RunSpec, scenario: Any, record: _RunRecorder) -> None:
 
     try:
         model = NegotiationModel(scenario, rng=spec.seed)
-        model.run_for(spec.steps)
+        for _ in range(spec.steps):
+            model.run_for(1)
+            interrupts.check()
         summary = summary_row(model, seed=spec.seed, steps=spec.steps)
         record.done(spec, summary, model.datacollector.model_vars, scenario)
     except Exception as exc:  # a failing run is data, not a crash of the sweep
@@ -684,7 +687,8 @@ class _InProcess(cf.Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
         future: cf.Future = cf.Future()
         try:
-            future.set_result(fn(*args, **kwargs))
+            with interrupts.deferred():  # Ctrl-C between two steps, never inside numba
+                future.set_result(fn(*args, **kwargs))
         except BaseException as exc:  # KeyboardInterrupt must reach the caller
             if isinstance(exc, KeyboardInterrupt):
                 raise
