@@ -24,13 +24,17 @@ An observations file (YAML) lists facts, each about the state of the negotiation
       convicted_transferred:
         date: 2026-06-30
         delivered: {issue: detainees, quantity: convicted, value: 370}
+      few_clashes_after_jeddah:
+        date: 2026-01-19
+        incidents: {incident: border_clash, since: 2025-03-31, at_most: 2}
 
 A fact holds in a run or not (``status`` in a set; ``progress``, ``trust`` or ``delivered``
 within ``at_least``/``at_most``; an agreement reached by the date, or not); ``holds: false``
 records that the condition did not hold (the issue was not in those statuses), so a file
 can say what did not happen as well as what did. A ``delivered`` fact with a ``value`` is a
-measured quantity instead, compared with the run's number. The state "at a date" is the
-state at the end of the last step that ends on or before it.
+measured quantity instead, compared with the run's number. An ``incidents`` fact counts how
+often one of the scenario's random incidents struck (after ``since``, if given). The state
+"at a date" is the state at the end of the last step that ends on or before it.
 
 :func:`load_observations` reads a file once, at the edge, into a frozen
 :class:`Observations`; :func:`check_observations` checks its names and dates against a
@@ -49,6 +53,7 @@ import pandas as pd
 
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.errors import ObservationsError
+from lsr_sim.scenario.checks import check_facts_fit
 from lsr_sim.scenario.facts import (
     KINDS,
     OBSERVATIONS_FILE,
@@ -101,35 +106,13 @@ def fact_step(scenario: Scenario, date: dt.date) -> int:
 def check_observations(
     observations: Observations, scenario: Scenario, source: str = "<observations>"
 ) -> None:
-    """ObservationsError naming the first fact that does not fit `scenario` (an unknown actor,
-    issue or quantity, or a date outside the run)."""
-    actors, issues = list(scenario.actors), list(scenario.issues)
-    first, last = scenario.run.start_date, scenario.run.end_date
-    for name, fact in observations.facts.items():
-        where = f"facts.{name}"
-        if not first <= fact.date <= last:
-            raise ObservationsError(
-                source, f"{where}.date", f"{fact.date} is outside the run ({first} to {last})"
-            )
-        part = getattr(fact, fact.kind)
-        for field_name, known in (("issue", issues), ("truster", actors), ("trustee", actors)):
-            value = getattr(part, field_name, None)
-            if value is not None and value not in known:
-                raise ObservationsError(
-                    source,
-                    f"{where}.{fact.kind}.{field_name}",
-                    f"{value!r} is not in scenario {scenario.name!r}; expected one of "
-                    f"{', '.join(known)}",
-                )
-        if fact.delivered is not None:
-            names = list(scenario.issues[fact.delivered.issue].quantities)
-            if fact.delivered.quantity not in names:
-                raise ObservationsError(
-                    source,
-                    f"{where}.delivered.quantity",
-                    f"{fact.delivered.quantity!r} is not a quantity of issue "
-                    f"{fact.delivered.issue!r}; expected one of {', '.join(names) or '(none)'}",
-                )
+    """ObservationsError naming `source` and the first fact that does not fit `scenario` (an
+    unknown actor, issue, quantity or incident, or a date outside the run)."""
+
+    def fail(path: str, message: str) -> None:
+        raise ObservationsError(source, path, message)
+
+    check_facts_fit(observations, scenario, fail)
 
 
 def _within(values: np.ndarray, bounds: Bounds) -> np.ndarray:
@@ -139,6 +122,24 @@ def _within(values: np.ndarray, bounds: Bounds) -> np.ndarray:
     if bounds.at_most is not None:
         ok &= values <= bounds.at_most + 1e-12
     return ok
+
+
+def _incident_counts(
+    fact: Fact, scenario: Scenario, history: Mapping[str, np.ndarray], step: int, offset: int
+) -> np.ndarray:
+    """How often the fact's incident struck in each run after `since` and up to `step`."""
+    assert fact.incidents is not None
+    k = list(scenario.incidents).index(fact.incidents.incident)
+    counts = history["incidents"][:, step - offset, k]
+    if fact.incidents.since is None:
+        return counts
+    start = fact_step(scenario, fact.incidents.since)
+    if start < offset:
+        raise ValueError(
+            f"incidents counted since {fact.incidents.since} (step {start}) are before step "
+            f"{offset}, where the history starts"
+        )
+    return counts - history["incidents"][:, start - offset, k]
 
 
 def fact_outcomes(
@@ -154,11 +155,11 @@ def fact_outcomes(
     A yes/no fact gives whether the run agrees with it (True or False: for ``holds: false``,
     that the condition does not hold); a measured amount gives the run's number. `history`
     holds the state after every step with the run axis first (``status``, ``progress``,
-    ``trust``, ``delivered``: as :attr:`lsr_sim.experiment.Ensemble.history`), long enough to
-    reach every fact's date; `first_agreed` (runs, issues) is the step of each issue's first
-    agreement, -1 for none (``Ensemble.final["first_agreed"]``). With `offset`, the history
-    starts later: ``history[:, 0]`` is the state after step `offset` (a forecast keeps only
-    the steps from its cut-off on), and a fact dated before it is refused.
+    ``trust``, ``delivered``, ``incidents``: as :attr:`lsr_sim.experiment.Ensemble.history`),
+    long enough to reach every fact's date; `first_agreed` (runs, issues) is the step of each
+    issue's first agreement, -1 for none (``Ensemble.final["first_agreed"]``). With `offset`,
+    the history starts later: ``history[:, 0]`` is the state after step `offset` (a forecast
+    keeps only the steps from its cut-off on), and a fact dated before it is refused.
     """
     from lsr_sim.model import compile_scenario
 
@@ -193,6 +194,11 @@ def fact_outcomes(
             )
             values = history["delivered"][:, step - offset, q]
             out[name] = values if fact.measured else _within(values, fact.delivered)
+        elif fact.incidents is not None:
+            out[name] = _within(
+                _incident_counts(fact, scenario, history, step, offset).astype(float),
+                fact.incidents,
+            )
         else:
             assert fact.agreed is not None
             k = c.issue_index(fact.agreed.issue)

@@ -1,9 +1,9 @@
 """A tiny scenario whose one uncertain input sets the chance of an observable fact.
 
-Two parties, no talks, no trust dynamics: the only thing that happens is a random incident
+Two parties, no talks, no trust learning: the only thing that happens is a random incident
 (rate ``incidents.strike.rate`` per weekly step) that lowers A's trust in B by 0.02. After 40
-steps A's trust in B is ``1 - 0.02 N`` with N ~ Binomial(40, rate), so a fact "A's trust in
-B lies in a band at the end" is a fact about N whose likelihood is known in closed form.
+steps the count of incidents is N ~ Binomial(40, rate) (and A's trust in B is ``1 - 0.02 N``),
+so a fact "between lo and hi incidents by the end" has a likelihood known in closed form.
 Shared by the inference test modules.
 """
 
@@ -47,9 +47,7 @@ COIN: dict[str, Any] = {
         }
     },
     "dynamics": {
-        "trust_gain_rate": 0.0,
-        "trust_loss_rate": 0.0,
-        "trust_decay": 0.0,
+        "trust_model": "none",
         "vouching_rate": 0.0,
         "direct_talks_rate": 0.0,
         "mediation_rate": 0.0,
@@ -58,16 +56,11 @@ COIN: dict[str, Any] = {
 
 
 def count_fact(low: int, high: int) -> dict[str, Any]:
-    """The fact "between `low` and `high` incidents happened by the end" (a trust band)."""
+    """The fact "between `low` and `high` incidents happened by the end"."""
     return {
         "description": f"{low} to {high} incidents by the end",
         "date": END,
-        "trust": {
-            "truster": "A",
-            "trustee": "B",
-            "at_least": round(1 - DROP * high - DROP / 2, 10),
-            "at_most": round(1 - DROP * low + DROP / 2, 10),
-        },
+        "incidents": {"incident": "strike", "at_least": float(low), "at_most": float(high)},
     }
 
 

@@ -40,7 +40,9 @@ def _count(rate: float, seed: int) -> int:
     data = dict(COIN, incidents={"strike": {**COIN["incidents"]["strike"], "rate": rate}})
     ensemble = run_many(scenario_from_dict(data), [seed], STEPS, history=True)
     assert ensemble.history is not None
-    return round((1.0 - float(ensemble.history["trust"][0, -1, 0, 1])) / DROP)
+    count = int(ensemble.history["incidents"][0, -1, 0])
+    assert round((1.0 - float(ensemble.history["trust"][0, -1, 0, 1])) / DROP) == count
+    return count
 
 
 def _posterior(low: int, high: int) -> tuple[float, float]:
@@ -191,7 +193,7 @@ def test_the_simulator_runs_each_parameter_set_with_its_seeds(tmp_path: Path) ->
     runs = simulate_facts(estimation, requests, seeds)
     assert list(runs.outcomes["request"]) == [0, 0, 1, 1, 2, 2]
     assert list(runs.outcomes["seed"]) == [1, 2, 3, 4, 1, 2]
-    # rate 0: no incident, trust 1 (0 incidents: in the band); rate 1: 40 incidents (in it)
+    # rate 0: no incident (0 incidents: in the band); rate 1: 40 incidents (in it)
     assert runs.outcomes["strikes"].all()
     d = runs.distances(2, {}, ["strikes"])
     assert d.shape == (3, 2) and not d.any()

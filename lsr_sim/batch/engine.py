@@ -45,6 +45,7 @@ HISTORY_NAMES = (
     "position",
     "progress",
     "delivered",
+    "incidents",
 )
 #: The final state a batch returns (see BatchResult.final).
 FINAL_NAMES = (
@@ -151,6 +152,7 @@ def _snapshot(k: Kernel) -> dict[str, np.ndarray]:
         "position": position(k),
         "progress": s.progress.copy(),
         "delivered": s.delivered.copy(),
+        "incidents": s.struck.copy(),
     }
 
 

@@ -101,11 +101,11 @@ def cut_at(scenario: Scenario, date: dt.date) -> Scenario:
     >>> from lsr_sim.scenario import load_scenario
     >>> baseline = load_scenario("scenarios/baseline.yaml")
     >>> list(cut_at(baseline, dt.date(2025, 6, 1)).events)
-    ['assad_falls', 'saudi_meeting_march']
+    ['assad_falls', 'border_clashes_march', 'saudi_meeting_march']
     >>> list(cut_at(baseline, dt.date(2025, 3, 15)).events)
-    ['assad_falls', 'saudi_meeting_march']
+    ['assad_falls', 'border_clashes_march', 'saudi_meeting_march']
     >>> len(baseline.events)
-    10
+    13
     """
     kept = {name: event for name, event in scenario.events.items() if event.date <= date}
     return scenario.model_copy(update={"events": kept})
@@ -214,11 +214,11 @@ def scenarios_for_draws(
     --------
     >>> from lsr_sim.scenario import load_scenario
     >>> baseline = load_scenario("scenarios/baseline.yaml")
-    >>> draws = pd.DataFrame({"dynamics.trust_gain_rate": [0.05, 0.1]})
-    >>> [s.dynamics.trust_gain_rate for s in scenarios_for_draws(baseline, draws)]
+    >>> draws = pd.DataFrame({"dynamics.talk_weight": [0.05, 0.1]})
+    >>> [s.dynamics.talk_weight for s in scenarios_for_draws(baseline, draws)]
     [0.05, 0.1]
     """
-    from lsr_sim.scenario.paths import PathError, resolve_path
+    from lsr_sim.scenario.paths import PathError, resolve_path, unread_by_trust_model
     from lsr_sim.sweep import apply_parameters
 
     for column in draws.columns:
@@ -226,6 +226,9 @@ def scenarios_for_draws(
             resolve_path(scenario, str(column))
         except PathError as exc:
             raise ForecastError(source, str(column), str(exc)) from None
+        unread = unread_by_trust_model(scenario, str(column))
+        if unread is not None:
+            raise ForecastError(source, str(column), unread.replace("varying it", "drawing it"))
     data = scenario.model_dump(mode="json", by_alias=True)
     out = []
     for row, values in enumerate(draws.itertuples(index=False, name=None)):
@@ -308,7 +311,13 @@ def _state_table(
         out[column] = history["delivered"][:, :, q].ravel()
     for i, j, column in trust:
         out[column] = history["trust"][:, :, i, j].ravel()
+    for k, column in enumerate(_incident_columns(scenario)):
+        out[column] = history["incidents"][:, :, k].ravel()
     return pd.DataFrame(out)
+
+
+def _incident_columns(scenario: Scenario) -> list[str]:
+    return [f"incidents.{name}" for name in scenario.incidents]
 
 
 def history_from_states(
@@ -321,7 +330,8 @@ def history_from_states(
 
     c = compile_scenario(scenario)
     status, progress, delivered, trust = _state_columns(c)
-    needed = ["run", "step", *status, *progress, *delivered, *(t[2] for t in trust)]
+    incidents = _incident_columns(scenario)
+    needed = ["run", "step", *status, *progress, *delivered, *(t[2] for t in trust), *incidents]
     missing = [column for column in needed if column not in states.columns]
     if missing:
         raise ForecastError(source, missing[0], "column missing; rewrite with `lsr-sim forecast`")
@@ -349,6 +359,7 @@ def history_from_states(
         "progress": block(progress),
         "delivered": block(delivered),
         "trust": trust_values,
+        "incidents": block(incidents).astype(np.int64),
     }
     return history, int(steps[0])
 

@@ -267,6 +267,7 @@ def strike_incidents(s, p, step, hit, taken, convened):
             if s.draws[r, offset + k] < chance:
                 hit[r, k] = True
                 s.n_incidents[r] += 1
+                s.struck[r, k] += 1
                 if p.incident_veto[k]:
                     s.n_vetoes[r] += 1
                 first, count = p.incident_effects[k, 0], p.incident_effects[k, 1]

@@ -184,6 +184,7 @@ class State:
     via_deals: FloatArray  # (R, q): delivered by implemented deals (never falls)
     spontaneous: FloatArray  # (R, q): delivered outside any agreement
     draws: FloatArray  # (R, D): this step's uniforms
+    struck: IntArray  # (R, I): how often each incident has struck so far
     n_agreements: IntArray  # (R,)
     n_implemented: IntArray  # (R,)
     n_collapsed: IntArray  # (R,)
@@ -593,6 +594,7 @@ def initial_state(params: Params) -> State:
         via_deals=zeros(q),
         spontaneous=zeros(q),
         draws=zeros(draws),
+        struck=zeros(len(params.incident_spoiler), dtype=np.int64),
         n_agreements=zeros(dtype=np.int64),
         n_implemented=zeros(dtype=np.int64),
         n_collapsed=zeros(dtype=np.int64),

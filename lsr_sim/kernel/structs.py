@@ -98,6 +98,7 @@ STATE_FIELDS: tuple[tuple[str, Any], ...] = (
     ("via_deals", _F2),
     ("spontaneous", _F2),
     ("draws", _F2),
+    ("struck", _I2),
     ("n_agreements", _I1),
     ("n_implemented", _I1),
     ("n_collapsed", _I1),
@@ -228,6 +229,7 @@ def new_state(  # one argument per field, in the fields' order
     via_deals,
     spontaneous,
     draws,
+    struck,
     n_agreements,
     n_implemented,
     n_collapsed,
@@ -278,6 +280,7 @@ def new_state(  # one argument per field, in the fields' order
     s.via_deals = via_deals
     s.spontaneous = spontaneous
     s.draws = draws
+    s.struck = struck
     s.n_agreements = n_agreements
     s.n_implemented = n_implemented
     s.n_collapsed = n_collapsed

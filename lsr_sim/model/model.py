@@ -138,6 +138,7 @@ class NegotiationModel(mesa.Model):
                 "position": "position_snapshot",
                 "progress": "progress_snapshot",
                 "delivered": "delivered_snapshot",
+                "incidents": "incidents_snapshot",
             }
         )
         self.datacollector.collect(self)
@@ -213,6 +214,11 @@ class NegotiationModel(mesa.Model):
     @property
     def delivered_snapshot(self) -> np.ndarray:
         return self.delivered.copy()
+
+    @property
+    def incidents_snapshot(self) -> np.ndarray:
+        """How often each incident (in the scenario's order) has struck so far."""
+        return self.kernel.state.struck[0].copy()
 
     @property
     def position_snapshot(self) -> np.ndarray:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from lsr_sim.errors import ScenarioError
 from lsr_sim.messages import did_you_mean, quote
+from lsr_sim.scenario.facts import Observations
 from lsr_sim.scenario.schema import (
     AgreeEffect,
     AttentionEffect,
@@ -25,7 +26,7 @@ from lsr_sim.scenario.schema import (
     TrustShockEffect,
 )
 
-__all__ = ["check_scenario"]
+__all__ = ["check_facts_fit", "check_scenario"]
 
 SALIENCE_TOLERANCE = 1e-6
 
@@ -267,33 +268,17 @@ class _Checker:
         cal = self.sc.calibration
         if cal is None:
             return
-        if cal.at is not None:
-            self.date_in_run("calibration.at", cal.at)
-        for name, pattern in cal.patterns.items():
-            base = f"calibration.patterns.{name}"
-            self.issue(f"{base}.issue", pattern.issue)
-            self.actor(f"{base}.truster", pattern.truster)
-            self.actor(f"{base}.trustee", pattern.trustee)
-            if pattern.truster is not None and pattern.truster == pattern.trustee:
+        check_facts_fit(cal.observations, self.sc, self.fail, "calibration.observations.")
+        if cal.at is None:
+            return
+        self.date_in_run("calibration.at", cal.at)
+        for name, fact in cal.observations.facts.items():
+            if fact.date > cal.at:
                 self.fail(
-                    f"{base}.trustee",
-                    "trust of an actor in itself is not modelled; name another actor",
+                    "calibration.at",
+                    f"is {cal.at}, before fact {name!r} of the observations ({fact.date}); a "
+                    "calibration made at this date cannot know it: remove the fact or move at",
                 )
-            low, high = pattern.at_least, pattern.at_most
-            if low is not None and high is not None and low > high:
-                self.fail(
-                    f"{base}.at_least",
-                    f"is {low}, above at_most {high}; no run can match, so lower it",
-                )
-            if pattern.quantity is not None and pattern.issue is not None:
-                known = list(self.sc.issues[pattern.issue].quantities)
-                if pattern.quantity not in known:
-                    self.fail(
-                        f"{base}.quantity",
-                        f"unknown quantity {quote(pattern.quantity)}"
-                        f"{did_you_mean(pattern.quantity, known)} of issue {quote(pattern.issue)}; "
-                        f"expected one of {', '.join(known) or '(none defined)'}",
-                    )
 
     def run(self) -> None:
         self.check_actors()
@@ -302,6 +287,58 @@ class _Checker:
         self.check_network()
         self.check_events()
         self.check_calibration()
+
+
+def check_facts_fit(
+    observations: Observations,
+    scenario: Scenario,
+    fail: Callable[[str, str], None],
+    prefix: str = "",
+) -> None:
+    """Call ``fail(path, message)`` for the first fact that does not fit `scenario`: a date
+    outside the run, an unknown actor, issue, quantity or incident, trust in oneself.
+
+    `prefix` starts every path (``"calibration.observations."`` inside a scenario). The one
+    check of facts against a scenario, for a scenario's calibration and for observations
+    files (:func:`lsr_sim.observations.check_observations`).
+    """
+    first, last = scenario.run.start_date, scenario.run.end_date
+    for name, fact in observations.facts.items():
+        where = f"{prefix}facts.{name}"
+        if not first <= fact.date <= last:
+            fail(f"{where}.date", f"{fact.date} is outside the run ({first} to {last})")
+        part = getattr(fact, fact.kind)
+        for field_name, known in (
+            ("issue", list(scenario.issues)),
+            ("truster", list(scenario.actors)),
+            ("trustee", list(scenario.actors)),
+            ("incident", list(scenario.incidents)),
+        ):
+            value = getattr(part, field_name, None)
+            if value is not None and value not in known:
+                fail(
+                    f"{where}.{fact.kind}.{field_name}",
+                    f"{value!r} is not in scenario {scenario.name!r}"
+                    f"{did_you_mean(value, known)}; expected one of {', '.join(known) or '(none)'}",
+                )
+        if fact.trust is not None and fact.trust.truster == fact.trust.trustee:
+            fail(f"{where}.trust.trustee", "trust of an actor in itself is not modelled")
+        if fact.delivered is not None:
+            names = list(scenario.issues[fact.delivered.issue].quantities)
+            if fact.delivered.quantity not in names:
+                fail(
+                    f"{where}.delivered.quantity",
+                    f"{fact.delivered.quantity!r} is not a quantity of issue "
+                    f"{fact.delivered.issue!r}{did_you_mean(fact.delivered.quantity, names)}; "
+                    f"expected one of {', '.join(names) or '(none)'}",
+                )
+        since = fact.incidents.since if fact.incidents is not None else None
+        if since is not None and since < first:
+            fail(
+                f"{where}.incidents.since",
+                f"{since} is before the run starts ({first}); leave since out to count from "
+                "the start",
+            )
 
 
 def check_scenario(scenario: Scenario, source: str = "<scenario>") -> Scenario:

@@ -33,21 +33,25 @@ __all__ = [
     "Bounds",
     "DeliveredFact",
     "Fact",
+    "IncidentsFact",
     "Observations",
     "ProgressFact",
     "StatusFact",
     "TrustFact",
+    "UnitBounds",
     "validate_observations",
 ]
 
-KINDS = ("status", "progress", "trust", "delivered", "agreed")
+KINDS = ("status", "progress", "trust", "delivered", "agreed", "incidents")
 #: The statuses an issue can be in, in the order of lsr_sim.dynamics.status.Status (tested);
 #: spelled out here so that loading a scenario does not import the dynamics (and numpy).
 ISSUE_STATUSES = ("open", "on_table", "agreed", "implementing", "implemented", "collapsed")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class Bounds(_Frozen):
@@ -74,13 +78,20 @@ class StatusFact(_Frozen):
     in_: list[Literal[ISSUE_STATUSES]] = Field(alias="in", min_length=1)  # type: ignore[valid-type]
 
 
-class ProgressFact(Bounds):
+class UnitBounds(Bounds):
+    """Bounds on a value in [0, 1]: each bound must lie in [0, 1] too."""
+
+    at_least: StrictFloat | None = Field(None, ge=0.0, le=1.0)
+    at_most: StrictFloat | None = Field(None, ge=0.0, le=1.0)
+
+
+class ProgressFact(UnitBounds):
     """An issue's implementation progress lies within bounds at the date."""
 
     issue: str = Field(min_length=1)
 
 
-class TrustFact(Bounds):
+class TrustFact(UnitBounds):
     """Trust of `truster` in `trustee` lies within bounds at the date."""
 
     truster: str = Field(min_length=1)
@@ -112,9 +123,20 @@ class AgreedFact(_Frozen):
     )
 
 
+class IncidentsFact(Bounds):
+    """How often the scenario's incident `incident` struck after `since` (default: the start
+    of the run) and up to the date, within bounds: a count of episodes such as clashes."""
+
+    incident: str = Field(min_length=1)
+    since: dt.date | None = Field(
+        None, description="Count the incidents after this date only (default: from the start)."
+    )
+
+
 class Fact(_Frozen):
-    """One dated fact: exactly one of ``status``, ``progress``, ``trust``, ``delivered`` or
-    ``agreed``; with ``holds: false``, what it describes did not hold at the date."""
+    """One dated fact: exactly one of ``status``, ``progress``, ``trust``, ``delivered``,
+    ``agreed`` or ``incidents``; with ``holds: false``, what it describes did not hold at the
+    date."""
 
     description: str = ""
     date: dt.date
@@ -129,6 +151,7 @@ class Fact(_Frozen):
     trust: TrustFact | None = None
     delivered: DeliveredFact | None = None
     agreed: AgreedFact | None = None
+    incidents: IncidentsFact | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Fact:
@@ -140,6 +163,9 @@ class Fact(_Frozen):
             raise ValueError("an agreed fact says by_then: false instead of holds: false")
         if not self.holds and self.measured:
             raise ValueError("a measured value always holds; drop holds: false")
+        since = self.incidents.since if self.incidents is not None else None
+        if since is not None and since >= self.date:
+            raise ValueError(f"incidents.since {since} is not before the fact's date {self.date}")
         return self
 
     @property
