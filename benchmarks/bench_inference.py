@@ -4,8 +4,8 @@ Usage::
 
     .venv/bin/python benchmarks/bench_inference.py [--sets 200] [--scenario FILE]
 
-Draws `sets` parameter sets from the scenario's priors (default the worked example
-docs/examples/estimation/baseline_trust.yaml) and simulates their facts twice, in the same
+Draws `sets` parameter sets from the scenario's priors (default the baseline,
+scenarios/baseline.yaml) and simulates their facts twice, in the same
 invocation: in one ``simulate_facts`` call (what the batching sampler does with a generation's
 particles), and one call per parameter set (what a sampler evaluating one particle at a time
 would do). Prints the time per parameter set of each and their ratio.
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument(
         "--scenario",
         type=Path,
-        default=ROOT / "docs" / "examples" / "estimation" / "baseline_trust.yaml",
+        default=ROOT / "scenarios" / "baseline.yaml",
     )
     args = parser.parse_args()
     estimation = load_estimation(args.scenario)

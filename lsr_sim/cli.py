@@ -200,13 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "calibrate",
         help="estimate the scenario's uncertain inputs from its facts (ABC) and compare models; "
-        "or, without --out, a quick check of its facts and patterns",
+        "or, without --out, a quick check of its facts",
         description="With --out: ABC-SMC over calibration.priors against calibration.observations "
         "(the joint share of facts violated as the distance), ABC model choice against the "
         "models of --models or --model, predictive checks; tables, figures and a manifest in "
         "DIR (needs pip install 'lsr_sim[inference]'). Without --out: run the scenario as it is "
-        "and print each fact's share, the share of runs meeting all facts jointly, and the "
-        "patterns.",
+        "and print each fact's share (the mean of a measured amount) and the share of runs "
+        "meeting every yes/no fact jointly.",
     )
     p.add_argument("scenario", type=Path)
     p.add_argument("--out", type=Path, help="run the estimation; write its results to this folder")
@@ -241,9 +241,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--runs", type=_runs, help="quick check: number of runs (default: calibration.runs)"
-    )
-    p.add_argument(
-        "--at", type=_date, help="quick check: date of the patterns (default: calibration.at)"
     )
     p.add_argument(
         "--seed",
@@ -682,7 +679,7 @@ def _cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
             )
     if args.model:
         raise InputError("command line", "--model", "belongs to the estimation: add --out DIR")
-    from lsr_sim.calibration import calibrate, check_facts
+    from lsr_sim.calibration import check_facts
     from lsr_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -691,50 +688,28 @@ def _cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise InputError(
             str(args.scenario),
             "calibration",
-            "no calibration section; add observations (dated facts) or patterns to check",
+            "no calibration section; add observations (dated facts) to check",
         )
     runs = args.runs or cal.runs
-    status = EXIT_OK
-    if cal.observations is not None:
-        table, joint = check_facts(scenario, runs=runs, seed=args.seed)
-        print(f"{scenario.name}: {runs} runs of the scenario as it is, facts at their dates")
-        width = max(len(f) for f in table["fact"])
-        print(f"{'fact':<{width}}  {'date':<10}  share  (mean for a measured amount)")
-        for row in table.itertuples():
-            value = f"{row.mean:.4g}" if row.measured else f"{row.share:.3f}"
-            print(f"{row.fact:<{width}}  {row.date}  {value}")
-        print(f"all facts jointly: {joint:.3f} of runs (the quantity the estimation uses)")
-    if cal.patterns:
-        at = args.at or cal.at
-        assert at is not None
-        if not scenario.run.start_date <= at <= scenario.run.end_date:
-            raise InputError(
-                "command line",
-                "--at",
-                f"{at} is outside the run ({scenario.run.start_date} to {scenario.run.end_date})",
-            )
-        table = calibrate(scenario, runs=args.runs, at=at, seed=args.seed)
-        print(f"{scenario.name}: {runs} runs, state at {at}")
-        width = max(len(p) for p in table["pattern"])
-        print(f"{'pattern':<{width}}  target  share  met")
-        for row in table.itertuples():
-            mark = "yes" if row.met else "NO"
-            print(f"{row.pattern:<{width}}  {row.target:>6.2f}  {row.share:>5.2f}  {mark}")
-        missed = int((~table["met"]).sum())
-        if missed:
-            print(f"{missed} pattern(s) missed their target", file=sys.stderr)
-            status = EXIT_FAILED
-        else:
-            print("all patterns met")
-    return status
+    table, joint = check_facts(scenario, runs=runs, seed=args.seed)
+    print(f"{scenario.name}: {runs} runs of the scenario as it is, facts at their dates")
+    width = max(len(f) for f in table["fact"])
+    print(f"{'fact':<{width}}  {'date':<10}  share  (mean for a measured amount)")
+    for row in table.itertuples():
+        value = f"{row.mean:.4g}" if row.measured else f"{row.share:.3f}"
+        print(f"{row.fact:<{width}}  {row.date}  {value}")
+    print(
+        f"all yes/no facts jointly: {joint:.3f} of runs (the estimation scores this jointly "
+        "with the error of each measured amount)"
+    )
+    return EXIT_OK
 
 
 def _cmd_estimate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    if args.runs is not None or args.at is not None:
-        option = "--runs" if args.runs is not None else "--at"
+    if args.runs is not None:
         raise InputError(
             "command line",
-            option,
+            "--runs",
             "belongs to the quick check (without --out); the estimation's size is --population, "
             "--replications and --draws",
         )

@@ -23,7 +23,7 @@ from disk_helpers import fill, small_disk, snapshot
 import lsr_sim
 from lsr_sim.cli import main
 from lsr_sim.experiment import TABLE_NAMES
-from lsr_sim.scenario import load_scenario, scenario_hash
+from lsr_sim.scenario import ISSUE_STATUSES, load_scenario, scenario_hash
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS_DIR / "baseline.yaml"
@@ -65,27 +65,26 @@ def figures_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def calibration_variant(write_variant, patterns: dict, *, at: str = "2024-12-22") -> Path:
-    """A baseline variant whose calibration (at an early date, for speed) is `patterns`."""
-    base = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
-    replaced = dict.fromkeys(base["calibration"]["patterns"])  # null deletes them
-    return write_variant({"calibration": {"at": at, "patterns": {**replaced, **patterns}}})
+def calibration_variant(write_variant, facts: dict) -> Path:
+    """A baseline variant whose calibration facts are `facts` (early dates keep it fast)."""
+    replaced = dict.fromkeys(load_scenario(BASELINE).calibration.observations.facts)  # deleted
+    observations = {"name": "quick", "facts": {**replaced, **facts}}
+    return write_variant({"calibration": {"observations": observations}})
 
 
 def table_rows(out: str) -> list[list[str]]:
-    """The rows of the table `calibrate` prints, split into columns."""
+    """The rows of the table the quick check prints: fact, date, share (or mean)."""
     lines = out.splitlines()
-    header = next(i for i, line in enumerate(lines) if line.split() == HEADER)
+    header = next(
+        i for i, line in enumerate(lines) if line.split()[:3] == ["fact", "date", "share"]
+    )
     rows = []
     for line in lines[header + 1 :]:
         parts = line.split()
-        if len(parts) != 4 or parts[-1] not in ("yes", "NO"):
+        if len(parts) != 3 or line.startswith("all "):
             break
         rows.append(parts)
     return rows
-
-
-HEADER = ["pattern", "target", "share", "met"]
 
 
 # ------------------------------------------------------------------ help and version
@@ -143,7 +142,6 @@ BAD_ARGUMENTS = [
     (["calibrate"], "scenario", "required"),
     (["plot"], "results", "required"),
     (["calibrate", BASELINE, "--runs", "0"], "--runs", "must be > 0"),
-    (["calibrate", BASELINE, "--at", "2025-02-30"], "--at", "not a calendar date"),
     (["calibrate", BASELINE, "--seed", "-3"], "--seed", "must be >= 0"),
     # beyond the limits (lsr_sim.limits), refused before anything runs
     (["run", BASELINE, "--steps", "1e9"], "--steps", "expected a whole number, got '1e9'"),
@@ -355,7 +353,7 @@ def test_validate_several_files_reports_each(capsys, write_yaml, write_variant) 
     empty = write_yaml("", "empty.yaml")
     code, out, err = run_cli(capsys, "validate", BASELINE, bad_field, empty, BASELINE)
     assert code == 2
-    assert out.count(f"ok: {BASELINE} (baseline: 5 actors, 6 issues,") == 2
+    assert out.count(f"ok: {BASELINE} (baseline: 6 actors, 6 issues,") == 2
     assert error_lines(err) == [
         f"error: {bad_field}: run.stepz: unknown field 'stepz' (did you mean 'steps'?); "
         "expected one of start_date, step_days, steps, seed",
@@ -418,71 +416,34 @@ def test_schema_out_is_a_folder(capsys, tmp_path: Path) -> None:
 
 def test_calibrate_baseline(capsys) -> None:
     code, out, err = run_cli(capsys, "calibrate", BASELINE, "--runs", "5")
-    assert code in (0, 1)
-    assert "baseline: 5 runs, state at 2026-01-15" in out
+    assert code == 0, err
+    assert "baseline: 5 runs of the scenario as it is, facts at their dates" in out
     rows = table_rows(out)
-    names = list(load_scenario(BASELINE).calibration.patterns)
-    assert [row[0] for row in rows] == names
-    missed = sum(row[-1] == "NO" for row in rows)
-    for _, target, share, met in rows:
-        assert (met == "yes") == (float(share) >= float(target))
-    if missed:
-        assert code == 1
-        assert f"{missed} pattern(s) missed their target" in err
-    else:
-        assert code == 0
-        assert "all patterns met" in out
+    facts = load_scenario(BASELINE).calibration.observations.facts
+    assert [row[0] for row in rows] == list(facts)
+    assert [row[1] for row in rows] == [f.date.isoformat() for f in facts.values()]
+    for name, _, value in rows:
+        if not facts[name].measured:
+            assert float(value) in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # a share of 5 runs
+    assert out.splitlines()[-1].startswith("all yes/no facts jointly: ")
 
 
-def test_calibrate_never_met_exits_1(capsys, write_variant) -> None:
-    never = {
-        "metric": "trust",
-        "description": "Beirut trusts Damascus almost fully",
-        "truster": "Beirut",
-        "trustee": "Damascus",
-        "at_least": 0.99,
-        "target": 1.0,
-    }
-    path = calibration_variant(write_variant, {"never": never})
-    code, out, err = run_cli(capsys, "calibrate", path, "--runs", "3")
-    assert code == 1
-    assert table_rows(out) == [["never", "1.00", "0.00", "NO"]]
-    assert "1 pattern(s) missed their target" in err
+NEVER = {
+    "date": "2024-12-22",
+    "trust": {"truster": "Beirut", "trustee": "Damascus", "at_least": 0.99},
+}
+ALWAYS = {"date": "2024-12-29", "status": {"issue": "refugees", "in": list(ISSUE_STATUSES)}}
 
 
-def test_calibrate_always_met_exits_0(capsys, write_variant) -> None:
-    always = {
-        "metric": "trust",
-        "description": "trust stays within [0, 1]",
-        "truster": "Beirut",
-        "trustee": "Damascus",
-        "at_most": 1.0,
-        "target": 1.0,
-    }
-    status = {
-        "metric": "status",
-        "description": "the refugee issue has some status",
-        "issue": "refugees",
-        "in": ["open", "on_table", "agreed", "implementing", "implemented", "collapsed"],
-        "target": 1.0,
-    }
-    path = calibration_variant(write_variant, {"always": always, "any_status": status})
+def test_calibrate_prints_each_fact_and_the_joint_share(capsys, write_variant) -> None:
+    path = calibration_variant(write_variant, {"never": NEVER, "always": ALWAYS})
     code, out, err = run_cli(capsys, "calibrate", path, "--runs", "3", "--seed", "1")
     assert code == 0, err
-    assert table_rows(out) == [
-        ["always", "1.00", "1.00", "yes"],
-        ["any_status", "1.00", "1.00", "yes"],
-    ]
-    assert "all patterns met" in out
-
-
-@pytest.mark.parametrize("at", ["2024-12-01", "2028-01-03", "2030-06-01"])
-def test_calibrate_at_outside_the_run(capsys, at: str) -> None:
-    code, _, err = run_cli(capsys, "calibrate", BASELINE, "--runs", "1", "--at", at)
-    assert code == 2
-    assert error_lines(err) == [
-        f"error: command line: --at: {at} is outside the run (2024-12-08 to 2028-01-02)"
-    ]
+    assert table_rows(out) == [["never", "2024-12-22", "0.000"], ["always", "2024-12-29", "1.000"]]
+    assert "all yes/no facts jointly: 0.000 of runs" in out
+    path = calibration_variant(write_variant, {"always": ALWAYS})
+    code, out, _ = run_cli(capsys, "calibrate", path, "--runs", "3")
+    assert "all yes/no facts jointly: 1.000 of runs" in out
 
 
 def test_calibrate_without_calibration_section(capsys, write_variant) -> None:
@@ -491,16 +452,21 @@ def test_calibrate_without_calibration_section(capsys, write_variant) -> None:
     assert code == 2
     assert error_lines(err) == [
         f"error: {path}: calibration: no calibration section; add observations (dated facts) "
-        "or patterns to check"
+        "to check"
     ]
     assert out == ""
 
 
 def test_calibrate_bad_scenario(capsys, write_variant) -> None:
-    path = write_variant("calibration:\n  patterns:\n    pretrial_unresolved:\n      issue: x\n")
-    code, _, err = run_cli(capsys, "calibrate", path, "--runs", "1")
-    assert code == 2
-    assert err.startswith(f"error: {path}: calibration.patterns.pretrial_unresolved.issue: ")
+    bad = {"date": "2024-12-22", "status": {"issue": "refugee", "in": ["open"]}}
+    path = calibration_variant(write_variant, {"bad": bad})
+    code, out, err = run_cli(capsys, "calibrate", path, "--runs", "1")
+    assert code == 2 and out == ""
+    assert error_lines(err) == [
+        f"error: {path}: calibration.observations.facts.bad.status.issue: 'refugee' is not in "
+        "scenario 'baseline' (did you mean 'refugees'?); expected one of officers, "
+        "border_control, border_demarcation, detainees, refugees, weapons_corridor"
+    ]
 
 
 # ------------------------------------------------------------------------------- plot
@@ -614,7 +580,7 @@ def sweep_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "name": "tiny",
                 "scenario": str(BASELINE),
                 "steps": 5,
-                "parameters": {"dynamics.trust_loss_rate": {"values": [0.1, 0.3]}},
+                "parameters": {"dynamics.vouching_rate": {"values": [0.1, 0.3]}},
                 "replications": 2,
                 "outcomes": ["rapprochement_index", "agreements"],
             }

@@ -519,7 +519,7 @@ def test_a_real_sweep_end_to_end(tmp_path: Path, capsys) -> None:
                 "scenario": str(BASELINE),
                 "steps": 30,
                 "parameters": {
-                    "dynamics.trust_gain_rate": {"range": [0.02, 0.2]},
+                    "dynamics.talk_weight": {"range": [0.0, 0.5]},
                     "actors.Riyadh.capability": {"range": [0.3, 1.0]},
                 },
                 "design": {"type": "lhs", "samples": 80},
@@ -540,4 +540,4 @@ def test_a_real_sweep_end_to_end(tmp_path: Path, capsys) -> None:
     assert code == 0, err
     assert "80 runs, 40 of interest (50.0%)" in stdout
     scores = pd.read_csv(out / "discovery" / "scores.csv")
-    assert set(scores["input"]) == {"dynamics.trust_gain_rate", "actors.Riyadh.capability"}
+    assert set(scores["input"]) == {"dynamics.talk_weight", "actors.Riyadh.capability"}

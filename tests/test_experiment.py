@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 import lsr_sim
-from lsr_sim.calibration import calibrate
+from lsr_sim.calibration import check_facts
 from lsr_sim.experiment import derive_seeds, run
 from lsr_sim.scenario import load_scenario
 
@@ -153,27 +154,23 @@ def test_derived_seeds_are_stable_and_distinct() -> None:
 
 
 @pytest.mark.slow
-def test_baseline_reproduces_the_stylised_facts(baseline) -> None:
-    table = calibrate(baseline, runs=200)
-    missed = table[~table["met"]]
-    assert missed.empty, missed.to_string()
-    assert len(table) == len(baseline.calibration.patterns)
-
-
-def test_calibration_reports_a_missed_pattern(baseline) -> None:
+def test_check_facts_counts_each_fact_and_the_joint_share(baseline) -> None:
     data = baseline.model_dump(by_alias=True)
-    data["calibration"]["patterns"] = {
+    data["calibration"]["observations"]["facts"] = {
         "impossible": {
             "description": "Beirut trusts Damascus completely",
-            "metric": "trust",
-            "truster": "Beirut",
-            "trustee": "Damascus",
-            "at_least": 0.999,
-            "target": 1.0,
-        }
+            "date": dt.date(2025, 1, 5),
+            "trust": {"truster": "Beirut", "trustee": "Damascus", "at_least": 0.999},
+        },
+        "certain": {
+            "date": dt.date(2025, 1, 5),
+            "status": {"issue": "refugees", "in": ["open", "on_table"]},
+        },
     }
     from lsr_sim.scenario import scenario_from_dict
 
-    table = calibrate(scenario_from_dict(data), runs=3)
-    assert not table["met"].any()
-    assert table["share"].iloc[0] == 0.0
+    table, joint = check_facts(scenario_from_dict(data), runs=3)
+    assert table.set_index("fact")["share"].to_dict() == {"impossible": 0.0, "certain": 1.0}
+    assert joint == 0.0
+    del data["calibration"]["observations"]["facts"]["impossible"]
+    assert check_facts(scenario_from_dict(data), runs=3)[1] == 1.0

@@ -21,6 +21,7 @@ from lsr_sim.forecast import (
     read_forecast,
 )
 from lsr_sim.forecast.core import EVENTS, history_from_states, scenarios_for_draws
+from lsr_sim.model import compile_scenario
 from lsr_sim.observations import fact_step, observations_from_dict
 from lsr_sim.scenario import load_scenario, scenario_hash
 
@@ -40,8 +41,13 @@ def small(baseline):
 
 def test_cut_at_removes_later_events_only(baseline) -> None:
     cut = cut_at(baseline, dt.date(2025, 7, 15))
-    assert list(cut.events) == ["assad_falls", "saudi_meeting_march", "saudi_meeting_july"]
-    assert len(baseline.events) == 10  # the input is not changed
+    assert list(cut.events) == [
+        "assad_falls",
+        "border_clashes_march",
+        "saudi_meeting_march",
+        "saudi_meeting_july",
+    ]
+    assert len(baseline.events) == 13  # the input is not changed
     before = baseline.model_dump(exclude={"events"})
     assert cut.model_dump(exclude={"events"}) == before
     assert cut_at(baseline, dt.date(2030, 1, 1)) == baseline
@@ -76,7 +82,9 @@ def test_probabilities_are_counts_over_the_runs(baseline, small) -> None:
     status_rows = small.probabilities[small.probabilities["event"].str.startswith("status_")]
     np.testing.assert_allclose(status_rows.groupby(["step", "issue"])["probability"].sum(), 1.0)
     q = small.quantiles.set_index(["step", "issue", "quantity"]).loc[(last, "refugees", "returned")]
-    values = direct.history["delivered"][:, last, 3]
+    specs = compile_scenario(baseline).quantities
+    returned = [(s.issue, s.name) for s in specs].index((4, "returned"))
+    values = direct.history["delivered"][:, last, returned]
     np.testing.assert_allclose(
         q[["q05", "q50", "q95"]].to_numpy(float), np.quantile(values, [0.05, 0.5, 0.95])
     )
@@ -120,9 +128,9 @@ def test_conditioning_keeps_the_runs_that_agree_with_known_facts(baseline) -> No
     facts = {
         "name": "known",
         "facts": {
-            "no_border_deal_yet": {
+            "demarcation_on_the_table": {
                 "date": "2025-06-01",
-                "agreed": {"issue": "border_control", "by_then": False},
+                "status": {"issue": "border_demarcation", "in": ["on_table"]},
             },
             "a_measurement": {
                 "date": "2025-05-01",
@@ -135,16 +143,16 @@ def test_conditioning_keeps_the_runs_that_agree_with_known_facts(baseline) -> No
     free = forecast(baseline, CUT, END, 80, seed=5)
     held = forecast(baseline, CUT, END, 80, seed=5, condition_on=observations)
     first = fact_step(baseline, CUT)
-    agreed = free.first_agreed()[:, 1]
-    expected = ~((agreed >= 0) & (agreed <= first))
+    status = free.history()["status"][:, 0, 2]  # border_demarcation at the cut-off
+    expected = status == STATUS_NAMES.index("on_table")
     assert 0 < expected.sum() < 80, "the test needs runs on both sides"
     np.testing.assert_array_equal(held.kept, expected)
     info = held.manifest["conditioning"]
-    assert info["facts"] == ["no_border_deal_yet"] and info["not_used"] == ["a_measurement"]
+    assert info["facts"] == ["demarcation_on_the_table"] and info["not_used"] == ["a_measurement"]
     assert info["kept"] == expected.sum() and info["share_kept"] == pytest.approx(expected.mean())
     p = held.probabilities.set_index(["step", "issue", "event"])
-    assert p.loc[(first, "border_control", "agreed_by_date"), "probability"] == 0.0
-    assert p.loc[(first, "border_control", "agreed_by_date"), "runs"] == expected.sum()
+    assert p.loc[(first, "border_demarcation", "status_on_table"), "probability"] == 1.0
+    assert p.loc[(first, "border_demarcation", "status_on_table"), "runs"] == expected.sum()
     pd.testing.assert_frame_equal(held.states, free.states)  # every run is kept for scoring
 
 
@@ -197,13 +205,13 @@ def test_bad_arguments_name_themselves(baseline, start, end, runs, every, argume
 
 def test_parameter_files_are_checked(tmp_path, baseline) -> None:
     good = tmp_path / "draws.csv"
-    good.write_text("dynamics.trust_gain_rate,actors.Riyadh.capability\n0.1,0.7\n0.2,0.8\n")
+    good.write_text("dynamics.talk_weight,actors.Riyadh.capability\n0.1,0.7\n0.2,0.8\n")
     assert load_parameters(good).shape == (2, 2)
     cases = {
         "missing.csv": (None, "file not found"),
         "draws.txt": ("a\n1\n", "expected .csv or .parquet"),
-        "text.csv": ("dynamics.trust_gain_rate\n0.1\nlots\n", "dynamics.trust_gain_rate: row 1"),
-        "empty.csv": ("dynamics.trust_gain_rate\n", "has no draws"),
+        "text.csv": ("dynamics.talk_weight\n0.1\nlots\n", "dynamics.talk_weight: row 1"),
+        "empty.csv": ("dynamics.talk_weight\n", "has no draws"),
     }
     for name, (text, words) in cases.items():
         path = tmp_path / name

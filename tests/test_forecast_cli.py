@@ -77,7 +77,7 @@ def test_forecast_prints_the_last_date(capsys, tmp_path) -> None:
         "--format", "parquet",
     )  # fmt: skip
     assert code == 0, err
-    assert "baseline cut at 2025-06-01 (8 later event(s) removed): 4 runs" in out
+    assert "baseline cut at 2025-06-01 (10 later event(s) removed): 4 runs" in out
     assert "P(agreed by 2025-06-29)" in out
     assert (tmp_path / "f" / "tables" / "states.parquet").is_file()
     assert not (tmp_path / "f" / "figures").exists()

@@ -90,8 +90,9 @@ NON_FINITE = [
      "actors.Beirut.strategy.params.exponent", "finite"),
     ("network: {channel: {Beirut: {Damascus: .nan}}}", "network.channel.Beirut.Damascus",
      "finite"),
-    ("calibration: {patterns: {border_coordination_agreed: {at_least: .nan}}}",
-     "calibration.patterns.border_coordination_agreed.at_least", "finite"),
+    ("calibration: {observations: {facts: {no_demarcation_deal: {date: 2026-01-19, "
+     "trust: null, progress: {issue: border_demarcation, at_least: .nan}}}}}",
+     "calibration.observations.facts.no_demarcation_deal.progress.at_least", "finite"),
     # finite but beyond any sensible value: overflow would write inf into the tables
     ("dynamics: {veto_strength: 1.0e+300}", "dynamics.veto_strength", "must be <= 1000"),
     ("dynamics: {mediation_rate: 1.0e+300}", "dynamics.mediation_rate", "must be <= 1000"),
@@ -278,24 +279,24 @@ def test_a_syntax_error_is_parsed_once(tmp_path: Path, monkeypatch, capsys) -> N
     [
         ("replications: 1000000000000\n", "replications", ["must be <= 1000000"]),
         (
-            "replications: 1000\nparameters:\n  dynamics.trust_decay: {range: [0.0, 0.1, 2000]}\n",
+            "replications: 1000\nparameters:\n  dynamics.talk_weight: {range: [0.0, 0.1, 2000]}\n",
             "parameters",
             ["2,000,000 runs (2,000 design points x 1,000 replications x 1 scenario(s))"],
         ),
         (
-            "parameters:\n  dynamics.trust_decay: {range: [0.0, 0.1, 100000]}\n"
-            "  dynamics.trust_gain_rate: {range: [0.0, 0.1, 100000]}\n",
+            "parameters:\n  dynamics.talk_weight: {range: [0.0, 0.1, 100000]}\n"
+            "  dynamics.vouching_rate: {range: [0.0, 0.1, 100000]}\n",
             "parameters",
             ["10,000,000,000 runs"],
         ),
         (
-            "parameters:\n  dynamics.trust_decay: {range: [0.0, 0.1, 10000000000]}\n",
-            "parameters.dynamics.trust_decay.range[2]",
+            "parameters:\n  dynamics.talk_weight: {range: [0.0, 0.1, 10000000000]}\n",
+            "parameters.dynamics.talk_weight.range[2]",
             ["at most 1,000,000 values"],
         ),
         (
             "design: {type: sobol, samples: 1099511627776}\n"
-            "parameters:\n  dynamics.trust_decay: {range: [0.0, 0.1]}\n",
+            "parameters:\n  dynamics.spoiler_drag: {range: [0.0, 0.1]}\n",
             "design.samples",
             ["must be <= 1000000"],
         ),
@@ -309,7 +310,7 @@ def test_a_sweep_plan_too_large_is_refused_before_it_is_built(
     path = tmp_path / "sweep.yaml"
     head = f"name: big\nscenario: {BASELINE}\nsteps: 10\n"
     if "parameters" not in body:
-        head += "parameters:\n  dynamics.trust_decay: {values: [0.01, 0.02]}\n"
+        head += "parameters:\n  dynamics.spoiler_drag: {values: [0.01, 0.02]}\n"
     path.write_text(head + body, encoding="utf-8")
     proc = in_child("sweep", str(path), "--out", str(tmp_path / "out"))
     line = one_line_from_child(proc, f": {field}: ", *words)
@@ -337,7 +338,7 @@ def test_a_sweep_s_steps_must_keep_its_scenarios_in_the_calendar(tmp_path: Path)
     path = tmp_path / "sweep.yaml"
     path.write_text(
         f"name: s\nscenario: {late.name}\nsteps: 100000\n"
-        "parameters:\n  dynamics.trust_decay: {values: [0.01, 0.02]}\n",
+        "parameters:\n  dynamics.spoiler_drag: {values: [0.01, 0.02]}\n",
         encoding="utf-8",
     )
     with pytest.raises(InputError, match=r"steps: in scenario 'late': 100000 steps of 7 days"):

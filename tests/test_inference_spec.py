@@ -10,34 +10,28 @@ import yaml
 from cli_helpers import one_error, run_cli
 from inference_helpers import coin, write
 
-from lsr_sim.errors import InputError
+from lsr_sim.errors import InputError, ScenarioError
 from lsr_sim.inference import load_estimation, parse_model_option
 from lsr_sim.scenario import load_scenario
 from lsr_sim.scenario.estimation import Prior
 
 
-def test_the_new_calibration_fields_load_beside_patterns(tmp_path: Path) -> None:
+def test_the_calibration_fields_load(tmp_path: Path) -> None:
     data = coin()
     data["calibration"]["at"] = "2025-10-12"
-    data["calibration"]["patterns"] = {
-        "low_trust": {
-            "description": "A's trust in B fell",
-            "metric": "trust",
-            "truster": "A",
-            "trustee": "B",
-            "at_most": 0.9,
-            "target": 0.5,
-        }
-    }
     scenario = load_scenario(write(data, tmp_path))
     cal = scenario.calibration
-    assert cal is not None and list(cal.patterns) == ["low_trust"]
+    assert cal is not None and cal.at is not None and cal.at.isoformat() == "2025-10-12"
     assert list(cal.priors) == ["incidents.strike.rate"]
-    assert cal.observations is not None and list(cal.observations.facts) == [
-        "strikes",
-        "talks_never_start",
-    ]
+    assert list(cal.observations.facts) == ["strikes", "talks_never_start"]
     assert cal.abc.population == 100 and cal.abc.replications == 1
+
+
+def test_patterns_are_refused_with_the_way_forward(tmp_path: Path) -> None:
+    data = coin()
+    data["calibration"]["patterns"] = {"low_trust": {"metric": "trust", "target": 0.5}}
+    with pytest.raises(ScenarioError, match="were replaced by dated facts scored jointly"):
+        load_scenario(write(data, tmp_path))
 
 
 def test_observations_can_be_a_file_relative_to_the_scenario(tmp_path: Path) -> None:
@@ -99,12 +93,16 @@ def test_bad_priors_get_one_line(tmp_path: Path, capsys, edit, field, words) -> 
     assert words in message
 
 
-def test_a_calibration_needs_patterns_or_facts(tmp_path: Path, capsys) -> None:
+def test_a_calibration_needs_facts(tmp_path: Path, capsys) -> None:
     data = coin()
     del data["calibration"]["observations"]
     path = write(data, tmp_path)
     code, _, err = run_cli(capsys, "validate", path)
-    assert code == 2 and "give patterns" in one_error(err)
+    assert code == 2
+    assert one_error(err) == (
+        f"{path}: calibration.observations: required field is missing; add it, e.g. "
+        "observations: {name: ..., facts: ...}"
+    )
 
 
 def test_a_missing_observations_file_is_named(tmp_path: Path, capsys) -> None:
@@ -199,9 +197,12 @@ def test_estimation_needs_priors_and_facts(tmp_path: Path) -> None:
 
 def test_facts_must_fit_the_scenario(tmp_path: Path) -> None:
     data = coin()
-    data["calibration"]["observations"]["facts"]["strikes"]["trust"]["truster"] = "C"
+    data["calibration"]["observations"]["facts"]["strikes"]["incidents"]["incident"] = "strik"
     message = _error(tmp_path, data)
-    assert "calibration.observations.facts.strikes.trust.truster: 'C' is not in scenario" in message
+    assert (
+        "calibration.observations.facts.strikes.incidents.incident: 'strik' is not in scenario "
+        "'coin' (did you mean 'strike'?)" in message
+    )
 
 
 def test_candidate_models_from_options_and_files(tmp_path: Path) -> None:
@@ -286,7 +287,7 @@ def test_quick_check_prints_each_fact_and_the_joint_share(tmp_path: Path, capsys
     # N ~ Binomial(40, 0.3): P(10 <= N <= 15) = 0.63; 400 runs give +- 0.05 (2 sd)
     assert 0.55 < strikes < 0.71
     assert float(lines["talks_never_start"][2]) == 1.0
-    assert f"all facts jointly: {strikes:.3f} of runs" in out
+    assert f"all yes/no facts jointly: {strikes:.3f} of runs" in out
 
 
 @pytest.mark.parametrize(
@@ -308,21 +309,22 @@ def test_calibrate_options_get_one_line(tmp_path: Path, capsys, args, words) -> 
     assert not (tmp_path / "out").exists()
 
 
-def test_the_baseline_still_calibrates_against_its_patterns(capsys) -> None:
-    code, out, _ = run_cli(capsys, "calibrate", "scenarios/baseline.yaml", "--runs", 20)
-    assert code in (0, 1) and "border_coordination_agreed" in out
-
-
-def test_the_documented_examples_load() -> None:
+def test_the_documented_estimations_load() -> None:
     folder = Path("docs/examples/estimation")
     coin_ = load_estimation(folder / "coin.yaml", models_file=folder / "coin_models.yaml")
     assert [m.name for m in coin_.models] == ["coin", "rare", "never"]
-    trust = load_estimation(
-        folder / "baseline_trust.yaml", models_file=folder / "trust_models.yaml"
+    baseline = load_estimation(
+        "scenarios/baseline.yaml", models_file="calibration/trust_models.yaml"
     )
-    assert [m.name for m in trust.models] == ["baseline", "no_trust_dynamics"]
-    assert list(trust.models[1].priors) == ["dynamics.mediation_rate"]
-    assert len(trust.observations.facts) == 8
+    names = ["baseline", "signals", "surprise", "no_trust_dynamics"]
+    assert [m.name for m in baseline.models] == names
+    shared = set(baseline.models[0].priors)
+    # each submodel keeps the scenario's priors and adds its own rates; the null model has none
+    assert shared <= set(baseline.models[1].priors) and "dynamics.trust_gain_rate" in (
+        baseline.models[1].priors
+    )
+    assert set(baseline.models[3].priors) == shared
+    assert len(baseline.observations.facts) == 18
 
 
 def test_scenario_statuses_are_the_models() -> None:

@@ -55,6 +55,16 @@ def minimal(**override: Any) -> dict[str, Any]:
     return deep_merge(copy.deepcopy(MINIMAL), override)
 
 
+def fact(body: str, date: str | None = "2026-01-19") -> str:
+    """A variant whose calibration facts are one fact ``low`` with this kind and body (and
+    no date if `date` is None)."""
+    dated = "" if date is None else f"        date: {date}\n"
+    return (
+        "calibration:\n  observations:\n    name: facts\n    facts:\n      low:\n"
+        f"{dated}        {body}\n"
+    )
+
+
 def load_error(path: Path) -> ScenarioError:
     """The ScenarioError that loading `path` raises, checked for the message format."""
     with pytest.raises(ScenarioError) as info:
@@ -211,6 +221,11 @@ class TestDeepMerge:
 class TestScenarioHash:
     def test_equal_for_equal_content(self, baseline_path: Path, write_yaml) -> None:
         copy_path = write_yaml(baseline_path.read_text(encoding="utf-8"), "copy.yaml")
+        facts = baseline_path.parents[1] / "observations" / "source_facts.yaml"
+        (copy_path.parents[1] / "observations").mkdir(exist_ok=True)
+        (copy_path.parents[1] / "observations" / "source_facts.yaml").write_bytes(
+            facts.read_bytes()
+        )
         first = scenario_hash(load_scenario(baseline_path))
         assert first == scenario_hash(load_scenario(baseline_path))
         assert first == scenario_hash(load_scenario(copy_path))
@@ -453,8 +468,8 @@ UNKNOWN_FIELDS = [
         id="issue-scale",
     ),
     pytest.param(
-        "issues:\n  officers:\n    quantities:\n      officers: {units: x}\n",
-        "issues.officers.quantities.officers.units",
+        "issues:\n  officers:\n    quantities:\n      junior: {units: x}\n",
+        "issues.officers.quantities.junior.units",
         ["(did you mean 'unit'?)", "expected one of total, unit, range, source"],
         id="quantity",
     ),
@@ -499,10 +514,10 @@ UNKNOWN_FIELDS = [
         id="event-effect-link",
     ),
     pytest.param(
-        "calibration:\n  patterns:\n    trust_beirut_damascus_low:\n      at_mst: 0.1\n",
-        "calibration.patterns.trust_beirut_damascus_low.at_mst",
+        fact("trust: {truster: Beirut, trustee: Damascus, at_mst: 0.1}"),
+        "calibration.observations.facts.low.trust.at_mst",
         ["(did you mean 'at_most'?)"],
-        id="calibration-pattern",
+        id="calibration-fact",
     ),
 ]
 
@@ -533,14 +548,14 @@ MISSING = [
     ("actors:\n  Beirut:\n    capability: null\n", "actors.Beirut.capability"),
     ("actors:\n  Beirut:\n    role: null\n", "actors.Beirut.role"),
     ("issues:\n  officers:\n    scale: null\n", "issues.officers.scale"),
-    ("issues:\n  officers:\n    quantities:\n      officers:\n        source: null\n",
-     "issues.officers.quantities.officers.source"),
+    ("issues:\n  officers:\n    quantities:\n      junior:\n        source: null\n",
+     "issues.officers.quantities.junior.source"),
     ("events:\n  raids:\n    source: null\n", "events.raids.source"),
     ("events:\n  new:\n    date: 2025-01-01\n    kind: x\n    source: y\n", "events.new.effects"),
     ("events:\n  raids:\n    effects:\n      - {type: agree, issue: officers}\n",
      "events.raids.effects[0].terms"),
-    ("calibration:\n  patterns:\n    trust_beirut_damascus_low:\n      target: null\n",
-     "calibration.patterns.trust_beirut_damascus_low.target"),
+    (fact("trust: {truster: Beirut, trustee: Damascus, at_most: 0.5}", date=None),
+     "calibration.observations.facts.low.date"),
 ]  # fmt: skip
 
 
@@ -583,8 +598,8 @@ WRONG_TYPES = [
      ["is 'chanel'", "(did you mean 'channel'?)"]),
     ("network:\n  chanel:\n    Beirut: {Damascus: 0.5}\n", "network.chanel",
      ["unknown key 'chanel'", "(did you mean 'channel'?)", "channel, mediation, patronage"]),
-    ("calibration:\n  patterns:\n    border_coordination_agreed:\n      in: [agred]\n",
-     "calibration.patterns.border_coordination_agreed.in[0]",
+    (fact("status: {issue: border_control, in: [agred]}"),
+     "calibration.observations.facts.low.status.in[0]",
      ["is 'agred'", "(did you mean 'agreed'?)"]),
 ]  # fmt: skip
 
@@ -621,8 +636,8 @@ OUT_OF_RANGE = [
     ("run:\n  seed: -1\n", "run.seed", "is -1", ">= 0"),
     ("run:\n  step_days: 0\n", "run.step_days", "is 0", "> 0"),
     ("issues:\n  officers:\n    status_quo: 2\n", "issues.officers.status_quo", "is 2", "<= 1"),
-    ("issues:\n  officers:\n    quantities:\n      officers: {total: 0}\n",
-     "issues.officers.quantities.officers.total", "is 0", "> 0"),
+    ("issues:\n  officers:\n    quantities:\n      junior: {total: 0}\n",
+     "issues.officers.quantities.junior.total", "is 0", "> 0"),
     ("network:\n  channel:\n    Beirut: {Damascus: 1.5}\n", "network.channel.Beirut.Damascus",
      "is 1.5", "<= 1"),
     ("events:\n  raids:\n    effects:\n      - {type: trust_shock, from: [Beirut], to: [Damascus],"
@@ -631,8 +646,8 @@ OUT_OF_RANGE = [
      "<= 1"),
     ("dynamics:\n  trust_gain_rate: 3\n", "dynamics.trust_gain_rate", "is 3", "<= 1"),
     ("calibration:\n  runs: 0\n", "calibration.runs", "is 0", "> 0"),
-    ("calibration:\n  patterns:\n    trust_beirut_damascus_low:\n      target: 0\n",
-     "calibration.patterns.trust_beirut_damascus_low.target", "is 0", "> 0"),
+    (fact("trust: {truster: Beirut, trustee: Damascus, at_most: 1.5}"),
+     "calibration.observations.facts.low.trust.at_most", "is 1.5", "<= 1"),
 ]  # fmt: skip
 
 
@@ -651,10 +666,10 @@ def test_too_few_parties_and_actors(write_variant, write_yaml) -> None:
 def test_quantity_range_low_must_be_below_high(write_variant) -> None:
     for low_high in ("[0.5, 0.5]", "[0.8, 0.2]"):
         path = write_variant(
-            f"issues:\n  officers:\n    quantities:\n      officers:\n        range: {low_high}\n"
+            f"issues:\n  officers:\n    quantities:\n      junior:\n        range: {low_high}\n"
         )
         assert_error(
-            path, "issues.officers.quantities.officers.range", "must have low < high", low_high
+            path, "issues.officers.quantities.junior.range", "must have low < high", low_high
         )
 
 
@@ -724,21 +739,21 @@ UNKNOWN_REFERENCES = [
                  "actors.Beirut.positions.officer", "issue 'officer'", "officers", id="positions"),
     pytest.param("actors:\n  Beirut:\n    salience: {refugee: 0.15, refugees: null}\n",
                  "actors.Beirut.salience.refugee", "issue 'refugee'", "refugees", id="salience"),
-    pytest.param("calibration:\n  patterns:\n    border_coordination_agreed:\n"
-                 "      issue: border\n",
-                 "calibration.patterns.border_coordination_agreed.issue", "issue 'border'",
+    pytest.param(fact("status: {issue: border, in: [agreed]}"),
+                 "calibration.observations.facts.low.status.issue", "'border' is not in",
                  "border_control", id="calibration-issue"),
-    pytest.param("calibration:\n  patterns:\n    trust_beirut_damascus_low:\n"
-                 "      truster: Beirt\n",
-                 "calibration.patterns.trust_beirut_damascus_low.truster", "actor 'Beirt'",
+    pytest.param(fact("trust: {truster: Beirt, trustee: Damascus, at_most: 0.5}"),
+                 "calibration.observations.facts.low.trust.truster", "'Beirt' is not in",
                  "Beirut", id="calibration-truster"),
-    pytest.param("calibration:\n  patterns:\n    trust_beirut_damascus_low:\n"
-                 "      trustee: Damascuss\n",
-                 "calibration.patterns.trust_beirut_damascus_low.trustee", "actor 'Damascuss'",
+    pytest.param(fact("trust: {truster: Beirut, trustee: Damascuss, at_most: 0.5}"),
+                 "calibration.observations.facts.low.trust.trustee", "'Damascuss' is not in",
                  "Damascus", id="calibration-trustee"),
-    pytest.param("calibration:\n  patterns:\n    pretrial_unresolved:\n      quantity: pretrial\n",
-                 "calibration.patterns.pretrial_unresolved.quantity", "quantity 'pretrial'",
+    pytest.param(fact("delivered: {issue: detainees, quantity: pretrial, at_most: 0.0}"),
+                 "calibration.observations.facts.low.delivered.quantity", "'pretrial' is not a",
                  "pre_trial", id="calibration-quantity"),
+    pytest.param(fact("incidents: {incident: border_clashes, at_most: 2}"),
+                 "calibration.observations.facts.low.incidents.incident",
+                 "'border_clashes' is not in", "border_clash", id="calibration-incident"),
 ]  # fmt: skip
 
 
@@ -746,7 +761,10 @@ UNKNOWN_REFERENCES = [
 def test_unknown_reference(
     write_variant, override: str, field: str, what: str, suggestion: str | None
 ) -> None:
-    text = assert_error(write_variant(override), field, f"unknown {what}", "expected one of")
+    words = (
+        [what, "expected one of"] if " is not " in what else [f"unknown {what}", "expected one of"]
+    )
+    text = assert_error(write_variant(override), field, *words)
     if suggestion is None:
         assert "did you mean" not in text
     else:
@@ -772,14 +790,20 @@ SELF_REFERENCES = [
      "signals toward itself"),
     ("events:\n  raids:\n    effects:\n      - {type: trust_shock, from: [Beirut], to: [Beirut],"
      " delta: 0.5}\n", "events.raids.effects[0].to", "trust of an actor in itself"),
-    ("calibration:\n  patterns:\n    trust_beirut_damascus_low:\n      trustee: Beirut\n",
-     "calibration.patterns.trust_beirut_damascus_low.trustee", "trust of an actor in itself"),
-    ("calibration:\n  patterns:\n    trust_beirut_damascus_low:\n      at_least: 0.6\n",
-     "calibration.patterns.trust_beirut_damascus_low.at_least", "above at_most 0.4"),
-    ("calibration:\n  patterns:\n    trust_beirut_damascus_low:\n      truster: null\n",
-     "calibration.patterns.trust_beirut_damascus_low", "metric 'trust' needs field(s) truster"),
-    ("calibration:\n  patterns:\n    border_coordination_agreed:\n      in: null\n",
-     "calibration.patterns.border_coordination_agreed", "metric 'status' needs field(s) in"),
+    (fact("trust: {truster: Beirut, trustee: Beirut, at_most: 0.5}"),
+     "calibration.observations.facts.low.trust.trustee", "trust of an actor in itself"),
+    (fact("trust: {truster: Beirut, trustee: Damascus, at_least: 0.6, at_most: 0.4}"),
+     "calibration.observations.facts.low.trust", "at_least 0.6 is above at_most 0.4"),
+    (fact("trust: {trustee: Damascus, at_most: 0.4}"),
+     "calibration.observations.facts.low.trust.truster", "required field is missing"),
+    (fact("status: {issue: border_control}"),
+     "calibration.observations.facts.low.status.in", "required field is missing"),
+    (fact("incidents: {incident: border_clash, since: 2026-02-01, at_most: 1}"),
+     "calibration.observations.facts.low", "since 2026-02-01 is not before the fact's date"),
+    ("calibration:\n  patterns: {}\n", "calibration",
+     "patterns (shares of runs against hand-set targets) were replaced by dated facts"),
+    ("calibration:\n  at: 2026-01-01\n", "calibration.at",
+     "before fact 'few_clashes_after_jeddah' of the observations (2026-01-19)"),
 ]  # fmt: skip
 
 
@@ -823,9 +847,8 @@ OUT_OF_RUN = [
     ("events:\n  raids:\n    date: 2024-12-07\n", "events.raids.date", "before the start"),
     ("events:\n  raids:\n    date: 2030-01-01\n", "events.raids.date", "after the end"),
     ("events:\n  raids:\n    date: 2028-01-02\n", "events.raids.date", "after the end"),
-    ("run:\n  steps: 10\n", "events.saudi_meeting_march.date", "after the end"),
+    ("run:\n  steps: 10\n", "events.border_clashes_march.date", "after the end"),
     ("run:\n  start_date: 2025-01-01\n", "events.assad_falls.date", "before the start"),
-    ("calibration:\n  at: 2024-12-01\n", "calibration.at", "before the start"),
     ("calibration:\n  at: 2028-01-03\n", "calibration.at", "after the end"),
 ]  # fmt: skip
 

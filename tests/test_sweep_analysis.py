@@ -53,7 +53,7 @@ T975_DF1 = 12.706204736174705
 T975_DF2 = 4.302652729749464
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-LOSS = "dynamics.trust_loss_rate"
+LOSS = "dynamics.vouching_rate"
 CAPABILITY = "actors.Riyadh.capability"
 RAPPROCHEMENT = "rapprochement_index"
 WEEKS = "weeks_to_agreement_border"

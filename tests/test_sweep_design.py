@@ -215,9 +215,9 @@ def test_grid_example_design(designs: dict[str, Design]) -> None:
     )
     assert design.problem is None
     assert design.scenarios == ["baseline"]
-    assert design.parameters == ["actors.Riyadh.capability", "dynamics.trust_loss_rate"]
+    assert design.parameters == ["actors.Riyadh.capability", "dynamics.betrayal_weight"]
     rows = design.points[design.parameters].values.tolist()
-    assert rows == [[c, r] for c in (0.4, 0.7, 1.0) for r in (0.1, 0.2, 0.3)]
+    assert rows == [[c, r] for c in (0.4, 0.7, 1.0) for r in (1.0, 2.0, 3.0)]
 
 
 def test_sobol_example_design_is_salibs_matrix(designs: dict[str, Design]) -> None:
@@ -247,7 +247,7 @@ def test_multi_scenario_design_is_scenario_major(designs: dict[str, Design]) -> 
     first = points.iloc[:20][design.parameters].to_numpy()
     second = points.iloc[20:][design.parameters].to_numpy()
     np.testing.assert_array_equal(first, second)
-    assert in_bounds(first[:, :1], [[0.04, 0.16]])
+    assert in_bounds(first[:, :1], [[0.0, 0.5]])
 
 
 def test_design_is_reproducible() -> None:
@@ -285,7 +285,7 @@ def test_build_design_sizes_and_fields(write_yaml, design: dict, rows: int) -> N
             "steps": 5,
             "design": design,
             "parameters": {
-                "dynamics.trust_gain_rate": {"range": [0.05, 0.15]},
+                "dynamics.talk_weight": {"range": [0.05, 0.15]},
                 "actors.Riyadh.capability": {"distribution": "uniform", "low": 0.3, "high": 0.9},
             },
         },

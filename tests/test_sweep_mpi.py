@@ -60,7 +60,7 @@ def write_sweep(folder: Path) -> Path:
         "steps": 24,
         "parameters": {
             "actors.Riyadh.capability": {"values": [0.4, 0.7, 1.0]},
-            "dynamics.trust_loss_rate": {"values": [0.1, 0.2, 0.3]},
+            "dynamics.vouching_rate": {"values": [0.1, 0.2, 0.3]},
         },
         "replications": 4,
         "seed": 15,

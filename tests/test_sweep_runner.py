@@ -38,7 +38,7 @@ def write_sweep(folder: Path, name: str = "sweep.yaml", **overrides) -> Path:
         "steps": 12,
         "parameters": {
             "actors.Riyadh.capability": {"values": [0.4, 0.8]},
-            "dynamics.trust_loss_rate": {"values": [0.1, 0.3]},
+            "dynamics.vouching_rate": {"values": [0.1, 0.3]},
         },
         "replications": 3,
         "seed": 99,
@@ -79,7 +79,7 @@ def test_runs_table_has_one_row_per_run(reference) -> None:
         "scenario",
         "seed",
         "actors.Riyadh.capability",
-        "dynamics.trust_loss_rate",
+        "dynamics.vouching_rate",
         "rapprochement_index",
         "trust_Beirut_Damascus",
         "agreements",
@@ -129,7 +129,7 @@ def test_a_run_reproduces_with_lsr_sim_run(reference, tmp_path: Path, capsys) ->
             {
                 "extends": str(BASELINE),
                 "actors": {"Riyadh": {"capability": float(row["actors.Riyadh.capability"])}},
-                "dynamics": {"trust_loss_rate": float(row["dynamics.trust_loss_rate"])},
+                "dynamics": {"vouching_rate": float(row["dynamics.vouching_rate"])},
             }
         )
     )
@@ -203,7 +203,7 @@ def test_manifest_and_design_are_written(reference, tmp_path: Path) -> None:
     assert manifest["design"]["type"] == "grid"
     assert manifest["design"]["parameters"] == [
         "actors.Riyadh.capability",
-        "dynamics.trust_loss_rate",
+        "dynamics.vouching_rate",
     ]
     assert len(manifest["sweep"]["sha256"]) == 64
     assert "baseline" in manifest["scenarios"]
@@ -233,7 +233,7 @@ def test_plain_progress_lines_when_not_a_terminal(tmp_path: Path) -> None:
 
 
 def test_failing_runs_are_recorded_and_the_sweep_goes_on(tmp_path: Path, capsys) -> None:
-    # A trust_loss_rate above 1 is refused by the scenario schema at run time only if the
+    # A vouching_rate above 1 is refused by the scenario schema at run time only if the
     # sweep checks did not catch it; instead, make some runs fail inside the model.
     from lsr_sim.model import NegotiationModel
 
@@ -508,7 +508,7 @@ def test_only_the_scenario_the_batch_engine_cannot_run_falls_back(tmp_path, one_
         "name": "mixed",
         "scenarios": [str(BASELINE), str(variant)],
         "steps": 12,
-        "parameters": {"dynamics.trust_decay": {"values": [0.01, 0.02]}},
+        "parameters": {"dynamics.spoiler_drag": {"values": [0.01, 0.02]}},
         "replications": 2,
         "seed": 3,
     }

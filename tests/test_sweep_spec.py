@@ -22,7 +22,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lsr_sim.errors import InputError
-from lsr_sim.scenario import deep_merge, load_scenario, scenario_from_dict, scenario_hash
+from lsr_sim.scenario import (
+    deep_merge,
+    load_scenario,
+    read_scenario_data,
+    scenario_from_dict,
+    scenario_hash,
+)
 from lsr_sim.sweep import (
     DesignSpec,
     LoadedSweep,
@@ -138,8 +144,8 @@ def test_grid_example() -> None:
     loaded = load_sweep(SCENARIOS_DIR / "sweeps" / "riyadh_trust_grid.yaml")
     spec = loaded.spec
     assert spec.design == DesignSpec(type="grid")
-    assert list(spec.parameters) == ["actors.Riyadh.capability", "dynamics.trust_loss_rate"]
-    assert spec.parameters["dynamics.trust_loss_rate"].grid_values() == [0.1, 0.2, 0.3]
+    assert list(spec.parameters) == ["actors.Riyadh.capability", "dynamics.betrayal_weight"]
+    assert spec.parameters["dynamics.betrayal_weight"].grid_values() == [1.0, 2.0, 3.0]
     assert (spec.replications, spec.steps, spec.trajectories.every) == (4, 60, 4)
     assert list(loaded.scenarios) == ["baseline"]
 
@@ -488,7 +494,7 @@ def test_sampling_designs_accept_a_grid_range_and_use_its_bounds(write_sweep, de
         ("actors.Riyadh", ["is a mapping of fields, not a number", "actors.Riyadh.<field>"]),
         ("actors.Riyadh.positions", ["is a mapping of fields"]),
         ("issues.officers.parties", ["is a list, not a number"]),
-        ("issues.officers.quantities.officers.range", ["is a list"]),
+        ("issues.officers.quantities.junior.range", ["is a list"]),
         ("actors.Riyadh.capability.x", ["is a number, it has no field 'x'"]),
         ("actors..capability", ["empty part between dots"]),
         ("network.mediaton.Riyadh.Beirut", ["unknown link type 'mediaton'", "'mediation'"]),
@@ -503,10 +509,13 @@ def test_sampling_designs_accept_a_grid_range_and_use_its_bounds(write_sweep, de
             "actors.Damascus.strategy.params.exponent",
             ["unknown parameter 'exponent'", "of strategy 'tit_for_tat'", "forgiveness"],
         ),
-        ("issues.officers.quantities.officer.total", ["unknown quantity 'officer'", "'officers'"]),
+        ("issues.officers.quantities.junor.total", ["unknown quantity 'junor'", "'junior'"]),
         ("events.raid.effects", ["unknown event 'raid'", "'raids'"]),
         ("incidents.border_clsh.rate", ["unknown incident 'border_clsh'"]),
-        ("calibration.patterns.nope.target", ["unknown calibration pattern 'nope'"]),
+        (
+            "calibration.observations.facts.nope.date",
+            ["unknown fact 'nope' of calibration.observations.facts"],
+        ),
     ],
 )
 def test_bad_parameter_path(write_sweep, name: str, words: list[str]) -> None:
@@ -564,7 +573,7 @@ def minimal_scenario(write_yaml) -> Path:
 @pytest.mark.parametrize(
     ("name", "value", "read"),
     [
-        ("dynamics.trust_loss_rate", 0.3, lambda s: s.dynamics.trust_loss_rate),
+        ("dynamics.vouching_rate", 0.3, lambda s: s.dynamics.vouching_rate),
         ("actors.A.reliability", 0.4, lambda s: s.actors["A"].reliability),
         ("actors.A.trust.B", 0.9, lambda s: s.actors["A"].trust["B"]),
         ("actors.A.positions.x", 0.8, lambda s: s.actors["A"].positions["x"]),
@@ -772,26 +781,30 @@ def test_run_steps_too_short_for_the_events(write_sweep) -> None:
 
 
 def test_value_invalid_in_one_scenario_only(write_sweep, write_yaml) -> None:
-    pattern = "calibration.patterns.trust_beirut_damascus_low"
+    fact = "calibration.observations.facts.beirut_distrusts_damascus"
     strict = write_yaml(
         {
             "extends": str(BASELINE),
             "name": "strict",
-            "calibration": {"patterns": {"trust_beirut_damascus_low": {"at_least": 0.3}}},
+            "calibration": {
+                "observations": {
+                    "facts": {"beirut_distrusts_damascus": {"trust": {"at_least": 0.3}}}
+                }
+            },
         },
         "strict.yaml",
     )
     path = write_sweep(
         with_parameters(
-            {f"{pattern}.at_most": {"values": [0.35, 0.1]}},
+            {f"{fact}.trust.at_most": {"values": [0.35, 0.1]}},
             scenario=None,
             scenarios=[str(BASELINE), str(strict)],
         )
     )
     assert_error(
         path,
-        f"parameters.{pattern}.at_most.values[1]",
-        f"0.1 makes strict invalid: {pattern}.at_least: is 0.3, above at_most 0.1",
+        f"parameters.{fact}.trust.at_most.values[1]",
+        f"0.1 makes strict invalid: {fact}.trust: at_least 0.3 is above at_most 0.1",
     )
 
 
@@ -836,7 +849,7 @@ def test_bad_scenario_in_a_list(write_sweep, write_yaml) -> None:
 
 def test_two_scenarios_with_the_same_name(write_sweep, tmp_path: Path) -> None:
     copied = tmp_path / "copy.yaml"
-    shutil.copy(BASELINE, copied)
+    copied.write_text(f"extends: {BASELINE}\n", encoding="utf-8")  # the same, by another file
     path = write_sweep(sweep(scenario=None, scenarios=[str(BASELINE), str(copied)]))
     assert_error(path, "scenarios[1]", "is named 'baseline', like scenarios[0]", "own name")
 
@@ -865,6 +878,7 @@ def test_outcome_missing_from_one_scenario(write_sweep, write_yaml) -> None:
             "extends": str(BASELINE),
             "name": "fewer",
             "issues": {"refugees": {"quantities": None}},
+            "calibration": None,  # its facts count returns
         },
         "fewer.yaml",
     )
@@ -890,13 +904,13 @@ def test_apply_sets_nested_and_missing_fields_without_mutating() -> None:
             "actors.A.capability": 0.9,
             "actors.A.trust.B": 0.4,
             "actors.A.trust.C": 0.1,
-            "dynamics.trust_loss_rate": 0.25,
+            "dynamics.vouching_rate": 0.25,
             "network.channel.A.B": 0.5,
         },
     )
     assert data == before
     assert out["actors"]["A"] == {"capability": 0.9, "trust": {"B": 0.4, "C": 0.1}}
-    assert out["dynamics"] == {"trust_loss_rate": 0.25}
+    assert out["dynamics"] == {"vouching_rate": 0.25}
     assert out["network"] == {"channel": {"A": {"B": 0.5}}}
     assert out["run"] == {"steps": 4}
     out["run"]["steps"] = 99
@@ -910,14 +924,14 @@ def test_apply_gives_plain_python_numbers() -> None:
             "actors.A.capability": np.float64(0.5),
             "dynamics.talks_timeout": np.float64(12.0),
             "dynamics.collapse_after": np.int64(3),
-            "dynamics.trust_gain_rate": 1,
+            "dynamics.talk_weight": 1,
         },
     )
     assert type(out["actors"]["A"]["capability"]) is float
-    assert out["dynamics"] == {"talks_timeout": 12, "collapse_after": 3, "trust_gain_rate": 1.0}
+    assert out["dynamics"] == {"talks_timeout": 12, "collapse_after": 3, "talk_weight": 1.0}
     assert type(out["dynamics"]["talks_timeout"]) is int
     assert type(out["dynamics"]["collapse_after"]) is int
-    assert type(out["dynamics"]["trust_gain_rate"]) is float
+    assert type(out["dynamics"]["talk_weight"]) is float
 
 
 def test_apply_keeps_a_fractional_value_for_an_integer_field_for_validation_to_refuse() -> None:
@@ -945,15 +959,15 @@ def test_apply_through_a_non_mapping_is_a_type_error() -> None:
 
 
 def test_apply_to_the_baseline_changes_only_the_parameters() -> None:
-    loaded_data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    loaded_data = read_scenario_data(BASELINE)
     base = scenario_from_dict(loaded_data)
     changed = scenario_from_dict(
         apply_parameters(
-            loaded_data, {"actors.Riyadh.capability": 0.4, "dynamics.trust_gain_rate": 0.1}
+            loaded_data, {"actors.Riyadh.capability": 0.4, "dynamics.talk_weight": 0.1}
         )
     )
     assert changed.actors["Riyadh"].capability == 0.4
-    assert changed.dynamics.trust_gain_rate == 0.1
+    assert changed.dynamics.talk_weight == 0.1
     assert changed.dynamics.veto_strength == base.dynamics.veto_strength
     assert changed.model_copy(update={"actors": base.actors, "dynamics": base.dynamics}) == base
 
@@ -968,12 +982,12 @@ def test_apply_then_validate_round_trips(capability: float, loss: float, timeout
     data = copy.deepcopy(MINIMAL_SCENARIO)
     params = {
         "actors.A.capability": capability,
-        "dynamics.trust_loss_rate": loss,
+        "dynamics.vouching_rate": loss,
         "dynamics.talks_timeout": float(timeout),
     }
     scenario = scenario_from_dict(apply_parameters(data, params))
     assert scenario.actors["A"].capability == capability
-    assert scenario.dynamics.trust_loss_rate == loss
+    assert scenario.dynamics.vouching_rate == loss
     assert scenario.dynamics.talks_timeout == timeout
     assert data == MINIMAL_SCENARIO
 

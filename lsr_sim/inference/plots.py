@@ -14,6 +14,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 __all__ = [
+    "PAIRS_MAX",
+    "best_constrained",
     "plot_generations",
     "plot_marginals",
     "plot_model_choice",
@@ -111,13 +113,43 @@ def plot_marginals(posterior: pd.DataFrame, prior: pd.DataFrame) -> Figure:
     return figure
 
 
-def plot_pairs(posterior: pd.DataFrame) -> Figure:
-    """Pairwise scatter of posterior draws with marginals on the diagonal (``arviz.plot_pair``)."""
+def best_constrained(posterior: pd.DataFrame, prior: pd.DataFrame, most: int) -> list[str]:
+    """The `most` inputs whose posterior sd shrank most against the prior's, in that order.
+
+    Examples
+    --------
+    >>> prior = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [0.0, 1.0, 2.0], "c": [0.0, 5.0, 9.0]})
+    >>> posterior = pd.DataFrame({"a": [1.0, 1.1, 0.9], "b": [0.0, 1.0, 2.0], "c": [4.0, 5.0, 6.0]})
+    >>> best_constrained(posterior, prior, 2)
+    ['a', 'c']
+    """
+    ratio = posterior.std() / prior[posterior.columns].std().replace(0.0, float("nan"))
+    return list(ratio.sort_values(kind="stable").index[:most])
+
+
+#: A pair plot shows at most this many inputs (arviz refuses more than 40 panels by default,
+#: and a larger matrix cannot be read).
+PAIRS_MAX = 5
+
+
+def plot_pairs(posterior: pd.DataFrame, prior: pd.DataFrame | None = None) -> Figure:
+    """Pairwise scatter of posterior draws with marginals on the diagonal (``arviz.plot_pair``).
+
+    With more than ``PAIRS_MAX`` inputs, the ``PAIRS_MAX`` best constrained by the facts
+    (:func:`best_constrained`, which needs the `prior` draws; else the first ones).
+    """
     import arviz as az
 
-    side = 2.6 * len(posterior.columns)  # square panels, room for long dotted names
+    columns = list(posterior.columns)
+    if len(columns) > PAIRS_MAX:
+        columns = (
+            best_constrained(posterior, prior, PAIRS_MAX)
+            if prior is not None
+            else columns[:PAIRS_MAX]
+        )
+    side = 2.6 * len(columns)  # square panels, room for long dotted names
     plots = az.plot_pair(
-        _tree(posterior, None),
+        _tree(posterior[columns], None),
         backend="matplotlib",
         figure_kwargs={"figsize": (side, side), "layout": "constrained"},
     )

@@ -40,6 +40,8 @@ __all__ = [
     "LevelQuantileEpsilon",
     "ReplicatedAcceptor",
     "SMCResult",
+    "from_sampler_scale",
+    "kish_ess",
     "run_smc",
     "seeded_global_random_state",
 ]
@@ -64,13 +66,17 @@ class BatchedModel(pyabc.Model):
     batch's data; called outside one, it simulates its request alone.
     """
 
-    def __init__(self, index: int, name: str, simulate: BatchSimulator) -> None:
+    def __init__(
+        self, index: int, name: str, simulate: BatchSimulator, logged: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__(name)
         self.index = index
         self.simulate = simulate
+        self.logged = logged
 
     def sample(self, pars: Any) -> dict[str, np.ndarray]:
-        request: Request = (self.index, {key: float(value) for key, value in pars.items()})
+        values = {key: float(value) for key, value in pars.items()}
+        request: Request = (self.index, from_sampler_scale(values, self.logged))
         current = greenlet.getcurrent()
         if isinstance(current, _Proposal):
             assert current.parent is not None
@@ -298,6 +304,7 @@ def run_smc(
     min_epsilon: float,
     min_acceptance_rate: float,
     seed: int,
+    kernel_scale: float = 1.0,
     database: Path,
     levels: Sequence[float] = (0.0,),
 ) -> SMCResult:
@@ -305,20 +312,26 @@ def run_smc(
 
     `simulate` maps (model index, parameter set) requests to ``{"distance": (replications,)}``
     data; the observed data are distances of 0 (every fact met). `levels` are distance
-    values the threshold may step down to (see :class:`LevelQuantileEpsilon`).
+    values the threshold may step down to (see :class:`LevelQuantileEpsilon`);
+    `kernel_scale` multiplies the covariance of pyabc's multivariate normal proposal.
     """
+    # A log-uniform input is sampled as its log, uniform: the same posterior, but the
+    # transition kernel (a multivariate normal) then fits it, where on the natural scale the
+    # prior's density varies by the ratio of its bounds and the importance weights collapse.
+    logged = frozenset(p for p, prior in model.priors.items() if prior.distribution == "loguniform")
     priors = pyabc.Distribution(
         **{path: pyabc.RV(*_rv(prior)) for path, prior in model.priors.items()}
     )
     sampler = BatchSampler(simulate)
     abc = pyabc.ABCSMC(
-        BatchedModel(0, model.name, simulate),
+        BatchedModel(0, model.name, simulate, logged),
         priors,
         distance_function=pyabc.distance.FunctionDistance(_smallest),
         population_size=population,
         eps=LevelQuantileEpsilon(quantile, levels),
         sampler=sampler,
         acceptor=ReplicatedAcceptor(),
+        transitions=pyabc.transition.MultivariateNormalTransition(scaling=kernel_scale),
     )
     with seeded_global_random_state(seed), _quiet_pyabc():
         abc.new(f"sqlite:///{database}", {"distance": np.zeros(replications)})
@@ -345,10 +358,26 @@ def run_smc(
     table = pd.DataFrame(rows)
     frame, w = history.get_distribution(m=0, t=history.max_t)
     posterior = frame.reset_index(drop=True)[model.parameters].astype(float)
+    for path in logged:
+        posterior[path] = np.exp(posterior[path])
     posterior["weight"] = np.asarray(w, dtype=float) / np.sum(w)
     return SMCResult(posterior, table, float(table["epsilon"].iloc[-1]))
 
 
 def _rv(prior: Any) -> tuple[Any, ...]:
+    if prior.distribution == "loguniform":  # sampled as a uniform log (see run_smc)
+        lo, hi = prior.support
+        return ("uniform", math.log(lo), math.log(hi) - math.log(lo))
     name, args = scipy_prior(prior)
     return (name, *args)
+
+
+def from_sampler_scale(values: dict[str, float], logged: frozenset[str]) -> dict[str, float]:
+    """Parameter values as the scenario takes them: `logged` ones are sampled as logs.
+
+    Examples
+    --------
+    >>> from_sampler_scale({"a": 0.0, "b": 0.5}, frozenset({"a"}))
+    {'a': 1.0, 'b': 0.5}
+    """
+    return {key: math.exp(v) if key in logged else v for key, v in values.items()}

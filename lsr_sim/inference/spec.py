@@ -3,7 +3,7 @@
 A scenario's ``calibration`` section declares ``priors`` (dotted path -> distribution),
 ``observations`` (dated facts) and ``abc`` settings (see :mod:`lsr_sim.scenario.estimation`).
 Candidate models for the comparison are the scenario changed by dotted-path overrides, each
-with its priors (by default the scenario's, less the paths it overrides), from a models file
+with its priors (the scenario's, less the paths it overrides, plus its own), from a models file
 
 .. code-block:: yaml
 
@@ -30,15 +30,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lsr_sim.errors import InputError
 from lsr_sim.messages import FileKind, did_you_mean, format_validation_error
-from lsr_sim.observations import ObservationsError, check_observations, fact_step
+from lsr_sim.observations import fact_step
 from lsr_sim.scenario import Scenario, load_scenario, read_yaml_mapping, scenario_from_dict
 from lsr_sim.scenario.estimation import ABCSettings, Prior
 from lsr_sim.scenario.facts import Observations
-from lsr_sim.scenario.paths import PathError, apply_parameters, resolve_path
+from lsr_sim.scenario.paths import (
+    PathError,
+    apply_parameters,
+    resolve_path,
+    unread_by_trust_model,
+)
 
 #: Candidate-models files (``lsr-sim calibrate --models``), as messages speak of them.
 MODELS_FILE = FileKind(
-    "models", "docs/examples/estimation/trust_models.yaml", "models: NAME: overrides: ...",
+    "models", "calibration/trust_models.yaml", "models: NAME: overrides: ...",
     InputError,
 )  # fmt: skip
 
@@ -73,7 +78,8 @@ class ModelEntry(_Frozen):
     )
     priors: dict[str, Prior] | None = Field(
         None,
-        description="This model's priors (default: the scenario's, less the paths it overrides).",
+        description="Priors added to the scenario's (less the paths the model overrides); one "
+        "of the same path replaces the scenario's.",
     )
 
 
@@ -205,6 +211,9 @@ def check_priors(scenario: Scenario, priors: Mapping[str, Prior], source: str, w
             target = resolve_path(scenario, path)
         except PathError as exc:
             raise InputError(source, here, str(exc)) from None
+        unread = unread_by_trust_model(scenario, path)
+        if unread is not None:
+            raise InputError(source, here, unread.replace("varying it", "estimating it"))
         if target.integer:
             raise InputError(
                 source,
@@ -318,23 +327,30 @@ def _candidate(
     assert cal is not None
     where = f"models.{name}" if in_file else f"--model {name}"
     scenario = _apply(base, entry.overrides, source, f"{where}.overrides" if in_file else where)
-    if entry.priors is None:
-        # The scenario's priors, less what the model fixes; checked against the model.
-        priors = {p: prior for p, prior in cal.priors.items() if p not in entry.overrides}
-        try:
-            check_priors(scenario, priors, base_source, "calibration.priors")
-        except InputError as exc:
-            raise InputError(exc.source, exc.path, f"in model {name!r}: {exc.message}") from None
-    else:
-        priors = dict(entry.priors)
-        for path in priors:
-            if path in entry.overrides:
-                raise InputError(
-                    source,
-                    f"{where}.priors.{path}",
-                    "is also set by the model's overrides; give it a prior or a value, not both",
-                )
-        check_priors(scenario, priors, source, f"{where}.priors")
+    # The scenario's priors less what the model fixes or its trust model does not read,
+    # checked against the model; then the model's own, which add inputs (a submodel's rates)
+    # or replace a prior of the same path.
+    inherited = {
+        p: prior
+        for p, prior in cal.priors.items()
+        if p not in entry.overrides
+        and p not in (entry.priors or {})
+        and unread_by_trust_model(scenario, p) is None  # e.g. a rate of another trust model
+    }
+    try:
+        check_priors(scenario, inherited, base_source, "calibration.priors")
+    except InputError as exc:
+        raise InputError(exc.source, exc.path, f"in model {name!r}: {exc.message}") from None
+    own = dict(entry.priors or {})
+    for path in own:
+        if path in entry.overrides:
+            raise InputError(
+                source,
+                f"{where}.priors.{path}",
+                "is also set by the model's overrides; give it a prior or a value, not both",
+            )
+    check_priors(scenario, own, source, f"{where}.priors")
+    priors = {**inherited, **own}
     return CandidateModel(name, scenario, priors, dict(entry.overrides), entry.description)
 
 
@@ -372,13 +388,6 @@ def estimation_from_scenario(
         raise InputError(
             source, "calibration", "no calibration section; add priors and observations"
         )
-    if cal.observations is None:
-        raise InputError(
-            source,
-            "calibration.observations",
-            "required for the estimation; give an observations file (relative path) or the "
-            "facts inline",
-        )
     if not cal.priors:
         raise InputError(
             source,
@@ -386,11 +395,7 @@ def estimation_from_scenario(
             "required for the estimation; give at least one, e.g. "
             "dynamics.trust_gain_rate: {distribution: uniform, low: 0.0, high: 0.2}",
         )
-    observations = cal.observations
-    try:
-        check_observations(observations, scenario, source)
-    except ObservationsError as exc:
-        raise InputError(source, f"calibration.observations.{exc.path}", exc.message) from None
+    observations = cal.observations  # checked against the scenario when it loaded
     abc = cal.abc
     if settings:
         try:

@@ -159,6 +159,14 @@ class ABCSettings(_Frozen):
         description="Runs (seeds) per parameter set; the share within the threshold "
         "weights the particle.",
     )
+    kernel_scale: StrictFloat = Field(
+        1.0,
+        gt=0.0,
+        le=10.0,
+        description="Factor on the covariance of the ABC-SMC proposal kernel (a multivariate "
+        "normal with Silverman's bandwidth): above 1, broader proposals keep the importance "
+        "weights even when there are many inputs.",
+    )
     seed: StrictInt = Field(0, ge=0, le=2**63 - 1, description="Master seed of the estimation.")
     predictive_draws: StrictInt = Field(
         500,

@@ -20,7 +20,7 @@ from pydantic_core import PydanticUndefined
 
 from lsr_sim.messages import did_you_mean, is_model, quote, shown, unwrap
 from lsr_sim.scenario.loader import scenario_from_dict
-from lsr_sim.scenario.schema import LINK_TYPES, Scenario
+from lsr_sim.scenario.schema import LINK_TYPES, TRUST_MODEL_INPUTS, Scenario
 
 __all__ = [
     "FieldTarget",
@@ -29,6 +29,7 @@ __all__ = [
     "apply_parameters",
     "override_scenario",
     "resolve_path",
+    "unread_by_trust_model",
 ]
 
 #: What a path can be set to: a number, text (a name) or None (null: the field's default).
@@ -116,9 +117,36 @@ def _key_choices(
     nouns = {
         ("events",): "event",
         ("incidents",): "incident",
-        ("calibration", "patterns"): "calibration pattern",
+        ("calibration", "observations", "facts"): "fact",
     }
     return nouns.get(trail, "key"), f" of {'.'.join(done)}", list(value)
+
+
+def unread_by_trust_model(scenario: Scenario, path: str) -> str | None:
+    """Why varying `path` cannot change a run of `scenario`, if it is an input of a trust
+    model other than the one the scenario uses (``dynamics.trust_model``); else None.
+
+    Examples
+    --------
+    >>> from lsr_sim.scenario import load_scenario
+    >>> baseline = load_scenario("scenarios/baseline.yaml")
+    >>> print(unread_by_trust_model(baseline, "dynamics.talk_weight"))
+    None
+    >>> unread_by_trust_model(baseline, "dynamics.trust_gain_rate")[:69]
+    "is not read by trust model 'evidence' (only by signals, surprise), so"
+    """
+    head, _, name = path.partition(".")
+    if head != "dynamics" or "." in name:
+        return None
+    users = [model for model, inputs in TRUST_MODEL_INPUTS.items() if name in inputs]
+    model = scenario.dynamics.trust_model
+    if not users or model in users:
+        return None
+    read = sorted(TRUST_MODEL_INPUTS[model]) or ["(nothing: trust does not learn)"]
+    return (
+        f"is not read by trust model {quote(model)} (only by {', '.join(users)}), so varying "
+        f"it changes nothing; vary one of {', '.join(read)}, or set dynamics.trust_model"
+    )
 
 
 def resolve_path(scenario: Scenario, path: str) -> FieldTarget:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
@@ -29,11 +29,11 @@ __all__ = [
     "ISSUE_STATUSES",
     "LINK_TYPES",
     "ROLES",
+    "TRUST_MODEL_INPUTS",
     "Actor",
     "AgreeEffect",
     "AttentionEffect",
     "Calibration",
-    "CalibrationPattern",
     "ConveneEffect",
     "Dynamics",
     "Effect",
@@ -326,6 +326,25 @@ class RunSettings(_Frozen):
         return (date - self.start_date).days // self.step_days + 1
 
 
+#: The ``dynamics`` fields each trust model reads (docs/ODD.md 7.1); the others are inert
+#: under it (tested against the kernel by the inertness audit, tests/test_inertness.py).
+TRUST_MODEL_INPUTS: dict[str, frozenset[str]] = {
+    "evidence": frozenset(
+        {"trust_memory", "trust_prior_weight", "betrayal_weight", "talk_weight", "vouching_rate"}
+        | {"concession_weight", "concession_scale"}
+    ),
+    "signals": frozenset(
+        {"trust_gain_rate", "trust_loss_rate", "action_weight", "rhetoric_weight", "trust_decay"}
+        | {"vouching_rate", "concession_weight", "concession_scale"}
+    ),
+    "surprise": frozenset(
+        {"trust_gain_rate", "trust_loss_rate", "betrayal_weight", "talk_weight", "trust_decay"}
+        | {"vouching_rate", "concession_weight", "concession_scale"}
+    ),
+    "none": frozenset(),
+}
+
+
 class Dynamics(_Frozen):
     """Parameters of the dynamics, with documented defaults (see docs/ODD.md)."""
 
@@ -411,59 +430,35 @@ class Dynamics(_Frozen):
     )
 
 
-class CalibrationPattern(_Frozen):
-    """A stylised fact as a test on one run's state at the calibration date."""
-
-    description: Name
-    metric: Literal["status", "trust", "progress", "delivered"]
-    issue: Name | None = None
-    quantity: Name | None = None
-    truster: Name | None = None
-    trustee: Name | None = None
-    in_: list[Literal[ISSUE_STATUSES]] | None = Field(None, alias="in")  # type: ignore[valid-type]
-    at_most: StrictFloat | None = None
-    at_least: StrictFloat | None = None
-    target: StrictFloat = Field(gt=0.0, le=1.0, description="Share of runs that must match.")
-
-    @model_validator(mode="after")
-    def _fields_for_metric(self) -> CalibrationPattern:
-        needed = {
-            "status": ("issue", "in_"),
-            "trust": ("truster", "trustee"),
-            "progress": ("issue",),
-            "delivered": ("issue", "quantity"),
-        }[self.metric]
-        missing = [name.rstrip("_") for name in needed if getattr(self, name) is None]
-        if missing:
-            raise ValueError(f"metric {self.metric!r} needs field(s) {', '.join(missing)}")
-        bounded = self.at_most is not None or self.at_least is not None
-        if self.metric != "status" and not bounded:
-            raise ValueError(f"metric {self.metric!r} needs at_most or at_least")
-        return self
-
-
 class Calibration(_Frozen):
-    """Stylised facts a calibrated scenario reproduces at a date (`patterns`), and what the
-    estimation needs (`priors`, `observations`, `abc`: see lsr_sim.scenario.estimation)."""
+    """What the estimation needs (`priors`, `observations`, `abc`: see
+    lsr_sim.scenario.estimation), the date it is made at, and the runs of the quick check."""
 
-    at: dt.date | None = None
-    runs: StrictInt = Field(200, gt=0, le=MAX_CALIBRATION_RUNS)
-    patterns: dict[str, CalibrationPattern] = Field(default_factory=dict)
+    at: dt.date | None = Field(
+        None,
+        description="The date the calibration is made at: every fact must be dated on or "
+        "before it, so that nothing later leaks into the estimate.",
+    )
+    runs: StrictInt = Field(
+        200, gt=0, le=MAX_CALIBRATION_RUNS, description="Runs of the quick check (no --out)."
+    )
     priors: dict[str, Prior] = Field(
         default_factory=dict, description="Dotted path of an input -> its prior distribution."
     )
-    observations: Observations | None = Field(
-        None, description="Dated facts, inline or the path of an observations file."
+    observations: Observations = Field(
+        description="Dated facts, inline or the path of an observations file."
     )
     abc: ABCSettings = Field(default_factory=ABCSettings)
 
-    @model_validator(mode="after")
-    def _patterns_or_facts(self) -> Calibration:
-        if not self.patterns and self.observations is None:
-            raise ValueError("give patterns (checked at `at`) or observations (dated facts)")
-        if self.patterns and self.at is None:
-            raise ValueError("patterns are checked at a date: add at: YYYY-MM-DD")
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _no_patterns(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "patterns" in data:
+            raise ValueError(
+                "patterns (shares of runs against hand-set targets) were replaced by dated "
+                "facts scored jointly: move them to observations (docs/estimation.md)"
+            )
+        return data
 
 
 class Scenario(_Frozen):

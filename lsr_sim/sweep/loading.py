@@ -38,7 +38,12 @@ from lsr_sim.scenario.loader import (
     scenario_from_dict,
     scenario_hash,
 )
-from lsr_sim.scenario.paths import PathError, apply_parameters, resolve_path
+from lsr_sim.scenario.paths import (
+    PathError,
+    apply_parameters,
+    resolve_path,
+    unread_by_trust_model,
+)
 from lsr_sim.scenario.schema import Scenario
 from lsr_sim.sweep.schema import ParameterSpec, SweepSpec, design_phrase
 
@@ -223,11 +228,14 @@ def _check_parameters(source: str, spec: SweepSpec, entries: dict[str, ScenarioE
             )
         integer = False
         for name, entry in entries.items():
+            prefix = f"in scenario {quote(name)}: " if several else ""
             try:
                 target = resolve_path(entry.scenario, path)
             except PathError as exc:
-                prefix = f"in scenario {quote(name)}: " if several else ""
                 raise SweepError(source, where, f"{prefix}{exc}") from None
+            unread = unread_by_trust_model(entry.scenario, path)
+            if unread is not None:
+                raise SweepError(source, where, f"{prefix}{unread}")
             integer = integer or target.integer
         if integer:
             _check_integer(source, path, param, spec)
