@@ -79,7 +79,7 @@ def one(kind: str, workers: int, runs: int, steps: int | None) -> dict[str, floa
                         "name": "benchmark",
                         "scenario": str(BASELINE),
                         "steps": steps,
-                        "parameters": {"dynamics.trust_decay": {"values": [0.01]}},
+                        "parameters": {"dynamics.talk_weight": {"values": [0.2]}},
                         "replications": runs,
                         "seed": 1,
                     }

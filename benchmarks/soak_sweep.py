@@ -6,7 +6,7 @@ Usage::
         [--runs-per-task N] [--seed 1] [--out DIR] [--keep]
 
 Runs ``lsr-sim sweep`` (batch engine) over the baseline, a grid of 10 values of
-``dynamics.trust_loss_rate`` with ``runs / 10`` replications each, in its own process group.
+``dynamics.betrayal_weight`` with ``runs / 10`` replications each, in its own process group.
 Each of the ``--kills`` attempts is killed with SIGKILL (the sweep and its workers, without
 warning) once the saved runs pass a threshold drawn at random over the plan, plus a random
 delay of up to a few seconds, so kills land while tasks compute, while parts are written and
@@ -121,8 +121,8 @@ def write_sweep(folder: Path, runs: int, seed: int) -> tuple[Path, int]:
                 "name": "soak",
                 "scenario": str(BASELINE),
                 "parameters": {
-                    "dynamics.trust_loss_rate": {
-                        "values": [round(0.1 + 0.03 * i, 2) for i in range(POINTS)]
+                    "dynamics.betrayal_weight": {
+                        "values": [round(1.0 + 0.3 * i, 2) for i in range(POINTS)]
                     }
                 },
                 "replications": replications,

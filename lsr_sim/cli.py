@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=PATH=VALUE,...",
         help="a candidate model: the scenario with these values (repeat for several), e.g. "
-        "null=dynamics.trust_gain_rate=0,dynamics.trust_loss_rate=0",
+        "null=dynamics.trust_model=none",
     )
     p.add_argument(
         "--population", type=_bounded(1, 1_000_000), help="particles (default: abc.population)"

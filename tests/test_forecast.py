@@ -124,6 +124,34 @@ def test_runs_cycle_through_parameter_draws(baseline) -> None:
     pd.testing.assert_frame_equal(result.draws, draws)
 
 
+def test_a_posterior_table_is_drawn_by_its_weights(tmp_path, baseline) -> None:
+    # A calibration's posterior.parquet as it is: particles, weights, one column per input.
+    posterior = pd.DataFrame(
+        {
+            "particle": [0, 1, 2],
+            "dynamics.mediation_rate": [0.0, 0.6, 0.3],
+            "weight": [0.0, 0.75, 0.25],
+        }
+    )
+    path = tmp_path / "posterior.parquet"
+    posterior.to_parquet(path, index=False)
+    draws = load_parameters(path)
+    assert list(draws.columns) == ["dynamics.mediation_rate", "weight"]
+    result = forecast(baseline, CUT, END, 200, seed=3, parameters=draws)
+    used = result.runs["draw"].value_counts()
+    assert 0 not in used.index  # a particle of weight 0 is never drawn
+    assert 120 < used[1] < 180 and used[1] + used[2] == 200  # about 3:1
+    again = forecast(baseline, CUT, END, 200, seed=3, parameters=draws)
+    assert again.runs["draw"].tolist() == result.runs["draw"].tolist()
+    # the runs' seeds are those of an unweighted forecast with the same master seed
+    plain = forecast(baseline, CUT, END, 200, seed=3)
+    assert result.runs["seed"].tolist() == plain.runs["seed"].tolist()
+    for weights, words in (([0.0, 0.0, 0.0], "not all zero"), ([1.0, -1.0, 1.0], "non-negative")):
+        posterior.assign(weight=weights).to_csv(tmp_path / "bad.csv", index=False)
+        with pytest.raises(ForecastError, match=rf"bad.csv: weight: .*{words}"):
+            load_parameters(tmp_path / "bad.csv")
+
+
 def test_conditioning_keeps_the_runs_that_agree_with_known_facts(baseline) -> None:
     facts = {
         "name": "known",

@@ -45,9 +45,11 @@ __all__ = [
     "EVENTS",
     "QUANTILES",
     "TABLES",
+    "WEIGHT",
     "ArgumentError",
     "Forecast",
     "ForecastError",
+    "assign_draws",
     "cut_at",
     "forecast",
     "forecast_steps",
@@ -103,7 +105,7 @@ def cut_at(scenario: Scenario, date: dt.date) -> Scenario:
     >>> list(cut_at(baseline, dt.date(2025, 6, 1)).events)
     ['assad_falls', 'border_clashes_march', 'saudi_meeting_march']
     >>> list(cut_at(baseline, dt.date(2025, 3, 15)).events)
-    ['assad_falls', 'border_clashes_march', 'saudi_meeting_march']
+    ['assad_falls']
     >>> len(baseline.events)
     13
     """
@@ -152,9 +154,18 @@ def with_steps(scenario: Scenario, steps: int) -> Scenario:
 
 
 # -- parameter draws ---------------------------------------------------------------------------
+#: Columns of a parameters table that are not scenario paths: a calibration's
+#: ``posterior.parquet`` numbers its particles and weighs them.
+WEIGHT, PARTICLE = "weight", "particle"
+
+
 def load_parameters(path: str | Path) -> pd.DataFrame:
     """Read parameter draws: a CSV or Parquet table, one row per draw, one column per dotted
-    path (e.g. ``dynamics.trust_gain_rate``), numbers only.
+    path (e.g. ``dynamics.betrayal_weight``), numbers only.
+
+    A ``weight`` column makes the rows weighted draws (a calibration's ``posterior.parquet``
+    can be given as it is; its ``particle`` column is dropped): :func:`assign_draws` then
+    draws rows in proportion to it. Weights must be finite, non-negative and not all zero.
 
     Raises
     ------
@@ -195,7 +206,40 @@ def load_parameters(path: str | Path) -> pd.DataFrame:
                 f"row {bad[0]} is {table[column].iloc[bad[0]]!r}; every draw must be a number",
             )
         table[column] = values.astype(float)
+    table = table.drop(columns=[PARTICLE], errors="ignore")
+    if WEIGHT in table.columns:
+        weights = table[WEIGHT].to_numpy()
+        if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+            raise ForecastError(
+                source, WEIGHT, "weights must be finite, non-negative and not all zero"
+            )
+        if len(table.columns) == 1:
+            raise ForecastError(source, "", "has weights but no parameter column")
     return table.reset_index(drop=True)
+
+
+def assign_draws(parameters: pd.DataFrame, runs: int, seed: int) -> np.ndarray:
+    """The row of `parameters` each of `runs` runs uses.
+
+    Unweighted draws are used in turn (run r takes row ``r % rows``); with a ``weight``
+    column, rows are drawn with replacement in proportion to it, from a generator of its own
+    seeded by `seed` (the master seed), so the same seed gives the same assignment.
+
+    Examples
+    --------
+    >>> assign_draws(pd.DataFrame({"a": [1.0, 2.0]}), 5, seed=1).tolist()
+    [0, 1, 0, 1, 0]
+    >>> weighted = pd.DataFrame({"a": [1.0, 2.0, 3.0], "weight": [0.0, 1.0, 0.0]})
+    >>> assign_draws(weighted, 4, seed=1).tolist()
+    [1, 1, 1, 1]
+    """
+    if WEIGHT not in parameters.columns:
+        return np.arange(runs) % len(parameters)
+    weights = parameters[WEIGHT].to_numpy(dtype=float)
+    # Its own stream ("draw" in ASCII as the second key): the runs' seeds stay those of an
+    # unweighted forecast with the same master seed.
+    rng = np.random.default_rng([int(seed), 0x64726177])
+    return rng.choice(len(parameters), size=runs, replace=True, p=weights / weights.sum())
 
 
 def scenarios_for_draws(
@@ -647,7 +691,8 @@ def forecast(
         Master seed (default ``scenario.run.seed``); the runs' seeds are
         ``derive_seeds(seed, runs)``.
     parameters : DataFrame, optional
-        Parameter draws (:func:`load_parameters`); run r uses draw ``r % len(parameters)``.
+        Parameter draws (:func:`load_parameters`); run r uses draw ``r % len(parameters)``,
+        or, with a ``weight`` column, draws chosen by weight (:func:`assign_draws`).
     condition_on : Observations, optional
         Keep only the runs whose state agrees with every yes/no fact dated on or before
         `start`; measured amounts are not used (a run rarely matches a number exactly).
@@ -689,8 +734,12 @@ def forecast(
         if parameters.empty:
             raise ForecastError(sources.get("parameters", "<parameters>"), "", "has no draws")
         parameters = parameters.reset_index(drop=True)
-        per_draw = scenarios_for_draws(cut, parameters, sources.get("parameters", "<parameters>"))
-        draw = np.arange(runs) % len(per_draw)
+        draw = assign_draws(parameters, runs, master)
+        per_draw = scenarios_for_draws(
+            cut,
+            parameters.drop(columns=[WEIGHT], errors="ignore"),
+            sources.get("parameters", "<parameters>"),
+        )
         members = [per_draw[d] for d in draw]
     ensemble = run_many(members, seeds, last, history=True)
     assert ensemble.history is not None

@@ -286,7 +286,7 @@ def parse_model_option(text: str) -> tuple[str, dict[str, Value]]:
     """
     name, sep, rest = text.partition("=")
     name = name.strip()
-    example = "e.g. null=dynamics.trust_gain_rate=0,dynamics.trust_loss_rate=0"
+    example = "e.g. null=dynamics.trust_model=none"
     if not sep or not name or not rest.strip():
         raise ValueError(f"expected NAME=path=value[,path=value...], got {text!r}; {example}")
     overrides: dict[str, Value] = {}

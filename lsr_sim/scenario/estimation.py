@@ -4,7 +4,7 @@
 
     calibration:
       priors:
-        dynamics.trust_gain_rate: {distribution: uniform, low: 0.0, high: 0.2}
+        dynamics.betrayal_weight: {distribution: uniform, low: 1.0, high: 4.0}
         dynamics.mediation_rate: {distribution: loguniform, low: 0.01, high: 1.0}
         actors.Riyadh.capability: {distribution: beta, a: 8, b: 2}
         dynamics.veto_strength: {distribution: truncnorm, mean: 1.0, sd: 0.3, low: 0.0}

@@ -236,11 +236,11 @@ def build_design(loaded: LoadedSweep) -> Design:
     >>> from lsr_sim.sweep import load_sweep
     >>> design = build_design(load_sweep("scenarios/sweeps/riyadh_trust_grid.yaml"))
     >>> design.points.head(4)
-       point  scenario  actors.Riyadh.capability  dynamics.trust_loss_rate
-    0      0  baseline                       0.4                       0.1
-    1      1  baseline                       0.4                       0.2
-    2      2  baseline                       0.4                       0.3
-    3      3  baseline                       0.7                       0.1
+       point  scenario  actors.Riyadh.capability  dynamics.betrayal_weight
+    0      0  baseline                       0.4                       1.0
+    1      1  baseline                       0.4                       2.0
+    2      2  baseline                       0.4                       3.0
+    3      3  baseline                       0.7                       1.0
     """
     spec = loaded.spec
     matrix, problem = parameter_matrix(spec)
