@@ -27,16 +27,20 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
-    "calibrate",
+    "check_facts",
     "load_scenario",
     "run",
+    "run_many",
+    "what_if",
 ]
 
 _LAZY = {
     "NegotiationModel": "lsr_sim.model",
     "RunResult": "lsr_sim.experiment",
     "run": "lsr_sim.experiment",
-    "calibrate": "lsr_sim.calibration",
+    "run_many": "lsr_sim.experiment",
+    "check_facts": "lsr_sim.calibration",
+    "what_if": "lsr_sim.whatif",
     "Scenario": "lsr_sim.scenario",
     "load_scenario": "lsr_sim.scenario",
 }
@@ -44,10 +48,11 @@ _LAZY = {
 from lsr_sim.errors import InputError, ScenarioError  # noqa: E402
 
 if TYPE_CHECKING:
-    from lsr_sim.calibration import calibrate
-    from lsr_sim.experiment import RunResult, run
+    from lsr_sim.calibration import check_facts
+    from lsr_sim.experiment import RunResult, run, run_many
     from lsr_sim.model import NegotiationModel
     from lsr_sim.scenario import Scenario, load_scenario
+    from lsr_sim.whatif import what_if
 
 
 def __getattr__(name: str) -> Any:

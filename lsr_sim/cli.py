@@ -1,7 +1,7 @@
 """The command line: a thin shell over the library.
 
 ``lsr-sim run | validate | schema | calibrate | plot | sweep | analyze | discover | classic |
-compare | forecast | score | dashboard``. Bad input prints one line naming
+compare | forecast | score | whatif | dashboard``. Bad input prints one line naming
 the file, the field and the fix, and exits with status 2; nothing is written.
 Heavy modules (Mesa, matplotlib) are imported inside the commands, so ``--help`` is quick.
 """
@@ -330,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_forecast_parsers(sub)
+    _add_whatif_parser(sub)
 
     p = sub.add_parser(
         "dashboard", help="open the browser dashboard (Mesa SolaraViz) on http://127.0.0.1"
@@ -380,6 +381,40 @@ def _add_discover_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
     p.add_argument("--seed", type=_seed, default=0, help="seed of CART and the feature scores")
+
+
+def _add_whatif_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "whatif",
+        help="effect of variants against a base scenario, paired by seed, over parameter draws",
+        description="Run the base scenario and each variant with the same parameter draws and "
+        "seeds; print, per outcome, the mean paired effect, its 95%% interval and the share of "
+        "draws in which the variant raises, lowers or does not change it (docs/whatif.md).",
+    )
+    p.add_argument("base", type=Path, help="base scenario YAML file")
+    p.add_argument("variants", type=Path, nargs="+", help="variant scenario YAML file(s)")
+    p.add_argument(
+        "--parameters",
+        type=Path,
+        help="CSV or Parquet of parameter draws, e.g. a calibration's posterior.parquet "
+        "(a weight column: drawn by weight)",
+    )
+    p.add_argument(
+        "--draws",
+        type=_bounded(1, 100_000),
+        help="parameter draws (default: 200 with --parameters, else 1)",
+    )
+    p.add_argument(
+        "--replications", type=_bounded(1, 100_000), default=20, help="runs per draw (default: 20)"
+    )
+    p.add_argument("--seed", type=_seed, help="master seed (default: the base's run.seed)")
+    p.add_argument("--steps", type=_steps, help="steps per run (default: the base's run.steps)")
+    p.add_argument(
+        "--outcome",
+        action="append",
+        help="print only this outcome (repeatable; the files keep every outcome)",
+    )
+    p.add_argument("--out", type=Path, help="write effects, per-draw effects and runs here")
 
 
 def _add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
@@ -513,6 +548,60 @@ def _format_forecast_end(probabilities: Any) -> str:
             cells.append(f"{row.probability:.2f} [{row.low:.2f}, {row.high:.2f}]")
         lines.append(f"{issue!s:<{width}}  {cells[0]:<{17 + len(date)}}  {cells[1]}")
     return "\n".join(lines)
+
+
+def _cmd_whatif(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim.forecast import ArgumentError, load_parameters
+    from lsr_sim.scenario import load_scenario
+    from lsr_sim.whatif import format_what_if, what_if
+
+    base = load_scenario(args.base)
+    variants = [load_scenario(path) for path in args.variants]
+    if args.out is not None:
+        _check_out(args.out)
+    sources = {"base": str(args.base)} | {
+        v.name: str(p) for v, p in zip(variants, args.variants, strict=True)
+    }
+    parameters = None
+    if args.parameters is not None:
+        parameters = load_parameters(args.parameters)
+        sources["parameters"] = str(args.parameters)
+    draws = args.draws if args.draws is not None else (200 if parameters is not None else 1)
+    try:
+        result = what_if(
+            base,
+            variants,
+            draws=draws,
+            replications=args.replications,
+            parameters=parameters,
+            seed=args.seed,
+            steps=args.steps,
+            sources=sources,
+        )
+    except ArgumentError as exc:
+        option = "variants" if exc.argument == "variants" else f"--{exc.argument}"
+        raise InputError("command line", option, exc.message) from None
+    if args.outcome:
+        known = set(result.effects["outcome"])
+        unknown = [name for name in args.outcome if name not in known]
+        if unknown:
+            raise InputError(
+                "command line",
+                "--outcome",
+                f"{unknown[0]!r} is not an outcome; choose from {', '.join(sorted(known))}",
+            )
+    for note in result.notes:
+        print(f"note: {note}")
+    print(format_what_if(result, args.outcome))
+    if args.out is not None:
+        try:
+            written = result.write(args.out, command=["lsr-sim", *argv])
+        except OSError as exc:
+            raise InputError(
+                "command line", "--out", f"cannot write to {args.out}: {exc}"
+            ) from None
+        print(f"wrote {len(written)} files to {args.out}")
+    return EXIT_OK
 
 
 def _cmd_score(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -972,6 +1061,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_forecast(args, argv)
         if args.command == "score":
             return _cmd_score(args, argv)
+        if args.command == "whatif":
+            return _cmd_whatif(args, argv)
         return _cmd_plot(args, argv)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

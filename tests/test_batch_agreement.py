@@ -124,7 +124,7 @@ def test_batch_runs_meet_agreements_incidents_and_vetoes() -> None:
 
 def test_runs_of_different_lengths_and_scenarios_in_one_batch() -> None:
     base = load_scenario(BASELINE)
-    weak = load_scenario(ROOT / "scenarios" / "variants" / "hezbollah_weakened.yaml")
+    weak = load_scenario(ROOT / "scenarios" / "variants" / "hezbollah_loses_veto.yaml")
     scenarios = [base, weak, base, weak]
     seeds = [5, 5, 6, 7]
     steps = [80, 100, 100, 60]

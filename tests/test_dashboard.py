@@ -264,11 +264,11 @@ def test_page_step_and_reset_with_new_values(page: w.Widget) -> None:
     _slider(page, "Riyadh's mediation strength").v_model = 0.45
     _slider(page, "Seed (0: the scenario's)").v_model = 9
     (select,) = [x for x in _widgets(page) if isinstance(x, v.Select)]
-    select.v_model = "variants/hezbollah_weakened.yaml"
+    select.v_model = "variants/hezbollah_loses_veto.yaml"
     assert "strength 0.70" in _text(page, "lsr-knobs")  # nothing changes before Reset
     _click(page, "Reset")
     assert _text(page, "lsr-date") == "2024-12-08"
-    assert "scenario hezbollah_weakened" in _text(page, "lsr-step")
+    assert "scenario hezbollah_loses_veto" in _text(page, "lsr-step")
     knobs = _text(page, "lsr-knobs")
     assert "mediation strength 0.45" in knobs and "seed 9" in knobs, knobs
 
