@@ -17,6 +17,7 @@ from lsr_sim.forecast.scoring import (
     brier_scores,
     classic_probability,
     crps_scores,
+    format_scores,
     log_scores,
     reliability_table,
     require_scoringrules,
@@ -299,3 +300,33 @@ def test_in_a_perfect_model_world_the_model_beats_a_miscalibrated_one(baseline, 
     }
     assert totals["model"] < totals["weak"], totals
     assert totals["model"] < totals["base_rate"], totals
+
+
+def test_a_count_of_incidents_partly_before_the_cut_off_is_left_out(baseline, hindcast) -> None:
+    observations = observations_from_dict(
+        {
+            "name": "clashes",
+            "facts": {
+                "since_march": {
+                    "date": "2026-01-19",
+                    "incidents": {"incident": "border_clash", "since": "2025-03-31", "at_most": 2},
+                },
+                "since_june": {
+                    "date": "2026-01-19",
+                    "incidents": {"incident": "border_clash", "since": "2025-06-02", "at_most": 2},
+                },
+            },
+        },
+        "clashes.yaml",
+    )
+    scores = score_forecast(hindcast, observations, source="clashes.yaml")
+    assert set(scores.facts["fact"]) == {"since_june"}
+    assert "before the cut-off 2025-06-01" in scores.manifest["left_out"]["since_march"]
+    assert "left out: since_march" in format_scores(scores)
+    # the count after the cut-off is the forecast's own: its share of runs, at the fact's date
+    model = scores.facts.set_index(["fact", "forecaster"]).loc[("since_june", "model")]
+    history, kept = hindcast.history(), hindcast.kept
+    k = list(baseline.incidents).index("border_clash")
+    start, end = fact_step(baseline, dt.date(2025, 6, 2)), fact_step(baseline, END)
+    counts = history["incidents"][:, end - 25, k] - history["incidents"][:, start - 25, k]
+    assert model["probability"] == pytest.approx(float(np.mean(counts[kept] <= 2)))

@@ -294,6 +294,14 @@ def score_forecast(
     scenario = with_steps(forecast.scenario, forecast.last_step + 1)
     start, end = forecast.start, forecast.end
     later = {name: f for name, f in observations.facts.items() if f.date > start}
+    # A count of incidents over a window that opens before the cut-off was partly known when
+    # the forecast was made, and the forecast's history starts at the cut-off: left out.
+    left_out = {
+        name: f"its incidents are counted since {f.incidents.since}, before the cut-off {start}"
+        for name, f in later.items()
+        if f.incidents is not None and f.incidents.since is not None and f.incidents.since < start
+    }
+    later = {name: f for name, f in later.items() if name not in left_out}
     if not later:
         raise ForecastError(
             source,
@@ -405,6 +413,7 @@ def score_forecast(
         "kind": "scores",
         "forecast_manifest_sha256": _manifest_hash(forecast),
         "forecast_cutoff": str(start),
+        "left_out": left_out,  # dated after the cut-off, but partly known at it
         "forecast_end": str(end),
         "forecast_runs": len(kept),
         "forecast_kept": int(kept.sum()),
@@ -413,7 +422,7 @@ def score_forecast(
             observations.model_dump_json(by_alias=True).encode()
         ).hexdigest(),
         "facts_scored": list(later),
-        "facts_left_out": [name for name in observations.facts if name not in later],
+        "facts_left_out": [n for n, f in observations.facts.items() if f.date <= start],
         "eps": eps,
         "bins": bins,
         "classic_tolerance": CLASSIC_TOLERANCE,
@@ -466,4 +475,6 @@ def format_scores(scores: Scores) -> str:
             f"{row.model_mean:>8.4f} {skill:>7}"
         )
     lines.append("skill = 1 - model / forecaster, over the facts that forecaster forecasts")
+    for name, why in scores.manifest.get("left_out", {}).items():
+        lines.append(f"left out: {name} ({why})")
     return "\n".join(lines)
