@@ -345,15 +345,17 @@ def format_what_if(result: WhatIf, outcomes: Sequence[str] | None = None) -> str
                 f"{v['name']} keeps its own {', '.join(v['own_values_kept_over_draws'])} "
                 "over the draws"
             )
+    vw = max([7, *(len(str(v)) for v in table["variant"])])
+    ow = max([7, *(len(str(o)) for o in table["outcome"])])
     header = (
-        f"{'variant':<22} {'outcome':<30} {'base':>9} {'effect':>9} "
+        f"{'variant':<{vw}} {'outcome':<{ow}} {'base':>9} {'effect':>9} "
         f"{'95% interval':>21} {'draws +':>8} {'-':>6} {'0':>6}"
     )
     lines.append(header)
     for row in table.itertuples(index=False):
         interval = f"[{row.low:.3g}, {row.high:.3g}]"
         lines.append(
-            f"{row.variant:<22} {row.outcome:<30} {row.base_mean:>9.3g} {row.effect:>9.3g} "
+            f"{row.variant:<{vw}} {row.outcome:<{ow}} {row.base_mean:>9.3g} {row.effect:>9.3g} "
             f"{interval:>21} {row.positive:>8.0%} {row.negative:>6.0%} {row.none:>6.0%}"
         )
     return "\n".join(lines)
