@@ -57,7 +57,7 @@ def cache_folder() -> Path:
 
 
 # Set before any function below is decorated: numba picks its cache locator at decoration.
-config.CACHE_DIR = str(cache_folder())
+config.CACHE_DIR = str(cache_folder())  # type: ignore[attr-defined]  # set at runtime
 
 
 def njit[F: Callable[..., Any]](func: F) -> F:
@@ -66,5 +66,6 @@ def njit[F: Callable[..., Any]](func: F) -> F:
     ``error_model="numpy"``: a division by zero gives inf or nan as in numpy (no exception);
     no ``fastmath``, so results are the IEEE results numpy would give, on every machine.
     """
-    compiled: F = numba.njit(cache=True, error_model="numpy")(func)
+    # numba's stubs type the result as a Dispatcher; it is called exactly as `func` is.
+    compiled: F = numba.njit(cache=True, error_model="numpy")(func)  # type: ignore[assignment]
     return compiled

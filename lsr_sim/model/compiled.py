@@ -134,12 +134,12 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     vetoes = np.zeros((m, n), dtype=bool)
     linked = np.zeros((m, m), dtype=bool)
     quantities: list[QuantitySpec] = []
-    for k, (name, issue) in enumerate(scenario.issues.items()):
-        parties[k, [a_ix[p] for p in issue.parties]] = True
-        vetoes[k, [a_ix[h] for h in issue.veto_holders]] = True
-        for other in issue.linked_to:
+    for k, (name, spec) in enumerate(scenario.issues.items()):
+        parties[k, [a_ix[p] for p in spec.parties]] = True
+        vetoes[k, [a_ix[h] for h in spec.veto_holders]] = True
+        for other in spec.linked_to:
             linked[k, k_ix[other]] = linked[k_ix[other], k] = True
-        for qname, q in issue.quantities.items():
+        for qname, q in spec.quantities.items():
             quantities.append(
                 QuantitySpec(k, qname, q.unit, q.total, q.range[0], q.range[1], q.spontaneous_rate)
             )
@@ -156,8 +156,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     values = scenario.actors.values()
     width = 1 + max((len(i.phases) for i in scenario.issues.values()), default=0)
     phases = np.ones((m, width))
-    for k, issue in enumerate(scenario.issues.values()):
-        phases[k, : len(issue.phases)] = issue.phases
+    for k, spec in enumerate(scenario.issues.values()):
+        phases[k, : len(spec.phases)] = spec.phases
     return CompiledScenario(
         actors=actors,
         issues=issues,
