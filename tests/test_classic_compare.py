@@ -160,7 +160,8 @@ def test_the_nash_protocol_agrees_on_the_nash_forecast(nash_table) -> None:
     agreed = nash_table[(nash_table["protocol"] == "nash") & (nash_table["agreed_share"] > 0)]
     assert len(agreed)  # something to check
     for row in agreed.itertuples():
-        assert row.terms_mean == pytest.approx(row.nash, abs=1e-12)
+        # both are the barrier method's solution, which stops at a gap of 1e-10 (classic.nash)
+        assert row.terms_mean == pytest.approx(row.nash, abs=1e-9)
         if row.agreed_share * row.runs >= 2:
             assert row.terms_low == pytest.approx(row.terms_high, abs=1e-12)
 

@@ -14,6 +14,7 @@ from lsr_sim.errors import InputError, ScenarioError
 from lsr_sim.inference import load_estimation, parse_model_option
 from lsr_sim.scenario import load_scenario
 from lsr_sim.scenario.estimation import Prior
+from lsr_sim.scenario.schema import TRUST_MODEL_INPUTS
 
 
 def test_the_calibration_fields_load(tmp_path: Path) -> None:
@@ -319,11 +320,18 @@ def test_the_documented_estimations_load() -> None:
     names = ["baseline", "signals", "surprise", "no_trust_dynamics"]
     assert [m.name for m in baseline.models] == names
     shared = set(baseline.models[0].priors)
-    # each submodel keeps the scenario's priors and adds its own rates; the null model has none
-    assert shared <= set(baseline.models[1].priors) and "dynamics.trust_gain_rate" in (
-        baseline.models[1].priors
-    )
-    assert set(baseline.models[3].priors) == shared
+
+    def unread(model: str) -> set[str]:
+        every = set().union(*TRUST_MODEL_INPUTS.values())
+        return {f"dynamics.{n}" for n in every - TRUST_MODEL_INPUTS[model]}
+
+    # each submodel keeps the scenario's priors its trust model reads and adds its own rates;
+    # the null model keeps only the priors outside trust
+    signals = set(baseline.models[1].priors)
+    assert shared - unread("signals") <= signals and "dynamics.trust_gain_rate" in signals
+    assert not signals & unread("signals")
+    assert set(baseline.models[3].priors) == shared - unread("none")
+    assert len(baseline.models[3].priors) == 8
     assert len(baseline.observations.facts) == 18
 
 

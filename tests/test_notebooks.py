@@ -80,6 +80,8 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     work = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS_DIR, work)
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "observations", tmp_path / "observations")  # the baseline's facts
+    shutil.copytree(ROOT / "calibration", tmp_path / "calibration")  # its posterior
     before = sorted(p.relative_to(work) for p in work.rglob("*"))
     import nbformat
     from nbclient import NotebookClient

@@ -258,7 +258,8 @@ def test_direct_talks_probability_with_attention(baseline) -> None:
 
 @pytest.mark.parametrize(("sigma_w", "sigma_g"), [(0.5, 0.4), (1.0, 0.8)])
 def test_baseline_veto_binds_above_the_stated_pressure(baseline, sigma_w, sigma_g) -> None:
-    """ODD 7.6: Hezbollah blocks through Beirut iff 0.590625 pi > 0.3 + 0.35 B_Beirut."""
+    """ODD 7.6: Hezbollah blocks through Beirut iff c pi > 0.3 + 0.35 B_Beirut, with the
+    leverage coefficient c = k w C_h / (C_h + C_B) of the baseline's values (0.782892)."""
     k = kernel_of(baseline)
     s = k.state
     names, issues = list(baseline.actors), list(baseline.issues)
@@ -266,7 +267,11 @@ def test_baseline_veto_binds_above_the_stated_pressure(baseline, sigma_w, sigma_
     s.support[0, names.index("Washington")], s.support[0, names.index("Gulf_EU")] = sigma_w, sigma_g
     B = 0.5 * sigma_w * 0.6 + 0.3 * sigma_g * 0.6  # Beirut trusts both patrons 0.6 at the start
     assert received(s.links[0, PATRONAGE], s.support[0], s.trust[0])[b] == pytest.approx(B)
-    threshold = (0.3 + 0.5 * B * 0.7) / (1.5 * 0.9 * 0.35 / (0.35 + 0.45))
+    k_veto, c_h = baseline.dynamics.veto_strength, baseline.actors["Hezbollah"].capability
+    c_b = baseline.actors["Beirut"].capability
+    coefficient = k_veto * 0.9 * c_h / (c_h + c_b)
+    assert coefficient == pytest.approx(0.782892, abs=1e-6)  # the figure ODD 7.6 gives
+    threshold = (0.3 + 0.5 * B * 0.7) / coefficient
     package = np.array([issues.index("weapons_corridor")])
     parties = np.array([b, names.index("Damascus")])
     for pressure, blocks in ((threshold - 1e-9, False), (threshold + 1e-9, True)):

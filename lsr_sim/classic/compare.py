@@ -186,12 +186,12 @@ def classic_forecasts(scenario: Scenario, rounds: int = FORECAST_ROUNDS) -> pd.D
     >>> classic_forecasts(baseline).set_index("issue").round(3)  # doctest: +NORMALIZE_WHITESPACE
                          nash  bdm_median  bdm_mean  stokman
     issue
-    officers            0.105         0.1     0.100    0.756
-    border_control      0.700         0.9     0.900    0.841
-    border_demarcation  0.632         0.9     0.900    0.594
-    detainees           0.474         1.0     0.896    0.790
-    refugees            0.500         0.7     0.700    0.692
-    weapons_corridor    0.632         1.0     1.000    0.904
+    officers            0.105         0.1     0.100    0.720
+    border_control      0.700         0.9     0.900    0.873
+    border_demarcation  0.632         0.9     0.900    0.614
+    detainees           0.474         1.0     0.896    0.812
+    refugees            0.500         0.7     0.700    0.708
+    weapons_corridor    0.632         1.0     1.000    0.871
     """
     from lsr_sim.classic.bdm import bdm
     from lsr_sim.classic.nash import nash_bargaining

@@ -375,7 +375,7 @@ def override_scenario(
     >>> base = load_scenario("scenarios/baseline.yaml")
     >>> new = override_scenario(base, {"dynamics.veto_strength": 0.5})
     >>> new.dynamics.veto_strength, base.dynamics.veto_strength
-    (0.5, 1.5)
+    (0.5, 1.9)
     """
     data = scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return scenario_from_dict(apply_parameters(data, values), source)
