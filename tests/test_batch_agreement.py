@@ -150,6 +150,23 @@ def test_a_run_alone_equals_the_same_run_in_a_batch() -> None:
     np.testing.assert_array_equal(alone.final["trust"][0], batch.final["trust"][1])
 
 
+def test_blocks_of_runs_give_the_same_results_as_one_kernel(monkeypatch) -> None:
+    from lsr_sim.batch import engine
+
+    data = read_scenario_data(BASELINE)
+    scenarios = [perturbed(data, k) for k in range(5)]
+    whole = run_batch(scenarios, list(range(5)), 60, keep_history=True)
+    monkeypatch.setattr(engine, "RUN_BLOCK", 2)  # blocks of 2, 2 and 1 runs
+    blocks = run_batch(scenarios, list(range(5)), 60, keep_history=True)
+    for got, want in zip(blocks.rows, whole.rows, strict=True):
+        assert_rows_equal(got, want)
+    assert whole.history is not None and blocks.history is not None
+    for name in HISTORY_NAMES:
+        np.testing.assert_array_equal(blocks.history[name], whole.history[name])
+    for name, value in whole.final.items():
+        np.testing.assert_array_equal(blocks.final[name], value)
+
+
 # -- random draws ----------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", [0, 7, 20241208, 2**63 + 5])
 def test_mesa_model_draws_from_a_fresh_default_rng(seed: int) -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "DRAW_BLOCK",
     "FINAL_NAMES",
     "HISTORY_NAMES",
+    "RUN_BLOCK",
     "BatchResult",
     "run_batch",
     "step_counts",
@@ -35,6 +36,12 @@ __all__ = [
 
 #: Steps of random draws made at once per run (memory: runs x DRAW_BLOCK x draws per step).
 DRAW_BLOCK = 16
+
+#: Runs stepped together in one kernel: a step's phases each sweep the state of all its runs,
+#: and the state of this many runs (about 3 kB each for the baseline) stays in the processor's
+#: cache from phase to phase (docs/performance.md). Runs are independent, so the results do
+#: not depend on it.
+RUN_BLOCK = 2048
 
 #: What the Mesa model's DataCollector records each step, and ``keep_history`` keeps.
 HISTORY_NAMES = (
@@ -220,17 +227,18 @@ def run_batch(
     finals = {name: [] for name in FINAL_NAMES}  # type: dict[str, list[tuple[np.ndarray, np.ndarray]]]
     parts: list[tuple[np.ndarray, dict[str, list[np.ndarray]]]] = []
     for value in sorted(set(step_list)):
-        idx = np.flatnonzero(np.array(step_list) == value)
-        group = [scenarios[i] for i in idx]
-        k = Kernel.from_scenarios(group)
-        history = _run_kernel(k, [seeds[i] for i in idx], value, keep_history)
-        for pos, row in zip(
-            idx, summary_rows(k, group, [seeds[i] for i in idx], value), strict=True
-        ):
-            rows[pos] = row
-        for name in FINAL_NAMES:
-            finals[name].append((idx, getattr(k.state, name).copy()))
-        parts.append((idx, history))
+        same = np.flatnonzero(np.array(step_list) == value)
+        for idx in np.array_split(same, -(-same.size // RUN_BLOCK)):
+            group = [scenarios[i] for i in idx]
+            k = Kernel.from_scenarios(group)
+            history = _run_kernel(k, [seeds[i] for i in idx], value, keep_history)
+            for pos, row in zip(
+                idx, summary_rows(k, group, [seeds[i] for i in idx], value), strict=True
+            ):
+                rows[pos] = row
+            for name in FINAL_NAMES:
+                finals[name].append((idx, getattr(k.state, name).copy()))
+            parts.append((idx, history))
     final = {name: _place(finals[name], r) for name in FINAL_NAMES}
     stacked = None
     if keep_history:

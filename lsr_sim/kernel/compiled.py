@@ -606,61 +606,66 @@ def reopen_collapsed(s, p):
 def vouch_all(s, p):
     """What the mediators pass on this step, read by every actor's revision: trust after
     vouching (models signals and surprise), or the evidence passed on (model evidence)."""
-    for r in range(s.trust.shape[0]):
-        if p.trust_model[r] == EVIDENCE:
-            kept, broken = rules.vouch_evidence(
-                s.trust[r], s.links[r, MEDIATION], p.vouching_rate[r]
-            )
-            s.vouch_kept[r] = kept
-            s.vouch_broken[r] = broken
-        elif p.trust_model[r] != NO_LEARNING:
-            s.vouched[r] = rules.vouch(s.trust[r], s.links[r, MEDIATION], p.vouching_rate[r])
+    trust, links, model, rate = s.trust, s.links, p.trust_model, p.vouching_rate
+    vouch_kept, vouch_broken, vouched = s.vouch_kept, s.vouch_broken, s.vouched
+    for r in range(trust.shape[0]):
+        if model[r] == EVIDENCE:
+            kept, broken = rules.vouch_evidence(trust[r], links[r, MEDIATION], rate[r])
+            vouch_kept[r] = kept
+            vouch_broken[r] = broken
+        elif model[r] != NO_LEARNING:
+            vouched[r] = rules.vouch(trust[r], links[r, MEDIATION], rate[r])
 
 
 @njit
 def revise_trust(s, p, i):
     """Actor i revises its trust in the others from what they did and said this step, as the
     run's trust model says (docs/ODD.md 7.1)."""
-    n = s.trust.shape[1]
-    for r in range(s.trust.shape[0]):
-        model = p.trust_model[r]
+    # The records' fields are bound once: a field read inside the loop costs a reference
+    # count on the array each time, more than the arithmetic (docs/performance.md).
+    trust, next_trust, vouched = s.trust, s.next_trust, s.vouched
+    deeds_pos, deeds_neg, words_pos, words_neg = s.deeds_pos, s.deeds_neg, s.words_pos, s.words_neg
+    kept_, broken_, vouch_kept, vouch_broken = s.kept, s.broken, s.vouch_kept, s.vouch_broken
+    actions, rhetoric = s.actions, s.rhetoric
+    trust_model, talk_weight, betrayal_weight = p.trust_model, p.talk_weight, p.betrayal_weight
+    trust_memory, trust0, prior_weight = p.trust_memory, p.trust0, p.trust_prior_weight
+    action_weight, rhetoric_weight = p.action_weight, p.rhetoric_weight
+    gain_rate, loss_rate, decay = p.trust_gain_rate, p.trust_loss_rate, p.trust_decay
+    n = trust.shape[1]
+    for r in range(trust.shape[0]):
+        model = trust_model[r]
         for j in range(n):
             if j == i:
                 continue
             if model == EVIDENCE:
-                talk = p.talk_weight[r]
-                kept = s.deeds_pos[r, i, j] + talk * s.words_pos[r, i, j]
-                broken = p.betrayal_weight[r] * (s.deeds_neg[r, i, j] + talk * s.words_neg[r, i, j])
-                memory = p.trust_memory[r]
-                s.kept[r, i, j] = memory * s.kept[r, i, j] + kept + s.vouch_kept[r, i, j]
-                s.broken[r, i, j] = memory * s.broken[r, i, j] + broken + s.vouch_broken[r, i, j]
-                s.next_trust[r, i, j] = _belief(s, p, r, i, j)
+                talk = talk_weight[r]
+                kept = deeds_pos[r, i, j] + talk * words_pos[r, i, j]
+                broken = betrayal_weight[r] * (deeds_neg[r, i, j] + talk * words_neg[r, i, j])
+                memory = trust_memory[r]
+                kept_[r, i, j] = memory * kept_[r, i, j] + kept + vouch_kept[r, i, j]
+                broken_[r, i, j] = memory * broken_[r, i, j] + broken + vouch_broken[r, i, j]
+                next_trust[r, i, j] = rules.reliability_belief(
+                    trust0[r, i, j], prior_weight[r], kept_[r, i, j], broken_[r, i, j]
+                )
             elif model == NO_LEARNING:
-                s.next_trust[r, i, j] = s.trust[r, i, j]
+                next_trust[r, i, j] = trust[r, i, j]
             else:
                 if model == SIGNALS:
                     signal = rules.trust_signal(
-                        s.actions[r, i, j],
-                        s.rhetoric[r, i, j],
-                        p.action_weight[r],
-                        p.rhetoric_weight[r],
+                        actions[r, i, j], rhetoric[r, i, j], action_weight[r], rhetoric_weight[r]
                     )
-                    row = rules.update_trust(
-                        s.trust[r, i, j], signal, p.trust_gain_rate[r], p.trust_loss_rate[r]
-                    )
+                    row = rules.update_trust(trust[r, i, j], signal, gain_rate[r], loss_rate[r])
                 else:  # SURPRISE
-                    talk = p.talk_weight[r]
-                    kept = s.deeds_pos[r, i, j] + talk * s.words_pos[r, i, j]
-                    broken = p.betrayal_weight[r] * (
-                        s.deeds_neg[r, i, j] + talk * s.words_neg[r, i, j]
-                    )
+                    talk = talk_weight[r]
+                    kept = deeds_pos[r, i, j] + talk * words_pos[r, i, j]
+                    broken = betrayal_weight[r] * (deeds_neg[r, i, j] + talk * words_neg[r, i, j])
                     row = rules.surprise_update(
-                        s.trust[r, i, j], kept, broken, p.trust_gain_rate[r], p.trust_loss_rate[r]
+                        trust[r, i, j], kept, broken, gain_rate[r], loss_rate[r]
                     )
-                row = row + s.vouched[r, i, j] - s.trust[r, i, j]
+                row = row + vouched[r, i, j] - trust[r, i, j]
                 row = min(max(row, 0.0), 1.0)
-                s.next_trust[r, i, j] = rules.decay_toward(row, p.trust0[r, i, j], p.trust_decay[r])
-        s.next_trust[r, i, i] = 1.0
+                next_trust[r, i, j] = rules.decay_toward(row, trust0[r, i, j], decay[r])
+        next_trust[r, i, i] = 1.0
 
 
 @njit

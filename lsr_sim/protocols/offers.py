@@ -45,10 +45,11 @@ FLOOR_ITERATIONS = 40
 
 
 # -- one run's table, compiled -----------------------------------------------------------------
+# The round writes into scratch arrays that _round_runs allocates once per call (one table's
+# worth, reused for every run of the group): the round allocates nothing per run.
 @njit
-def _targets(ideal, capability):
+def _targets_into(ideal, capability, out):
     p, k = ideal.shape
-    out = np.empty((p, k))
     for i in range(p):
         total = 0.0
         for j in range(p):
@@ -58,18 +59,30 @@ def _targets(ideal, capability):
             for j in range(p):
                 acc += capability[j] * (1.0 - (i == j)) * ideal[j, c]
             out[i, c] = acc / total
+
+
+@njit
+def _targets(ideal, capability):
+    out = np.empty(ideal.shape)
+    _targets_into(ideal, capability, out)
     return out
 
 
 @njit
-def _trust_in_others(trust):
+def _trust_in_others_into(trust, out):
     """Each party's trust in the least trusted of the others."""
     p = trust.shape[0]
-    out = np.full(p, np.inf)
     for i in range(p):
+        out[i] = np.inf
         for j in range(p):
             if i != j:
                 out[i] = min(out[i], trust[i, j])
+
+
+@njit
+def _trust_in_others(trust):
+    out = np.empty(trust.shape[0])
+    _trust_in_others_into(trust, out)
     return out
 
 
@@ -82,37 +95,44 @@ def _value(ideal, salience, status_quo, trust, offer, gains):
 
 
 @njit
-def _values(ideal, salience, status_quo, trust_in, offers):
-    """value[i, j]: party i's value of offer j (offers (q, k))."""
-    p, k = ideal.shape
-    gains = np.empty(k)
-    out = np.empty((p, offers.shape[0]))
-    for i in range(p):
+def _values_into(ideal, salience, status_quo, trust_in, offers, out, gains):
+    """out[i, j]: party i's value of offer j (offers (q, k)); `gains` a scratch (k,) array."""
+    for i in range(ideal.shape[0]):
         for j in range(offers.shape[0]):
             out[i, j] = _value(ideal[i], salience[i], status_quo, trust_in[i], offers[j], gains)
+
+
+@njit
+def _values(ideal, salience, status_quo, trust_in, offers):
+    out = np.empty((ideal.shape[0], offers.shape[0]))
+    _values_into(ideal, salience, status_quo, trust_in, offers, out, np.empty(ideal.shape[1]))
     return out
 
 
 @njit
-def _best(ideal, salience, status_quo):
+def _best_into(ideal, salience, status_quo, out):
     """What each party's own ideal terms would be worth to it with full trust."""
     p, k = ideal.shape
-    out = np.empty(p)
     for i in range(p):
         total = 0.0
         for c in range(k):
             own = rules.gain(ideal[i, c], ideal[i, c], status_quo[c])
             total += salience[i, c] * max(own, 0.0)
         out[i] = total
+
+
+@njit
+def _best(ideal, salience, status_quo):
+    out = np.empty(ideal.shape[0])
+    _best_into(ideal, salience, status_quo, out)
     return out
 
 
 @njit
-def _concession(ideal, salience, offers, previous):
-    """concession[i, j]: how far j's offer moved toward i since `previous`, in i's
-    salience-weighted utility (0 on the diagonal)."""
+def _concession_into(ideal, salience, offers, previous, out):
+    """out[i, j]: how far j's offer moved toward i since `previous`, in i's salience-weighted
+    utility (0 on the diagonal)."""
     p, k = ideal.shape
-    out = np.empty((p, p))
     for i in range(p):
         total = 0.0
         for c in range(k):
@@ -125,6 +145,13 @@ def _concession(ideal, salience, offers, previous):
                 before = rules.utility(previous[j, c], ideal[i, c])
                 moved += salience[i, c] / scale * (now - before)
             out[i, j] = moved * (1.0 - (i == j))
+
+
+@njit
+def _concession(ideal, salience, offers, previous):
+    p = ideal.shape[0]
+    out = np.empty((p, p))
+    _concession_into(ideal, salience, offers, previous, out)
     return out
 
 
@@ -151,17 +178,25 @@ def _observed(ideal, salience, previous_concession):
 
 
 @njit
-def _own_value(a, ideal, target, weight, salience, trust, status_quo_utility, gains):
-    """A party's value of the offer it makes at aspiration `a` (one party's (k,) rows)."""
-    for c in range(ideal.shape[0]):
-        y = rules.offer(ideal[c], target[c], a, weight[c])
-        gains[c] = rules.utility(y, ideal[c]) - status_quo_utility[c]
-    return rules.deal_value(gains, salience, trust)
+def _own_value(a, i, ideal, targets, weight, salience, trust, squ, gains):
+    """Party i's value of the offer it makes at aspiration `a` (`squ`: its utility of the
+    status quo per issue; `gains` a scratch (k,) array)."""
+    received = 0.0
+    given = 0.0
+    for c in range(ideal.shape[1]):
+        y = rules.offer(ideal[i, c], targets[i, c], a, weight[i, c])
+        g = rules.utility(y, ideal[i, c]) - squ[c]
+        received += salience[c] * max(g, 0.0)
+        given += salience[c] * max(-g, 0.0)
+    return trust * received - given
 
 
 @njit
-def _respect_floor(ideal, targets, weight, salience, trust_in, sq, aspiration, previous, floor):
-    """Raise each aspiration just enough that the party's own offer is worth its floor.
+def _respect_floor(
+    ideal, targets, weight, salience, trust_in, sq, aspiration, previous, floor, out, gains, squ
+):
+    """Raise each aspiration just enough that the party's own offer is worth its floor
+    (into `out`; `gains` and `squ` are scratch (k,) arrays).
 
     A party never proposes what it would refuse: where the strategy's aspiration gives an
     offer worth less than its floor, it concedes only down to the floor. The value of its own
@@ -170,25 +205,38 @@ def _respect_floor(ideal, targets, weight, salience, trust_in, sq, aspiration, p
     bound falls short, the bound is kept.
     """
     p, k = ideal.shape
-    gains = np.empty(k)
-    squ = np.empty(k)
-    out = aspiration.copy()
     for i in range(p):
+        out[i] = aspiration[i]
         for c in range(k):
             squ[c] = rules.utility(sq[c], ideal[i, c])
-        row = (ideal[i], targets[i], weight[i], salience[i], trust_in[i], squ, gains)
-        if _own_value(aspiration[i], *row) >= floor[i]:
+        sal, trust = salience[i], trust_in[i]
+        if _own_value(aspiration[i], i, ideal, targets, weight, sal, trust, squ, gains) >= floor[i]:
             continue
         low = aspiration[i]
         high = max(previous[i], aspiration[i])
         for _ in range(FLOOR_ITERATIONS):
             mid = 0.5 * (low + high)
-            if _own_value(mid, *row) >= floor[i]:
+            if _own_value(mid, i, ideal, targets, weight, sal, trust, squ, gains) >= floor[i]:
                 high = mid
             else:
                 low = mid
         out[i] = high
-    return out
+
+
+@njit
+def _scratch(p, k):
+    """The work arrays of one round at a table of p parties and k issues (see _round)."""
+    return (
+        np.empty((p, k)),  # targets
+        np.empty((p, k)),  # weight
+        np.empty((p, p)),  # values
+        np.empty(p),  # floor
+        np.empty(p),  # trust_in
+        np.empty(p),  # aspiration after the floor
+        np.empty(k),  # gains
+        np.empty(k),  # status quo utility
+        np.empty(p, dtype=np.bool_),  # accepted
+    )
 
 
 @njit
@@ -209,33 +257,37 @@ def _round(
     concession,
     terms,
     value,
+    scratch,
 ):
     """One round at one table from the strategies' aspirations; writes the outputs, returns
-    whether the parties agreed (`terms` NaN otherwise)."""
+    whether the parties agreed (`terms` NaN otherwise). `scratch` is :func:`_scratch` of the
+    table's shape, reused from run to run: the round allocates nothing."""
+    targets, weight, values, floor, trust_in, asp, gains, squ, accepted = scratch
     p, k = ideal.shape
-    targets = _targets(ideal, capability)
-    weight = np.empty((p, k))
+    _targets_into(ideal, capability, targets)
     for i in range(p):
         relative = rules.relative_salience(salience[i])
         for c in range(k):
             weight[i, c] = 1.0 - logrolling * (1.0 - relative[c])
-    floor = reservation * _best(ideal, salience, sq)
-    trust_in = _trust_in_others(trust)
-    asp = _respect_floor(
-        ideal, targets, weight, salience, trust_in, sq, aspiration, previous_aspiration, floor
-    )
+    _best_into(ideal, salience, sq, floor)
+    for i in range(p):
+        floor[i] = reservation[i] * floor[i]
+    _trust_in_others_into(trust, trust_in)
+    _respect_floor(
+        ideal, targets, weight, salience, trust_in, sq, aspiration, previous_aspiration, floor,
+        asp, gains, squ,
+    )  # fmt: skip
     for i in range(p):
         for c in range(k):
             offers[i, c] = rules.offer(ideal[i, c], targets[i, c], asp[i], weight[i, c])
     if not first:
         # If even the previous aspiration is now below the floor (trust fell), hold the
         # previous offer rather than make a worse one.
-        gains = np.empty(k)
         for i in range(p):
             if _value(ideal[i], salience[i], sq, trust_in[i], offers[i], gains) < floor[i]:
-                offers[i] = previous_offers[i]
-    values = _values(ideal, salience, sq, trust_in, offers)
-    accepted = np.empty(p, dtype=np.bool_)
+                for c in range(k):
+                    offers[i, c] = previous_offers[i, c]
+    _values_into(ideal, salience, sq, trust_in, offers, values, gains)
     count = 0
     for j in range(p):
         # The proposer's own acceptance counts too: an offer below its own floor (possible in
@@ -245,14 +297,19 @@ def _round(
             ok = ok and values[i, j] >= floor[i] and values[i, j] >= values[i, i] - 1e-12
         accepted[j] = ok
         count += ok
-    aspiration_out[:] = asp
+    for i in range(p):
+        aspiration_out[i] = asp[i]
     if first:
-        concession[:] = 0.0
+        for i in range(p):
+            for j in range(p):
+                concession[i, j] = 0.0
     else:
-        concession[:] = _concession(ideal, salience, offers, previous_offers)
+        _concession_into(ideal, salience, offers, previous_offers, concession)
     if count == 0:
-        terms[:] = np.nan
-        value[:] = 0.0
+        for c in range(k):
+            terms[c] = np.nan
+        for i in range(p):
+            value[i] = 0.0
         return False
     for c in range(k):
         total = 0.0
@@ -260,7 +317,8 @@ def _round(
             if accepted[j]:
                 total += offers[j, c]
         terms[c] = total / count
-    value[:] = _values(ideal, salience, sq, trust_in, terms.reshape(1, k))[:, 0]
+    for i in range(p):
+        value[i] = _value(ideal[i], salience[i], sq, trust_in[i], terms, gains)
     return True
 
 
@@ -283,6 +341,7 @@ def _round_runs(
     terms,
     value,
 ):
+    scratch = _scratch(ideal.shape[1], ideal.shape[2])
     for g in range(ideal.shape[0]):
         _round(
             ideal[g],
@@ -301,6 +360,7 @@ def _round_runs(
             concession[g],
             terms[g],
             value[g],
+            scratch,
         )
 
 
