@@ -392,15 +392,25 @@ def _encode(effect: Effect, c: CompiledScenario) -> EffectCode:
     raise TypeError(f"unknown effect {effect!r}")
 
 
+def _event_effect(name: str, j: int) -> Callable[[Scenario], Effect]:
+    return lambda s: s.events[name].effects[j]
+
+
+def _incident_effect(name: str, j: int) -> Callable[[Scenario], Effect]:
+    return lambda s: s.incidents[name].effects[j]
+
+
+def _dynamics_field(name: str) -> Callable[[Scenario], Any]:
+    return lambda s: getattr(s.dynamics, name)
+
+
 def _all_effects(scenario: Scenario) -> list[Callable[[Scenario], Effect]]:
     """Getters of every effect, events first then incidents, in the scenario's order."""
     getters: list[Callable[[Scenario], Effect]] = []
     for name, event in scenario.events.items():
-        for j in range(len(event.effects)):
-            getters.append(lambda s, n_=name, j_=j: s.events[n_].effects[j_])
+        getters += [_event_effect(name, j) for j in range(len(event.effects))]
     for name, incident in scenario.incidents.items():
-        for j in range(len(incident.effects)):
-            getters.append(lambda s, n_=name, j_=j: s.incidents[n_].effects[j_])
+        getters += [_incident_effect(name, j) for j in range(len(incident.effects))]
     return getters
 
 
@@ -465,10 +475,10 @@ def build_params(scenarios: Sequence[Scenario], compiled: Sequence[CompiledScena
     q_values = np.array(
         [[(q.low, q.high, q.total) for q in cc.quantities] for cc in compiled], dtype=float
     ).reshape(r, len(c.quantities), 3)
-    dyn = {name: per_run(lambda s, n_=name: getattr(s.dynamics, n_)) for name in DYNAMICS_FLOATS}
-    dyn_ints = {
-        name: per_run(lambda s, n_=name: getattr(s.dynamics, n_), np.int64)
-        for name in DYNAMICS_INTS
+    # Any: keyword arguments of Params by name (mypy cannot match a ** dict to its fields)
+    dyn: dict[str, Any] = {name: per_run(_dynamics_field(name)) for name in DYNAMICS_FLOATS}
+    dyn_ints: dict[str, Any] = {
+        name: per_run(_dynamics_field(name), np.int64) for name in DYNAMICS_INTS
     }
     return Params(
         capability=stack(lambda cc: cc.capability),

@@ -236,7 +236,7 @@ def new_state(  # one argument per field, in the fields' order
     n_incidents,
     n_vetoes,
 ):
-    s = structref.new(STATE_TYPE)
+    s: Any = structref.new(STATE_TYPE)  # type: ignore[call-arg]  # numba fills the type
     s.trust = trust
     s.next_trust = next_trust
     s.vouched = vouched
@@ -360,7 +360,7 @@ def new_params(  # one argument per field, in the fields' order
     effect_toward,
     effect_issues,
 ):
-    p = structref.new(PARAMS_TYPE)
+    p: Any = structref.new(PARAMS_TYPE)  # type: ignore[call-arg]  # numba fills the type
     p.capability = capability
     p.reliability = reliability
     p.resolve = resolve
