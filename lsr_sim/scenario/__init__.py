@@ -2,17 +2,21 @@
 
 from lsr_sim.scenario.checks import check_scenario
 from lsr_sim.scenario.loader import (
+    MAX_YAML_BYTES,
     deep_merge,
     load_scenario,
     read_yaml_mapping,
+    read_yaml_text,
     scenario_from_dict,
     scenario_hash,
+    scenario_to_yaml,
 )
 from lsr_sim.scenario.schema import ISSUE_STATUSES, LINK_TYPES, ROLES, Scenario
 
 __all__ = [
     "ISSUE_STATUSES",
     "LINK_TYPES",
+    "MAX_YAML_BYTES",
     "ROLES",
     "Scenario",
     "check_scenario",
@@ -20,8 +24,10 @@ __all__ = [
     "json_schema",
     "load_scenario",
     "read_yaml_mapping",
+    "read_yaml_text",
     "scenario_from_dict",
     "scenario_hash",
+    "scenario_to_yaml",
 ]
 
 

@@ -32,12 +32,15 @@ from lsr_sim.scenario.checks import check_scenario, did_you_mean
 from lsr_sim.scenario.schema import Scenario
 
 __all__ = [
+    "MAX_YAML_BYTES",
     "deep_merge",
     "format_validation_error",
     "load_scenario",
     "read_yaml_mapping",
+    "read_yaml_text",
     "scenario_from_dict",
     "scenario_hash",
+    "scenario_to_yaml",
 ]
 
 
@@ -152,52 +155,112 @@ _TYPE_WORDS = {"list": "a list", "str": "a single text value", "int": "a number"
 _TYPE_WORDS |= {"float": "a number", "bool": "true/false"}
 
 
+#: Largest YAML file the library reads (scenario, sweep, observations, or a dashboard upload).
+#: A scenario file is a few kilobytes; the cap bounds the memory a hostile or mistaken input
+#: (a huge file, ``/dev/zero``) can take before it is refused.
+MAX_YAML_BYTES = 2_000_000
+
+
+def _too_large(source: str, size: str) -> ScenarioError:
+    return ScenarioError(
+        source,
+        "",
+        f"is {size}, over the {MAX_YAML_BYTES:,}-byte limit for a YAML input file; "
+        "a scenario is a few kilobytes: check that this is the right file",
+    )
+
+
 def read_yaml_mapping(path: Path, *, what: str = "scenario") -> dict[str, Any]:
     """Read a YAML file whose top level must be a mapping.
 
     Duplicate keys in any mapping are refused (PyYAML would silently keep the last one),
-    and dates are kept as text for the schema to check.
+    and dates are kept as text for the schema to check. At most :data:`MAX_YAML_BYTES` are
+    read; the text goes through :func:`read_yaml_text`.
 
     Raises
     ------
     ScenarioError
-        If the file is missing, unreadable, not YAML, has a duplicate key, is empty or is not
-        a mapping.
+        If the file is missing, unreadable, too large, not YAML, has a duplicate key, is
+        empty or is not a mapping.
     """
     source = str(path)
     if path.is_dir():
         raise ScenarioError(source, "", f"is a folder; expected a {what} YAML file")
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:  # bounded: a device such as /dev/zero never ends
+            data = handle.read(MAX_YAML_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(source, "", "file not found; check the path") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            source, "", f"cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
     except OSError as exc:
         raise ScenarioError(source, "", f"cannot be read: {exc.strerror or exc}") from None
+    if len(data) > MAX_YAML_BYTES:
+        raise _too_large(source, f"more than {MAX_YAML_BYTES:,} bytes")
+    return read_yaml_text(data, source, what=what)
+
+
+def read_yaml_text(data: bytes | str, source: str, *, what: str = "scenario") -> dict[str, Any]:
+    """Parse YAML text (the bytes of a file, or an upload) whose top level must be a mapping.
+
+    The same rules and messages as :func:`read_yaml_mapping`, which reads files through it:
+    at most :data:`MAX_YAML_BYTES`, UTF-8, no duplicate keys, dates kept as text.
+
+    Parameters
+    ----------
+    data : bytes or str
+        The text; bytes are decoded as UTF-8.
+    source : str
+        Names the input in error messages (a file name).
+    what : str
+        What the input should be (``"scenario"``, ``"sweep"``...), for the messages.
+
+    Raises
+    ------
+    ScenarioError
+        If the text is too large, not UTF-8, not YAML, has a duplicate key, is empty or is
+        not a mapping.
+
+    Examples
+    --------
+    >>> read_yaml_text(b"name: x", "upload.yaml")
+    {'name': 'x'}
+    >>> try:
+    ...     read_yaml_text(b"- a list", "upload.yaml")
+    ... except ScenarioError as exc:
+    ...     print(exc.source, exc.message[:23])
+    upload.yaml the top level is a list
+    """
+    if len(data) > MAX_YAML_BYTES:
+        raise _too_large(source, f"{len(data):,} bytes")
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(
+                source, "", f"cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
+    else:
+        text = data
     try:
-        data = _parse(text, source, _FastStrictLoader)
+        parsed = _parse(text, source, _FastStrictLoader)
     except yaml.YAMLError as fast_error:
         try:  # the pure-Python parser explains the problem better
-            data = _parse(text, source, _StrictLoader)
+            parsed = _parse(text, source, _StrictLoader)
         except yaml.YAMLError as exc:
             raise _syntax_error(source, exc) from None
         raise _syntax_error(source, fast_error) from None
-    if data is None:
+    if parsed is None:
         raise ScenarioError(
             source, "", f"file is empty; expected a {what} mapping (see scenarios/baseline.yaml)"
         )
-    if not isinstance(data, dict):
-        kind = _TYPE_WORDS.get(type(data).__name__, type(data).__name__)
+    if not isinstance(parsed, dict):
+        kind = _TYPE_WORDS.get(type(parsed).__name__, type(parsed).__name__)
         raise ScenarioError(
             source,
             "",
             f"the top level is {kind}, expected a mapping of fields "
             "(name: ..., run: ..., actors: ...)",
         )
-    return data
+    return parsed
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -541,3 +604,23 @@ def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the resolved scenario's canonical JSON (what a run depends on)."""
     blob = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """The resolved scenario as YAML text that :func:`load_scenario` reads back unchanged.
+
+    Every field is written out (``extends`` is resolved), so the text stands on its own: the
+    dashboard exports it so that ``lsr-sim run`` reproduces a run made in the page.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> base = load_scenario("scenarios/baseline.yaml")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "copy.yaml"
+    ...     _ = path.write_text(scenario_to_yaml(base), encoding="utf-8")
+    ...     scenario_hash(load_scenario(path)) == scenario_hash(base)
+    True
+    """
+    data = scenario.model_dump(mode="json", by_alias=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

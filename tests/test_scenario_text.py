@@ -1,0 +1,84 @@
+"""Scenario text in and out: the size cap on every YAML input, parsing bytes (a dashboard
+upload) with the same rules and messages as a file, and writing a scenario back as YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_helpers import one_error, run_cli
+
+from lsr_sim.errors import ScenarioError
+from lsr_sim.scenario import (
+    MAX_YAML_BYTES,
+    load_scenario,
+    read_yaml_mapping,
+    read_yaml_text,
+    scenario_hash,
+    scenario_to_yaml,
+)
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+BASELINE = SCENARIOS / "baseline.yaml"
+
+# Bad texts, each with a piece of the one-line message a file with these bytes gets.
+BAD_TEXTS = [
+    (b"", "file is empty"),
+    (b"- just\n- a list\n", "the top level is a list"),
+    (b"name: [\n", "YAML syntax error at line 2"),
+    (b"name: a\nname: b\n", "duplicate key 'name' at line 2"),
+    (b"name: caf\xe9\n", "cannot be read as UTF-8 text"),
+    (b"x: !!python/object:os.system {}\n", "YAML syntax error"),
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), BAD_TEXTS)
+def test_bytes_get_the_message_a_file_with_those_bytes_gets(
+    tmp_path: Path, data: bytes, expected: str
+) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_bytes(data)
+    with pytest.raises(ScenarioError) as from_file:
+        read_yaml_mapping(path)
+    with pytest.raises(ScenarioError) as from_bytes:
+        read_yaml_text(data, str(path))
+    assert str(from_bytes.value) == str(from_file.value)
+    assert expected in str(from_bytes.value)
+    assert len(str(from_bytes.value).splitlines()) == 1
+
+
+def test_a_file_or_text_over_the_cap_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"name: x\n" + b"#" * MAX_YAML_BYTES)
+    code, _, err = run_cli(capsys, "validate", big)
+    assert code == 2
+    message = one_error(err)
+    assert message.startswith(f"{big}: is more than {MAX_YAML_BYTES:,} bytes, over the")
+    with pytest.raises(ScenarioError, match=r"upload\.yaml: is 2,000,008 bytes, over the"):
+        read_yaml_text(big.read_bytes(), "upload.yaml")
+    # Exactly at the cap is fine (the cap is on size, not on content).
+    ok = b"name: x\n" + b"#" * (MAX_YAML_BYTES - 8)
+    assert read_yaml_text(ok, "upload.yaml") == {"name": "x"}
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_an_endless_device_is_refused_at_the_cap(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "validate", "/dev/zero")
+    assert code == 2
+    assert one_error(err).startswith("/dev/zero: is more than 2,000,000 bytes")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in SCENARIOS.glob("**/*.yaml") if "sweeps" not in p.parts)
+)
+def test_a_scenario_written_as_yaml_loads_back_identical(tmp_path: Path, path: Path) -> None:
+    scenario = load_scenario(path)
+    text = scenario_to_yaml(scenario)
+    assert "extends" not in read_yaml_text(text, "copy.yaml")  # it stands on its own
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(text, encoding="utf-8")
+    again = load_scenario(copy)
+    assert again == scenario
+    assert scenario_hash(again) == scenario_hash(scenario)
