@@ -5,7 +5,7 @@ the page in Debian's Chromium, clicks Play and watches the page for ``--seconds`
 
 - **weeks/s**: weeks the displayed date advanced per second while playing;
 - **frames/s**: how often the displayed date changed (each change is a redrawn page);
-- **live panels**: each figure panel is sampled once a second (a 32 x 24 thumbnail of its
+- **live panels**: each figure panel is sampled once a second (a 200 x 150 thumbnail of its
   image or canvas); a panel is live when it changed in at least 80 % of the samples;
 - **Step latency**: median seconds from a click on Step to the new date being shown.
 
@@ -26,60 +26,30 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-FIGURES = ("network", "trust", "issues", "quantities")
+sys.path.insert(0, str(ROOT / "tests"))  # the browser test's helpers: one way to drive Chromium
+from browser_helpers import (  # noqa: E402
+    CHROMIUM,
+    FIGURES,
+    STOP_WATCH,
+    THUMBS,
+    WATCH_DATE,
+    dashboard,
+    free_port,
+    launch,
+)
+
 TIMEOUT_MS = 180_000
-
-# Records every change of the displayed date (time in ms, text) from the next frame on.
-WATCH_DATE = """() => {
-    window.__dates = [];
-    let last = null;
-    const tick = () => {
-        const el = document.querySelector('.lsr-date');
-        const text = el ? el.textContent.trim() : null;
-        if (text !== last) { window.__dates.push([performance.now(), text]); last = text; }
-        window.__watch = requestAnimationFrame(tick);
-    };
-    tick();
-}"""
-
-# A cheap fingerprint of each figure panel: its image or canvas drawn into 32 x 24 pixels.
-THUMBS = """(names) => {
-    const c = document.createElement('canvas'); c.width = 32; c.height = 24;
-    const g = c.getContext('2d', {willReadFrequently: true});
-    return names.map(n => {
-        const el = document.querySelector(`.lsr-${n} canvas, .lsr-${n} img`);
-        if (!el) return null;
-        g.clearRect(0, 0, 32, 24);
-        try { g.drawImage(el, 0, 0, 32, 24); } catch (e) { return null; }
-        return Array.from(g.getImageData(0, 0, 32, 24).data).join(',');
-    });
-}"""
 
 
 @dataclass
@@ -92,49 +62,6 @@ class Figures:
     step_latency: float
     weeks: int
     seconds: float
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _server(root: Path, log: Path) -> Iterator[str]:
-    """``lsr-sim dashboard`` of the tree at `root`, on a free port; yields its URL."""
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lsr_sim",
-                "dashboard",
-                "scenarios/baseline.yaml",
-                "--port",
-                str(port),
-            ],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 240
-        while "dashboard ready" not in log.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the dashboard in {root} did not start:\n{log.read_text()}")
-            time.sleep(0.25)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _date(page: Any) -> str:
@@ -154,12 +81,7 @@ def _measure(url: str, seconds: float, speed: int | None) -> Figures:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1500, "height": 1400},
-        )
+        context = launch(pw, profile)
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         page.goto(url)
@@ -194,9 +116,7 @@ def _measure(url: str, seconds: float, speed: int | None) -> Figures:
             samples.append(page.evaluate(THUMBS, list(FIGURES)))
             time.sleep(1.0)
         nav.locator("button", has_text="❚❚").click()
-        dates = page.evaluate(
-            "() => { cancelAnimationFrame(window.__watch); return window.__dates; }"
-        )
+        dates = page.evaluate(STOP_WATCH)
         context.close()
     changes = [(t, d) for t, d in dates if d]
     import datetime as dt
@@ -241,7 +161,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of Play")
     parser.add_argument("--speed", type=int, help="play speed of the new page (weeks/s)")
     args = parser.parse_args()
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver")
     results: dict[str, Figures] = {}
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
@@ -251,9 +171,10 @@ def main() -> None:
         versions.append(("now", ROOT))
         for name, root in versions:
             log = Path(tmp) / f"{name.split()[0]}.log"
-            with _server(root, log) as url:
+            port = free_port()
+            with dashboard(root, log, port):
                 speed = args.speed if name == "now" else None
-                results[name] = _measure(url, args.seconds, speed)
+                results[name] = _measure(f"http://127.0.0.1:{port}/", args.seconds, speed)
             print(f"measured {name}: {results[name]}", file=sys.stderr)
     names = list(results)
     rows = [

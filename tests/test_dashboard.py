@@ -521,6 +521,30 @@ def test_page_steps_to_the_end_says_finished_and_resets_keeping_the_settings(
         assert leftover not in text
 
 
+def _classes(root: w.Widget) -> set[str]:
+    found: set[str] = set()
+    for x in _widgets(root):
+        found |= set((getattr(x, "class_", None) or "").split())
+        found |= set(getattr(x, "_dom_classes", ()))
+        found |= set(((getattr(x, "attributes", None) or {}).get("class") or "").split())
+    return found
+
+
+def test_every_tab_renders(page: tuple[w.Widget, Any]) -> None:
+    box, _ = page
+    (tabs,) = [x for x in _widgets(box) if isinstance(x, v.Tabs)]
+    expected = {
+        1: "lsr-compare-card",
+        2: "lsr-ensemble-card",
+        3: "lsr-export-command",
+        4: "lsr-upload",
+        0: "lsr-status",
+    }
+    for index, name in expected.items():
+        tabs.v_model = index
+        assert name in _classes(box), name
+
+
 def test_rewind_does_not_run_the_model(page: tuple[w.Widget, Any]) -> None:
     _, session = page
     session.advance(12)

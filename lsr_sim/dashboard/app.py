@@ -314,16 +314,19 @@ def RunControls(
     playing: solara.Reactive[bool],
     finished: solara.Reactive[bool],
     on_reset: Callable[[], None],
+    on_moved: Callable[[], None],
 ) -> None:
     """Reset, Play/Pause, Step and End, the date and the week, and "run finished"."""
 
     def step() -> None:
         session.advance(1)
         finished.set(session.live.finished)
+        on_moved()
 
     def to_end() -> None:
         session.advance(session.live.total)
         finished.set(True)
+        on_moved()
 
     with solara.Card("Run", classes=["lsr-run-card"]):
         solara.Column(children=[session.date, session.step], gap="0px", style={"font-size": "1em"})
@@ -365,8 +368,13 @@ def Parameters(
     label: solara.Reactive[str],
     knobs: solara.Reactive[Knobs],
     speed: solara.Reactive[int],
+    revision: int,
 ) -> None:
-    """The play speed (live) and the model's parameters (on Reset), each with its value."""
+    """The play speed (live) and the model's parameters (on Reset), each with its value.
+
+    `revision` changes whenever the run does (Reset, Step, Pause): the page re-renders these
+    panels only when an argument changes, and they compare the sidebar with the run.
+    """
     scenario = session.scenario(label.value)
     k = knobs.value
 
@@ -484,7 +492,7 @@ def RunTab(session: Session) -> None:
 
 @solara.component
 def CompareTab(
-    session: Session, label: solara.Reactive[str], knobs: solara.Reactive[Knobs]
+    session: Session, label: solara.Reactive[str], knobs: solara.Reactive[Knobs], revision: int
 ) -> None:
     """Up to four setups, run with the current seed and drawn together on one date axis."""
     version = solara.use_reactive(0)  # re-render after the list changes
@@ -593,7 +601,7 @@ def _compare_table(session: Session) -> str:
 
 
 @solara.component
-def EnsembleTab(session: Session) -> None:
+def EnsembleTab(session: Session, revision: int) -> None:
     """A fan chart over a few hundred runs of the current setup, the current run over it."""
     runs = solara.use_reactive(200)
     trigger = solara.use_reactive(0)
@@ -650,7 +658,7 @@ def EnsembleTab(session: Session) -> None:
 
 
 @solara.component
-def ExportTab(session: Session) -> None:
+def ExportTab(session: Session, revision: int) -> None:
     """Downloads of the run so far: tables, figures, scenario, manifest, everything."""
     live = session.live
     result_at = live.week
@@ -661,7 +669,7 @@ def ExportTab(session: Session) -> None:
             "applied, so this command reproduces the tables:"
         )
         command = " ".join(reproduce_command(live.tables()))
-        solara.Preformatted(command, classes=["lsr-export-command"])
+        solara.HTML(tag="pre", unsafe_innerHTML=escape(command), classes=["lsr-export-command"])
         with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
             for kind, (text, _, mime) in EXPORTS.items():
                 solara.FileDownload(
@@ -686,24 +694,39 @@ def _export(session: Session, kind: str) -> bytes:
 
 
 @solara.component
-def LoadTab(session: Session, on_loaded: Callable[[str], None]) -> None:
-    """Upload a scenario file: checked like ``lsr-sim validate``; a bad one changes nothing."""
+def YamlChooser(on_files: Callable[[list[dict[str, Any]]], None]) -> Any:
+    """A file chooser for one YAML file; `on_files` gets its file objects (as solara's
+    FileDrop wires them: the widget is reached during render, the bytes are read later,
+    in a thread, while the browser sends them in chunks)."""
     file_info, set_file_info = solara.use_state(cast(list[dict[str, Any]], []))
-    message = solara.use_reactive(("", ""))  # (kind, text)
     chooser = FileInput.element(
         on_file_info=set_file_info, multiple=False, accept=".yaml,.yml", show_progress=False
     )
 
-    def read(cancel: threading.Event) -> None:
+    def wire() -> None:
         if not file_info:
             return
         widget = cast(FileInput, solara.get_widget(chooser))
-        widget.version += 1  # as solara's FileDrop: a fresh read of the chosen file
+        widget.version += 1
         widget.reset_stats()
-        (chosen,) = widget.get_files()
-        name = upload_name(str(chosen["name"]))
+        on_files(widget.get_files())
+
+    solara.use_effect(wire, [file_info])
+    return chooser
+
+
+@solara.component
+def LoadTab(session: Session, on_loaded: Callable[[str], None]) -> None:
+    """Upload a scenario file: checked like ``lsr-sim validate``; a bad one changes nothing."""
+    message = solara.use_reactive(("", ""))  # (kind, text)
+    chosen, set_chosen = solara.use_state(cast(list[dict[str, Any]], []))
+
+    def read(cancel: threading.Event) -> None:
+        if not chosen:
+            return
+        name = upload_name(str(chosen[0]["name"]))
         # Never more than the cap (and one byte to tell that it is over).
-        data = chosen["file_obj"].read(MAX_YAML_BYTES + 1)
+        data = chosen[0]["file_obj"].read(MAX_YAML_BYTES + 1)
         try:
             scenario = scenario_from_upload(data, name, session.catalog)
         except InputError as exc:
@@ -722,7 +745,7 @@ def LoadTab(session: Session, on_loaded: Callable[[str], None]) -> None:
             )
         )
 
-    solara.use_thread(read, dependencies=[file_info], intrusive_cancel=False)
+    solara.use_thread(read, dependencies=[chosen], intrusive_cancel=False)
     with solara.Card("Load a scenario file", classes=["lsr-load-card"]):
         solara.Text(
             f"A YAML scenario file (at most {MAX_YAML_BYTES:,} bytes), checked as "
@@ -730,7 +753,8 @@ def LoadTab(session: Session, on_loaded: Callable[[str], None]) -> None:
             f"scenarios ({', '.join(session.catalog)}), e.g. extends: "
             f"{session.catalog.first}."
         )
-        solara.Column(children=[chooser], classes=["lsr-upload"])
+        with solara.Column(classes=["lsr-upload"]):
+            YamlChooser(set_chosen)
         kind, text = message.value
         if kind == "error":
             solara.Error(text, classes=["lsr-upload-error"])
@@ -752,7 +776,10 @@ def Page() -> None:
     label = solara.use_reactive(session.live.label)
     knobs = solara.use_reactive(session.live.knobs)
     tab = solara.use_reactive(0)
-    applied = solara.use_reactive(0)  # bumps on Reset: the sidebar compares with the run
+    revision = solara.use_reactive(0)  # bumps when the run changes (Reset, Step, Pause...)
+
+    def moved() -> None:
+        revision.set(revision.value + 1)
 
     def pause() -> None:
         playing.set(False)
@@ -763,7 +790,7 @@ def Page() -> None:
         playing.set(False)
         session.reset(label.value, knobs.value)
         finished.set(session.live.finished)
-        applied.set(applied.value + 1)
+        moved()
 
     def loaded(new: str) -> None:
         playing.set(False)
@@ -772,7 +799,7 @@ def Page() -> None:
         knobs.set(Knobs(base.mediation, base.veto_strength, base.trust_decay, knobs.value.seed))
         session.reset(new, knobs.value)
         finished.set(session.live.finished)
-        applied.set(applied.value + 1)
+        moved()
 
     def play(cancel: threading.Event) -> None:
         if not playing.value:
@@ -795,25 +822,25 @@ def Page() -> None:
         if live.finished:
             finished.set(True)
             playing.set(False)
+        moved()
 
     solara.use_thread(play, dependencies=[playing.value], intrusive_cancel=False)
 
-    _ = applied.value
     solara.Title("lsr_sim dashboard")
     with solara.AppBar():
         solara.AppBarTitle(f"lsr_sim dashboard · {session.live.scenario.name}")
     with solara.Sidebar():
         solara.Column(children=[session.clock], style={"display": "none"})
-        RunControls(session, playing, finished, reset)
-        Parameters(session, label, knobs, speed)
+        RunControls(session, playing, finished, reset, moved)
+        Parameters(session, label, knobs, speed, revision.value)
     with solara.lab.Tabs(value=tab, lazy=True):
         with solara.lab.Tab(_TABS[0], classes=["lsr-tab-run"]):
             RunTab(session)
         with solara.lab.Tab(_TABS[1], classes=["lsr-tab-compare"]):
-            CompareTab(session, label, knobs)
+            CompareTab(session, label, knobs, revision.value)
         with solara.lab.Tab(_TABS[2], classes=["lsr-tab-ensemble"]):
-            EnsembleTab(session)
+            EnsembleTab(session, revision.value)
         with solara.lab.Tab(_TABS[3], classes=["lsr-tab-export"]):
-            ExportTab(session)
+            ExportTab(session, revision.value)
         with solara.lab.Tab(_TABS[4], classes=["lsr-tab-load"]):
             LoadTab(session, loaded)
