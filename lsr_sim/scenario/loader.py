@@ -161,15 +161,6 @@ _TYPE_WORDS |= {"float": "a number", "bool": "true/false"}
 MAX_YAML_BYTES = 2_000_000
 
 
-def _too_large(source: str, size: str) -> ScenarioError:
-    return ScenarioError(
-        source,
-        "",
-        f"is {size}, over the {MAX_YAML_BYTES:,}-byte limit for a YAML input file; "
-        "a scenario is a few kilobytes: check that this is the right file",
-    )
-
-
 def read_yaml_mapping(path: Path, *, what: str = "scenario") -> dict[str, Any]:
     """Read a YAML file whose top level must be a mapping.
 
@@ -193,8 +184,6 @@ def read_yaml_mapping(path: Path, *, what: str = "scenario") -> dict[str, Any]:
         raise ScenarioError(source, "", "file not found; check the path") from None
     except OSError as exc:
         raise ScenarioError(source, "", f"cannot be read: {exc.strerror or exc}") from None
-    if len(data) > MAX_YAML_BYTES:
-        raise _too_large(source, f"more than {MAX_YAML_BYTES:,} bytes")
     return read_yaml_text(data, source, what=what)
 
 
@@ -230,7 +219,13 @@ def read_yaml_text(data: bytes | str, source: str, *, what: str = "scenario") ->
     upload.yaml the top level is a list
     """
     if len(data) > MAX_YAML_BYTES:
-        raise _too_large(source, f"{len(data):,} bytes")
+        # Callers may pass only the first MAX_YAML_BYTES + 1 bytes: say "more than".
+        raise ScenarioError(
+            source,
+            "",
+            f"is more than {MAX_YAML_BYTES:,} bytes, the limit for a YAML input file; "
+            "a scenario is a few kilobytes: check that this is the right file",
+        )
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
