@@ -1,7 +1,8 @@
 """How fast the dashboard plays, measured in a real browser (headless Chromium, Playwright).
 
 For each version it starts ``lsr-sim dashboard scenarios/baseline.yaml`` on 127.0.0.1, opens
-the page in Debian's Chromium, clicks Play and watches the page for ``--seconds``:
+the page in Debian's Chromium, clicks Step five times, then Play, and watches the page for
+``--seconds`` (or until the run's last week):
 
 - **weeks/s**: weeks the displayed date advanced per second while playing;
 - **frames/s**: how often the displayed date changed (each change is a redrawn page);
@@ -112,10 +113,13 @@ def _measure(url: str, seconds: float, speed: int | None) -> Figures:
         play.click()
         samples = []
         began = time.monotonic()
-        while time.monotonic() - began < seconds:
+        pause = nav.locator("button", has_text="❚❚")
+        # Until --seconds pass or the run reaches its last week (Play then ends by itself).
+        while time.monotonic() - began < seconds and page.locator(".lsr-finished").count() == 0:
             samples.append(page.evaluate(THUMBS, list(FIGURES)))
             time.sleep(1.0)
-        nav.locator("button", has_text="❚❚").click()
+        if pause.count():
+            pause.click()
         dates = page.evaluate(STOP_WATCH)
         context.close()
     changes = [(t, d) for t, d in dates if d]
@@ -158,7 +162,7 @@ def _unpack(rev: str, into: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", metavar="REV", help="also measure git revision REV")
-    parser.add_argument("--seconds", type=float, default=20.0, help="seconds of Play")
+    parser.add_argument("--seconds", type=float, default=12.0, help="seconds of Play at most")
     parser.add_argument("--speed", type=int, help="play speed of the new page (weeks/s)")
     args = parser.parse_args()
     if not CHROMIUM.exists():

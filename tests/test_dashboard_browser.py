@@ -56,13 +56,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 START = dt.date(2024, 12, 8)  # scenarios/baseline.yaml: run.start_date, weekly steps
 END = START + dt.timedelta(weeks=160)
-README_SHOTS = {
-    "dashboard-start.png": "dashboard-start.png",
-    "dashboard-one-year.png": "dashboard-one-year.png",
-    "dashboard-compare.png": "dashboard-compare.png",
-    "dashboard-ensemble.png": "dashboard-ensemble.png",
-    "dashboard-rewind.png": "dashboard-rewind.png",
-}
+README_SHOTS = (
+    "dashboard-start.png",
+    "dashboard-one-year.png",
+    "dashboard-compare.png",
+    "dashboard-ensemble.png",
+)
+SHOTS = (*README_SHOTS, "dashboard-rewind.png", "dashboard-upload-error.png")
 UI_TIMEOUT = 180_000  # milliseconds
 LEFTOVERS = ("Page 0", "PAGE 0", "Time: 0.0", "Time:", "Use Threads", "Render Interval")
 
@@ -241,14 +241,16 @@ def _wait_hashes(
         time.sleep(0.3)
 
 
-def _settled_hashes(page: Any, quiet: float = 1.0) -> dict[str, str]:
+def _settled_hashes(
+    page: Any, quiet: float = 1.0, names: tuple[str, ...] = FIGURES
+) -> dict[str, str]:
     """The panels' hashes once they have stayed the same for `quiet` seconds (every frame
     sent has been drawn)."""
     deadline = time.monotonic() + UI_TIMEOUT / 1000
-    last = _hashes(page)
+    last = _hashes(page, names)
     while time.monotonic() < deadline:
         time.sleep(quiet)
-        now = _hashes(page)
+        now = _hashes(page, names)
         if now == last:
             return now
         last = now
@@ -562,17 +564,23 @@ def test_compare_draws_runs_of_one_seed_on_the_same_dates(browser: Browser) -> N
 
 def test_ensemble_draws_the_fan_with_the_current_run_over_it(browser: Browser) -> None:
     page = browser.page
+    _button(page, "End").click()  # the current run (the variant, seed 5), to its end
+    _wait_text(page, ".lsr-step", "week 160 of 160")
     _tab(page, "Ensemble")
     _button(page, "Compute the ensemble", "main").click()
     _wait_text(page, ".lsr-ensemble-info", "200 runs of 160 weeks by the batch engine in")
     _wait_charts(page, ("fan",))
-    info = page.locator(".lsr-ensemble-info").inner_text()
-    print(info)
-    fan = _hashes(page, ("fan",))
+    print(page.locator(".lsr-ensemble-info").inner_text())
+    fan = _settled_hashes(page, names=("fan",))
     _shot(browser, "dashboard-ensemble.png", full=True)
-    # The current run is drawn over the fan: a Step moves its line.
-    _button(page, "Step").click()
-    _wait_hashes(page, lambda now: now["fan"] != fan["fan"], "moved the current run", ("fan",))
+    # The current run is drawn over the fan as far as the page shows it: Rewind cuts it.
+    _tab(page, "Run")
+    rewind = page.locator(".lsr-rewind [role=slider]")
+    rewind.focus()
+    rewind.press("Home")
+    _wait_date(page, START)
+    _tab(page, "Ensemble")
+    _wait_hashes(page, lambda now: now["fan"] != fan["fan"], "cut the current run", ("fan",))
 
 
 def test_every_export_downloads_what_it_says(browser: Browser, artifacts: Path) -> None:
@@ -664,15 +672,15 @@ def test_a_good_upload_becomes_the_run(browser: Browser) -> None:
 
 
 def test_screenshots_saved_and_ctrl_c_stops_the_server(browser: Browser, server: Server) -> None:
-    for name in README_SHOTS:
+    for name in SHOTS:
         path = browser.shots / name
         assert path.exists() and path.stat().st_size > 10_000, path
     print(f"screenshots in {browser.shots}")
     if os.environ.get("LSR_SIM_UPDATE_SCREENSHOTS") == "1":
         target = ROOT / "docs" / "img"
         target.mkdir(parents=True, exist_ok=True)
-        for name, into in README_SHOTS.items():
-            shutil.copyfile(browser.shots / name, target / into)
+        for name in README_SHOTS:
+            shutil.copyfile(browser.shots / name, target / name)
         print(f"copied {', '.join(README_SHOTS)} to {target}")
     text = browser.page.locator("body").inner_text()
     for leftover in LEFTOVERS:
