@@ -175,9 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, help="folder for protocols.csv and protocols.png"
     )
 
-    p = sub.add_parser(
-        "dashboard", help="open the browser dashboard (Mesa SolaraViz) on http://127.0.0.1"
-    )
+    p = sub.add_parser("dashboard", help="open the browser dashboard on http://127.0.0.1 (Solara)")
     p.add_argument(
         "scenario",
         type=Path,

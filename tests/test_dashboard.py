@@ -18,6 +18,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,20 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 VARIANTS = sorted((ROOT / "scenarios" / "variants").glob("*.yaml"))
 
 
+@contextmanager
+def no_disk_reads(what: str) -> Iterator[None]:
+    """Fail if anything opens or reads a file in the block."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"{what} made the server read a file")
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("open", "read_bytes", "read_text"):
+            patch.setattr(Path, name, refuse)
+        patch.setattr("builtins.open", refuse)
+        yield
+
+
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return Catalog.from_path(BASELINE)
@@ -90,14 +105,12 @@ def test_the_catalog_is_the_scenario_then_its_variants(catalog: Catalog) -> None
     ["/etc/passwd", "../baseline.yaml", "scenarios/baseline.yaml", str(BASELINE), "", None, 3],
 )
 def test_a_label_outside_the_catalog_is_refused_without_reading_anything(
-    catalog: Catalog, label: Any, monkeypatch: pytest.MonkeyPatch
+    catalog: Catalog, label: Any
 ) -> None:
-    def no_reading(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("a label from the page was read as a path")
-
-    monkeypatch.setattr(Path, "open", no_reading)
-    monkeypatch.setattr(Path, "read_bytes", no_reading)
-    with pytest.raises(InputError, match="is not one of this dashboard's scenarios"):
+    with (
+        no_disk_reads("a label from the page"),
+        pytest.raises(InputError, match="is not one of this dashboard's scenarios"),
+    ):
         catalog.scenario(label)
 
 
@@ -166,15 +179,11 @@ def test_a_bad_upload_gets_the_line_the_cli_prints_for_that_file(
     "target", ["/etc/passwd", "../../../../etc/hosts", "missing.yaml", "~/.ssh/id_rsa"]
 )
 def test_an_upload_extends_only_the_catalog_and_reads_nothing_on_disk(
-    target: str, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+    target: str, catalog: Catalog
 ) -> None:
-    def no_reading(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("an upload made the server read a file")
-
-    monkeypatch.setattr(Path, "open", no_reading)
-    monkeypatch.setattr(Path, "read_text", no_reading)
-    with pytest.raises(ScenarioError) as exc:
-        scenario_from_upload(f"extends: {target}\nname: x\n".encode(), "evil.yaml", catalog)
+    data = f"extends: {target}\nname: x\n".encode()
+    with no_disk_reads("an upload"), pytest.raises(ScenarioError) as exc:
+        scenario_from_upload(data, "evil.yaml", catalog)
     message = str(exc.value)
     assert message.startswith("evil.yaml: extends: ") and "baseline.yaml" in message
     assert len(message.splitlines()) == 1

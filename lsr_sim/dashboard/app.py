@@ -386,14 +386,12 @@ def Parameters(
 
     def set_knob(name: str) -> Callable[[float], None]:
         def update(value: float) -> None:
-            values = {
-                "mediation": k.mediation,
-                "veto_strength": k.veto_strength,
-                "trust_decay": k.trust_decay,
-                "seed": k.seed,
-            }
-            values[name] = int(value) if name == "seed" else value
-            knobs.set(Knobs(**values))
+            new = {"mediation": k.mediation, "veto_strength": k.veto_strength}
+            new["trust_decay"] = k.trust_decay
+            if name != "seed":
+                new[name] = value
+            seed = int(value) if name == "seed" else k.seed
+            knobs.set(Knobs(new["mediation"], new["veto_strength"], new["trust_decay"], seed))
 
         return update
 

@@ -585,6 +585,29 @@ def quantities_option(view: RunView) -> dict[str, Any]:
 # -------------------------------------------------------------------------------- compare
 
 
+def _panels(
+    titles: list[dict[str, Any]],
+    grids: list[dict[str, Any]],
+    x_axes: list[dict[str, Any]],
+    y_axes: list[dict[str, Any]],
+    series: list[dict[str, Any]],
+    legend: dict[str, Any],
+) -> dict[str, Any]:
+    """An option of panels stacked one above the other, their date axes linked (hovering
+    one points at the same date in all)."""
+    return {
+        "animation": False,
+        "title": titles,
+        "tooltip": {"trigger": "axis"},
+        "axisPointer": {"link": [{"xAxisIndex": "all"}]},
+        "legend": legend,
+        "grid": grids,
+        "xAxis": x_axes,
+        "yAxis": y_axes,
+        "series": series,
+    }
+
+
 def _panel_title(text: str, top: int, color: str = "#333") -> dict[str, Any]:
     return {"text": text, "top": top, "left": 170, "textStyle": {"fontSize": 12, "color": color}}
 
@@ -657,22 +680,13 @@ def compare_option(runs: Sequence[tuple[str, RunView]]) -> tuple[dict[str, Any],
         y_axes.append(_issue_axis(view, g))
         series.extend(lanes)
         y += height + gap
-    option = {
-        "animation": False,
-        "title": titles,
-        "tooltip": {"trigger": "axis"},
-        "axisPointer": {"link": [{"xAxisIndex": "all"}]},
-        "legend": {
-            "data": [label for label, _ in runs] + statuses,
-            "top": 50,
-            "left": 170,
-            "type": "scroll",
-        },
-        "grid": grids,
-        "xAxis": x_axes,
-        "yAxis": y_axes,
-        "series": series,
+    legend = {
+        "data": [label for label, _ in runs] + statuses,
+        "top": 50,
+        "left": 170,
+        "type": "scroll",
     }
+    option = _panels(titles, grids, x_axes, y_axes, series, legend)
     return option, y
 
 
@@ -761,17 +775,8 @@ def fan_option(
                 }
             )
         y += panel + gap
-    option = {
-        "animation": False,
-        "title": titles,
-        "tooltip": {"trigger": "axis"},
-        "axisPointer": {"link": [{"xAxisIndex": "all"}]},
-        "legend": {"data": ["5-95 %", "25-75 %", "median", "this run"], "top": 50, "right": 30},
-        "grid": grids,
-        "xAxis": x_axes,
-        "yAxis": y_axes,
-        "series": series,
-    }
+    legend = {"data": ["5-95 %", "25-75 %", "median", "this run"], "top": 50, "right": 30}
+    option = _panels(titles, grids, x_axes, y_axes, series, legend)
     return option, y - gap + 50
 
 
