@@ -38,6 +38,7 @@ from browser_helpers import (
     FIGURES,
     HASHES,
     STOP_WATCH,
+    VIEWPORT,
     WATCH_DATE,
     dashboard,
     free_port,
@@ -289,6 +290,34 @@ def _set_slider(page: Any, name: str, keys: list[str], expected: str) -> None:
 
 def _tab(page: Any, name: str) -> None:
     page.get_by_role("tab", name=name).click()
+    time.sleep(1.0)  # the tab's content replaces the last one's (a short transition)
+
+
+def _rewind(page: Any, keys: list[str], expected: dt.date) -> Any:
+    """Press `keys` on the Rewind slider until the page shows `expected`; return the slider.
+
+    A key pressed while the Run tab is still coming in can land nowhere: then press again.
+    """
+    _wait_charts(page)
+    rewind = page.locator(".lsr-rewind [role=slider]")
+    for _attempt in range(3):
+        rewind.focus()
+        for key in keys:
+            rewind.press(key)
+        try:
+            _wait_date_within(page, expected, 10_000)
+            return rewind
+        except Exception:  # playwright's TimeoutError: try again from the start
+            continue
+    pytest.fail(f"Rewind never showed {expected}")
+
+
+def _wait_date_within(page: Any, expected: dt.date, timeout: float) -> None:
+    page.wait_for_function(
+        "d => document.querySelector('.lsr-date')?.innerText.trim() === d",
+        arg=str(expected),
+        timeout=timeout,
+    )
 
 
 def _shot(view: Browser, name: str, *, full: bool = False) -> Path:
@@ -449,6 +478,14 @@ def test_play_keeps_every_chart_live_and_pause_stops(browser: Browser) -> None:
     assert weeks >= 6 and len(shown) >= 4  # it moved, frame after frame
     for name in FIGURES:  # every panel changed while playing
         assert len({s[name] for s in samples}) >= 3, name
+    # The latest events show without scrolling: six, newest first, the card on screen whole.
+    events = page.locator(".lsr-latest-events")
+    assert page.locator(".lsr-latest-events li").count() == 6
+    box = events.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= VIEWPORT["height"]
+    assert events.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    dates = [li.split(" ")[0] for li in page.locator(".lsr-latest-events li").all_inner_texts()]
+    assert dates == sorted(dates, reverse=True), dates
     # Nothing is queued behind Pause: the date settles at once and stays.
     settled = _date(page)
     time.sleep(3.0)
@@ -459,13 +496,8 @@ def test_play_keeps_every_chart_live_and_pause_stops(browser: Browser) -> None:
 def test_rewind_scrubs_back_over_the_recorded_weeks_without_rerunning(browser: Browser) -> None:
     page = browser.page
     week = (dt.date.fromisoformat(_date(page)) - START).days // 7
-    rewind = page.locator(".lsr-rewind [role=slider]")
-    assert rewind.get_attribute("aria-valuemax") == str(week)
-    rewind.focus()
-    rewind.press("Home")
-    for _ in range(1):
-        rewind.press("ArrowRight")
-    _wait_date(page, START + dt.timedelta(weeks=1))
+    assert page.locator(".lsr-rewind [role=slider]").get_attribute("aria-valuemax") == str(week)
+    rewind = _rewind(page, ["Home", "ArrowRight"], START + dt.timedelta(weeks=1))
     assert f"week 1 of 160 · scenario baseline · rewound (the run is at week {week})" in (
         _step_text(page)
     )
@@ -493,13 +525,7 @@ def test_play_stops_exactly_at_the_last_week_and_says_so(browser: Browser) -> No
     time.sleep(2.0)
     assert _date(page) == str(END)  # nothing runs past the end
     # A year after the start, for the README: scrub back to week 52.
-    rewind = page.locator(".lsr-rewind [role=slider]")
-    rewind.focus()
-    rewind.press("Home")
-    for _ in range(52):
-        rewind.press("ArrowRight")
-    _wait_date(page, START + dt.timedelta(weeks=52))
-    _wait_charts(page)
+    rewind = _rewind(page, ["Home"] + ["ArrowRight"] * 52, START + dt.timedelta(weeks=52))
     time.sleep(1.0)
     _shot(browser, "dashboard-one-year.png", full=True)
     rewind.press("End")
@@ -575,10 +601,7 @@ def test_ensemble_draws_the_fan_with_the_current_run_over_it(browser: Browser) -
     _shot(browser, "dashboard-ensemble.png", full=True)
     # The current run is drawn over the fan as far as the page shows it: Rewind cuts it.
     _tab(page, "Run")
-    rewind = page.locator(".lsr-rewind [role=slider]")
-    rewind.focus()
-    rewind.press("Home")
-    _wait_date(page, START)
+    _rewind(page, ["Home"], START)
     _tab(page, "Ensemble")
     _wait_hashes(page, lambda now: now["fan"] != fan["fan"], "cut the current run", ("fan",))
 
