@@ -8,12 +8,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import platform
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -23,18 +20,22 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_bytes_atomic
+from lsr_sim import interrupts
+from lsr_sim._atomic import folder_writer, move_into, staging_folder, write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
+from lsr_sim.results import file_hashes, refuse_sweep_folder
 from lsr_sim.scenario import Scenario, scenario_hash
 
 if TYPE_CHECKING:
     from lsr_sim.model import NegotiationModel
 
 __all__ = [
+    "Ensemble",
     "RunResult",
     "derive_seeds",
     "environment",
     "run",
+    "run_many",
     "summary_columns",
     "summary_row",
     "write_atomic",
@@ -94,25 +95,27 @@ class RunResult:
     ) -> list[Path]:
         """Write tables (and figures) with ``manifest.json`` into `out_dir`, atomically.
 
-        Everything is first written to a temporary folder beside `out_dir`, then moved into
-        place file by file, so an interrupted write leaves no half-written file.
+        Everything is first written to a hidden staging folder beside `out_dir`, then moved into
+        place file by file, the manifest last (the old one goes first), so a full disk or a
+        SIGKILL never leaves a half-written file: `out_dir` keeps its old files whole, or gets
+        the new ones. One process writes into `out_dir` at a time; staging folders that a killed
+        writer left beside it are removed.
+
+        Raises
+        ------
+        InputError
+            If another process is writing into `out_dir`, or it holds the results of a sweep.
+        OSError
+            If the files cannot be written (a full disk: see ``lsr_sim._atomic.write_error``).
         """
         out_dir = Path(out_dir)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-        try:
+        refuse_sweep_folder(out_dir)
+        with folder_writer(out_dir, command), staging_folder(out_dir) as staging:
             written = self._write_into(
                 staging, fmt=fmt, figures=figures, command=command, network_dates=network_dates
             )
-            final = []
-            for path in written:
-                target = out_dir / path.relative_to(staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                path.replace(target)
-                final.append(target)
-            return final
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            (out_dir / "manifest.json").unlink(missing_ok=True)  # no stale manifest over a mix
+            return move_into(staging, out_dir, written)
 
     def _write_into(
         self,
@@ -147,10 +150,7 @@ class RunResult:
             "format": fmt,
             "command": list(command) if command is not None else None,
             "environment": environment(),
-            "files": {
-                str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in written
-            },
+            "files": file_hashes(folder, written),
         }
         path = folder / "manifest.json"
         path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -202,6 +202,205 @@ def run(scenario: Scenario, *, seed: int | None = None, steps: int | None = None
     model = NegotiationModel(scenario, rng=seed)
     model.run_for(steps)
     return collect_tables(model, seed=seed, steps=steps)
+
+
+@dataclass
+class Ensemble:
+    """Many runs: what :func:`run_many` returns.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row per run, in the order asked: ``run`` (its position), the summary indicators
+        (:func:`summary_columns`, ``numeric=False``), ``engine`` (``"batch"`` or ``"mesa"``)
+        and ``error`` (empty for a run that finished; a failed run's indicators are NaN).
+    final : dict of arrays
+        The final state with a leading run axis (see :class:`lsr_sim.batch.BatchResult`).
+    history : dict of arrays or None
+        With ``history=True``, the state after every step (see ``BatchResult.history``),
+        padded after a run's last step (NaN, or -1 for ``status``).
+    notes : list of str
+        One line per group of runs that did not go the fast way, saying why (a strategy that
+        decides one run at a time; a batch that raised and was rerun run by run).
+    """
+
+    summary: pd.DataFrame
+    final: dict[str, np.ndarray]
+    history: dict[str, np.ndarray] | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Outcome:
+    """One run's results inside :func:`run_many`."""
+
+    row: dict[str, Any]
+    final: dict[str, np.ndarray]
+    history: dict[str, np.ndarray]
+
+
+def run_many(
+    scenarios: Scenario | Sequence[Scenario],
+    seeds: Sequence[int],
+    steps: int | Sequence[int] | None = None,
+    *,
+    history: bool = False,
+    isolate_failures: bool = False,
+) -> Ensemble:
+    """Run an ensemble: run r is ``scenarios[r]`` (or the one scenario) with ``seeds[r]``.
+
+    Runs whose scenarios share their structure (they may differ in any numeric value) are
+    stepped together by the batch engine; a scenario whose strategies decide one run at a time
+    runs through the Mesa model, one run after another, and a note says so. Either way a
+    run's numbers are the Mesa model's for its scenario and seed.
+
+    Parameters
+    ----------
+    scenarios : Scenario or sequence of Scenario
+        One scenario for every run, or one per run.
+    seeds : sequence of int
+        One seed per run (for example from :func:`derive_seeds`).
+    steps : int or sequence of int, optional
+        Steps of every run, or of each; default each scenario's ``run.steps``.
+    history : bool
+        Keep the state after every step.
+    isolate_failures : bool
+        If a batch raises, rerun its runs one at a time in the Mesa model and record each
+        failing run's error (and a note) instead of raising.
+
+    Examples
+    --------
+    >>> from lsr_sim.scenario import load_scenario
+    >>> baseline = load_scenario("scenarios/baseline.yaml")
+    >>> ensemble = run_many(baseline, derive_seeds(1, 20), steps=60)
+    >>> len(ensemble.summary), set(ensemble.summary["engine"]), ensemble.notes
+    (20, {'batch'}, [])
+    """
+    from lsr_sim.batch import supports
+    from lsr_sim.batch.engine import FINAL_NAMES, HISTORY_NAMES, step_counts
+
+    seeds = [int(seed) for seed in seeds]
+    if isinstance(scenarios, Scenario):
+        scenarios = [scenarios] * len(seeds)
+    scenarios = list(scenarios)
+    if len(scenarios) != len(seeds):
+        raise ValueError(f"{len(scenarios)} scenarios but {len(seeds)} seeds")
+    if not seeds:
+        raise ValueError("run_many needs at least one run")
+    step_list = step_counts(steps, scenarios)
+
+    outcomes: list[_Outcome | None] = [None] * len(seeds)
+    notes: list[str] = []
+    for members in _structure_groups(scenarios):
+        group = [scenarios[r] for r in members]
+        together, reason = supports(group[0])
+        if not together:
+            notes.append(f"runs of {group[0].name!r} use the Mesa model, one at a time: {reason}")
+        args = [(scenarios[r], seeds[r], step_list[r]) for r in members]
+        try:
+            if together:
+                done = _run_together(args, history)
+            else:
+                done = [_run_mesa(*a, history) for a in args]
+        except Exception as exc:
+            if not isolate_failures:
+                raise
+            notes.append(
+                f"a batch of runs of {group[0].name!r} raised {type(exc).__name__}: {exc}; "
+                "its runs were rerun one at a time in the Mesa model"
+            )
+            done = [_run_one(*a, history) for a in args]
+        for r, outcome in zip(members, done, strict=True):
+            outcome.row = {"run": r, **outcome.row}
+            outcomes[r] = outcome
+    finished = [o for o in outcomes if o is not None]
+    final = _stack([o.final for o in finished], FINAL_NAMES, None)
+    kept = _stack([o.history for o in finished], HISTORY_NAMES, max(step_list) + 1)
+    return Ensemble(
+        pd.DataFrame([o.row for o in finished]), final, kept if history else None, notes
+    )
+
+
+def _structure_groups(scenarios: Sequence[Scenario]) -> list[list[int]]:
+    """Run indices grouped by the structure of their scenarios (each object compiled once)."""
+    from lsr_sim.kernel.records import structure_key
+    from lsr_sim.model import compile_scenario
+
+    keys: dict[int, str] = {}
+    groups: dict[str, list[int]] = {}
+    for r, sc in enumerate(scenarios):
+        if id(sc) not in keys:
+            keys[id(sc)] = repr(structure_key(sc, compile_scenario(sc)))
+        groups.setdefault(keys[id(sc)], []).append(r)
+    return list(groups.values())
+
+
+def _run_together(args: list[tuple[Scenario, int, int]], history: bool) -> list[_Outcome]:
+    from lsr_sim.batch import run_batch
+
+    scenarios, seeds, steps = (list(column) for column in zip(*args, strict=True))
+    result = run_batch(scenarios, seeds, steps, keep_history=history)
+    out = []
+    for g in range(len(args)):
+        final = {name: value[g] for name, value in result.final.items()}
+        kept = {name: value[g] for name, value in (result.history or {}).items()}
+        out.append(_Outcome({**result.rows[g], "engine": "batch", "error": ""}, final, kept))
+    return out
+
+
+def _run_mesa(scenario: Scenario, seed: int, steps: int, history: bool) -> _Outcome:
+    from lsr_sim.batch.engine import FINAL_NAMES, HISTORY_NAMES
+    from lsr_sim.model import NegotiationModel
+
+    model = NegotiationModel(scenario, rng=seed)
+    for _ in range(steps):
+        model.run_for(1)
+        interrupts.check()
+    final = {name: getattr(model.kernel.state, name)[0].copy() for name in FINAL_NAMES}
+    kept = (
+        {name: np.array(model.datacollector.model_vars[name]) for name in HISTORY_NAMES}
+        if history
+        else {}
+    )
+    return _Outcome(
+        {**summary_row(model, seed=seed, steps=steps), "engine": "mesa", "error": ""}, final, kept
+    )
+
+
+def _run_one(scenario: Scenario, seed: int, steps: int, history: bool) -> _Outcome:
+    """One run on its own, in the Mesa model; if it raises, its error is recorded instead."""
+    try:
+        return _run_mesa(scenario, seed, steps, history)
+    except Exception as exc:  # a failing run is data, not a crash of the ensemble
+        error = f"{type(exc).__name__}: {exc}"
+        row = {
+            "scenario": scenario.name,
+            "seed": seed,
+            "steps": steps,
+            "engine": "",
+            "error": error,
+        }
+        return _Outcome(row, {}, {})
+
+
+def _stack(
+    per_run: list[dict[str, np.ndarray]], names: Sequence[str], length: int | None
+) -> dict[str, np.ndarray]:
+    """Per-run arrays stacked on a run axis; failed runs NaN (-1 for integers); histories
+    padded to `length` steps the same way."""
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        sample = next((values[name] for values in per_run if name in values), None)
+        if sample is None:
+            continue
+        shape = sample.shape if length is None else (length, *sample.shape[1:])
+        fill: Any = -1 if sample.dtype.kind in "iu" else np.nan
+        array = np.full((len(per_run), *shape), fill, dtype=sample.dtype)
+        for r, values in enumerate(per_run):
+            if name in values:
+                array[r, : values[name].shape[0]] = values[name]
+        out[name] = array
+    return out
 
 
 def _dates(scenario: Scenario, steps: np.ndarray) -> pd.Series:
@@ -303,53 +502,24 @@ def collect_tables(model: NegotiationModel, *, seed: int, steps: int) -> RunResu
 def summary_row(model: NegotiationModel, *, seed: int, steps: int) -> dict[str, Any]:
     """Summary indicators of a finished run, as a mapping (see docs/ODD.md, "Outputs").
 
-    Computed from the model's state and logs alone, so sweeps can skip building tables.
+    Computed from the model's final state (its kernel's), by the same function as the batch
+    engine's summaries (:func:`lsr_sim.kernel.summary_rows`).
     """
-    c = model.compiled
-    sc = model.spec
-    deals = model.deal_log
-    events = model.event_log
-    row: dict[str, Any] = {
-        "scenario": sc.name,
-        "seed": seed,
-        "steps": steps,
-        "end_date": pd.Timestamp(sc.run.date_of(steps)),
-        "rapprochement_index": model.rapprochement_index,
-        "mean_trust": model.mean_trust,
-        # Deals can package several issues: count deals once, implementations per issue.
-        "agreements": len({d["deal"] for d in deals if d["outcome"] == "agreed"}),
-        "implemented": sum(d["outcome"] == "implemented" for d in deals),
-        "collapsed": sum(d["outcome"] == "collapsed" for d in deals),
-        "incidents": sum(e["origin"] == "incident" for e in events),
-        "vetoes": sum(e["kind"] == "veto" for e in events),
-    }
-    principals = [i for i, role in enumerate(c.roles) if role == "principal"]
-    for i in principals:
-        for j in principals:
-            if i != j:
-                row[f"trust_{c.actors[i]}_{c.actors[j]}"] = float(model.trust[i, j])
-    for k, issue in enumerate(c.issues):
-        steps_agreed = [
-            d["step"] for d in deals if d["outcome"] == "agreed" and d["issue"] == issue
-        ]
-        row[f"weeks_to_agreement_{issue}"] = (
-            min(steps_agreed) * sc.run.step_days / 7 if steps_agreed else np.nan
-        )
-        row[f"status_{issue}"] = STATUS_NAMES[model.status[k]]
-    for q, spec in enumerate(c.quantities):
-        row[f"delivered_{c.issues[spec.issue]}_{spec.name}"] = float(model.delivered[q])
-    return row
+    from lsr_sim.kernel import summary_rows
+
+    return summary_rows(model.kernel, [model.spec], [seed], steps)[0]
 
 
 def summary_columns(scenario: Scenario, *, numeric: bool = True) -> list[str]:
     """Names of the summary indicators a run of `scenario` reports (numeric ones by default).
 
-    They depend on the scenario (one column per issue, quantity and pair of principals).
+    They depend on the scenario (one column per issue, quantity and pair of principals) and
+    are derived from it without running a step (:func:`lsr_sim.kernel.summary_columns`).
     """
-    summary = run(scenario, steps=1).summary
-    if numeric:
-        summary = summary.select_dtypes(include="number")
-    return [c for c in summary.columns if c not in ("seed", "steps")]
+    from lsr_sim.kernel import summary_columns as columns
+    from lsr_sim.model import compile_scenario
+
+    return columns(compile_scenario(scenario), numeric=numeric)
 
 
 def date_step(scenario: Scenario, date: dt.date) -> int:

@@ -21,10 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ipyvuetify as v
-import ipywidgets as w
 import numpy as np
 import pandas as pd
 import pytest
@@ -56,9 +54,16 @@ from lsr_sim.dashboard.server import (
 )
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.errors import InputError, ScenarioError
-from lsr_sim.experiment import collect_tables
+from lsr_sim.experiment import collect_tables, run_many
+from lsr_sim.limits import MAX_FILE_BYTES
 from lsr_sim.model import NegotiationModel
-from lsr_sim.scenario import MAX_YAML_BYTES, load_scenario, scenario_from_dict, scenario_hash
+from lsr_sim.scenario import load_scenario, scenario_from_dict, scenario_hash
+
+if TYPE_CHECKING:
+    import ipywidgets as w
+
+# Solara and its widgets take seconds to import: the tests of the page import them when they
+# run, so that collecting the test suite stays quick.
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -151,7 +156,7 @@ BAD_UPLOADS = [
     b"extends: ../baseline.yaml\nactors: {Riyadh: {capability: 0}}\n",
     b"extends: ../baseline.yaml\nrun: {stepz: 3}\n",
     b"extends: ../baseline.yaml\nevents: {x: {date: 2025-02-30, kind: k, description: d}}\n",
-    b"name: x\n" + b"#" * MAX_YAML_BYTES,
+    b"name: x\n" + b"#" * MAX_FILE_BYTES,
 ]
 
 
@@ -381,14 +386,12 @@ def test_compare_aligns_the_runs_on_one_date_axis(base: Any, catalog: Catalog) -
 
 
 def test_the_ensemble_s_outcomes_are_the_live_run_s_for_its_seed(base: Any) -> None:
-    from lsr_sim.batch import run_batch
-
     live = LiveRun("baseline.yaml", base, default_knobs(base))
     live.advance(live.total)
     mine = outcomes(live.history(), live.scenario)
-    batch = run_batch([live.scenario], [live.seed], live.total, keep_history=True)
-    assert batch.history is not None
-    theirs = outcomes(batch.history, live.scenario)
+    ensemble = run_many(live.scenario, [live.seed], live.total, history=True)
+    assert ensemble.history is not None and list(ensemble.summary["engine"]) == ["batch"]
+    theirs = outcomes(ensemble.history, live.scenario)
     assert list(mine) == [
         "rapprochement index",
         "mean trust",
@@ -468,6 +471,9 @@ def test_each_export_is_what_it_says(played: LiveRun) -> None:
 
 
 def _widgets(root: w.Widget) -> Iterator[w.Widget]:
+    """Every widget under `root`."""
+    import ipywidgets as w
+
     yield root
     for name in ("children", "items"):
         kids = getattr(root, name, None)
@@ -478,6 +484,8 @@ def _widgets(root: w.Widget) -> Iterator[w.Widget]:
 
 
 def _button(root: w.Widget, label: str) -> Any:
+    import ipyvuetify as v
+
     (button,) = [x for x in _widgets(root) if isinstance(x, v.Btn) and x.children == [label]]
     return button
 
@@ -507,6 +515,8 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[w.Widget, Any]]:
 def test_page_steps_to_the_end_says_finished_and_resets_keeping_the_settings(
     page: tuple[w.Widget, Any],
 ) -> None:
+    import ipyvuetify as v
+
     box, session = page
     assert session.date.value == "2024-12-08"
     assert session.step.value.startswith("week 0 of 160")
@@ -540,6 +550,8 @@ def _classes(root: w.Widget) -> set[str]:
 
 
 def test_every_tab_renders(page: tuple[w.Widget, Any]) -> None:
+    import ipyvuetify as v
+
     box, _ = page
     (tabs,) = [x for x in _widgets(box) if isinstance(x, v.Tabs)]
     expected = {

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lsr_sim import dynamics as d
+from lsr_sim.dynamics import compiled as compiled_rules
 from lsr_sim.dynamics.status import (
     AGREED,
     ALLOWED,
@@ -213,7 +214,7 @@ def test_allowed_transitions() -> None:
     assert np.all(np.diagonal(ALLOWED))
 
 
-# -- every rule works over a leading run axis ------------------------------------------------
+# -- elementwise rules broadcast over runs; the compiled rules are the same functions --------
 @settings(max_examples=50, deadline=None)
 @given(
     trust=arrays(float, (4, 3, 3), elements=unit),
@@ -221,14 +222,18 @@ def test_allowed_transitions() -> None:
     mediation=arrays(float, (4, 3, 3), elements=unit),
 )
 def test_trust_rules_batch_equals_one_by_one(trust, signal, mediation) -> None:
+    # update_trust is elementwise: over a run axis it equals run by run; vouch takes one run's
+    # matrices, as the kernel applies it (lsr_sim.dynamics.compiled: the same function, compiled).
     for r in range(4):
         np.fill_diagonal(trust[r], 1.0)
         np.fill_diagonal(mediation[r], 0.0)
-    batch = d.vouch(d.update_trust(trust, signal, 0.1, 0.3), mediation, 0.2)
+    updated = d.update_trust(trust, signal, 0.1, 0.3)
     for r in range(4):
-        one = d.vouch(d.update_trust(trust[r], signal[r], 0.1, 0.3), mediation[r], 0.2)
-        np.testing.assert_allclose(batch[r], one, rtol=0, atol=1e-12)
-    assert np.all((batch >= 0) & (batch <= 1))
+        alone = d.update_trust(trust[r], signal[r], 0.1, 0.3)
+        np.testing.assert_array_equal(updated[r], alone)
+        one = d.vouch(alone, mediation[r], 0.2)
+        np.testing.assert_array_equal(compiled_rules.vouch(alone, mediation[r], 0.2), one)
+        assert np.all((one >= 0) & (one <= 1))
 
 
 @settings(max_examples=50, deadline=None)
@@ -237,9 +242,9 @@ def test_trust_rules_batch_equals_one_by_one(trust, signal, mediation) -> None:
     salience=arrays(float, (5, 3), elements=unit),
     trust=arrays(float, (5,), elements=unit),
 )
-def test_deal_value_batch_equals_one_by_one(gains, salience, trust) -> None:
-    batch = d.deal_value(gains, salience, trust)
+def test_deal_value_compiled_equals_the_rule(gains, salience, trust) -> None:
     for r in range(5):
-        assert batch[r] == pytest.approx(d.deal_value(gains[r], salience[r], trust[r]))
-    # More trust never lowers the value of a deal.
-    assert np.all(d.deal_value(gains, salience, np.ones(5)) >= batch - 1e-12)
+        value = d.deal_value(gains[r], salience[r], trust[r])
+        assert compiled_rules.deal_value(gains[r], salience[r], trust[r]) == value
+        # More trust never lowers the value of a deal.
+        assert d.deal_value(gains[r], salience[r], 1.0) >= value - 1e-12

@@ -548,42 +548,35 @@ def test_same_scenario_and_seed_same_tables(baseline, name: str) -> None:
         pd.testing.assert_frame_equal(frame, again.tables()[table], obj=f"{name}: {table}")
 
 
-# -- 5. the batch engine falls back for them ----------------------------------------------------
-
-
-def reason(name: str) -> str:
-    return (
-        f"protocol {name!r} is a classic model the batch engine does not vectorise "
-        "(it solves or steps each table on its own)"
-    )
+# -- 5. the batch engine runs them, one table per run -------------------------------------------
 
 
 @pytest.mark.parametrize("name", CLASSIC)
-def test_supports_says_why(baseline, name: str) -> None:
+def test_the_batch_engine_supports_every_protocol(baseline, name: str) -> None:
     assert supports(baseline) == (True, "")
     everywhere = baseline.model_copy(
         update={"dynamics": baseline.dynamics.model_copy(update={"protocol": name})}
     )
-    assert supports(everywhere) == (False, reason(name))
+    assert supports(everywhere) == (True, "")
     issues = dict(baseline.issues)
     issues["refugees"] = issues["refugees"].model_copy(update={"protocol": name})
     one_issue = baseline.model_copy(update={"issues": issues})
-    assert supports(one_issue) == (False, reason(name))
+    assert supports(one_issue) == (True, "")
 
 
-def test_run_batch_warns_once_and_returns_the_mesa_results(baseline) -> None:
+@pytest.mark.parametrize("name", ["stokman", "nash", "time_based_concession"])
+def test_run_batch_gives_the_mesa_results_without_falling_back(baseline, name: str) -> None:
+    # A classic protocol takes one run's table at a time: the kernel calls it once per run,
+    # inside the batch, and the numbers are the Mesa model's.
     scenario = baseline.model_copy(
-        update={"dynamics": baseline.dynamics.model_copy(update={"protocol": "stokman"})}
+        update={"dynamics": baseline.dynamics.model_copy(update={"protocol": name})}
     )
     seeds = [3, 4]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = run_batch([scenario, scenario], seeds, STEPS)
-    notices = [w for w in caught if issubclass(w.category, RuntimeWarning)]
-    assert [str(w.message) for w in notices] == [
-        f"batch engine: running 2 runs through the Mesa model instead: {reason('stokman')}"
-    ]
-    assert result.engine == ["mesa", "mesa"]
+    assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
+    assert result.engine == ["batch", "batch"]
     expected = pd.concat(
         [lsr_sim.run(scenario, seed=s, steps=STEPS).summary for s in seeds], ignore_index=True
     )

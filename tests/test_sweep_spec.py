@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from lsr_sim.errors import InputError
 from lsr_sim.scenario import deep_merge, load_scenario, scenario_from_dict, scenario_hash
-from lsr_sim.sweep.spec import (
+from lsr_sim.sweep import (
     DesignSpec,
     LoadedSweep,
     ParameterSpec,
@@ -125,8 +125,9 @@ def test_shipped_sweeps_load(path: Path) -> None:
         assert loaded.steps[name] == loaded.spec.steps
 
 
-def test_shipped_sweeps_are_the_three_examples() -> None:
+def test_shipped_sweeps_are_the_four_examples() -> None:
     assert [p.name for p in SWEEPS] == [
+        "detainee_deal_discovery.yaml",
         "riyadh_trust_grid.yaml",
         "sobol_baseline.yaml",
         "variants_lhs.yaml",

@@ -28,6 +28,8 @@ from lsr_sim.scenario import Scenario
 if TYPE_CHECKING:  # matplotlib loads only when a figure is drawn
     from matplotlib.axes import Axes
 
+    from lsr_sim.scenario.paths import Value
+
 __all__ = [
     "COLUMNS",
     "FORECAST_COLUMNS",
@@ -112,8 +114,8 @@ def check_protocols(scenario: Scenario, protocols: Sequence[str] | None) -> list
     ValueError: unknown protocol 'nahs' (did you mean 'nash'?); expected one of offers, nash, \
 kalai_smorodinsky, rubinstein, time_based_concession, bdm, stokman
     """
+    from lsr_sim.messages import did_you_mean
     from lsr_sim.protocols import protocol_names
-    from lsr_sim.scenario.checks import did_you_mean
 
     if protocols is None:
         return applicable_protocols(scenario)
@@ -138,14 +140,11 @@ kalai_smorodinsky, rubinstein, time_based_concession, bdm, stokman
 
 def _under(scenario: Scenario, protocol: str) -> Scenario:
     """`scenario` with every issue negotiated under `protocol`."""
-    from lsr_sim.scenario import check_scenario
+    from lsr_sim.scenario.paths import override_scenario
 
-    issues = {
-        name: spec.model_copy(update={"protocol": None}) for name, spec in scenario.issues.items()
-    }
-    dynamics = scenario.dynamics.model_copy(update={"protocol": protocol})
-    variant = scenario.model_copy(update={"issues": issues, "dynamics": dynamics})
-    return check_scenario(variant, f"{scenario.name} under {protocol}")
+    values: dict[str, Value] = {f"issues.{name}.protocol": None for name in scenario.issues}
+    values["dynamics.protocol"] = protocol
+    return override_scenario(scenario, values, f"{scenario.name} under {protocol}")
 
 
 # --------------------------------------------------------------------------- forecasts
@@ -279,7 +278,8 @@ def compare_protocols(
 
     Each protocol negotiates every issue (``dynamics.protocol`` set to it, the issues' own
     ``protocol`` fields cleared); each runs with the same `runs` seeds, derived from
-    `master_seed` (:func:`lsr_sim.experiment.derive_seeds`), through the Mesa model.
+    `master_seed` (:func:`lsr_sim.experiment.derive_seeds`), through the batch engine
+    (:func:`lsr_sim.experiment.run_many`).
 
     Parameters
     ----------
@@ -333,7 +333,7 @@ def compare_protocols(
     2      bdm   I00     2
     3      bdm   I01     2
     """
-    from lsr_sim.experiment import derive_seeds, run
+    from lsr_sim.experiment import derive_seeds, run_many
 
     names = check_protocols(scenario, protocols)
     if isinstance(runs, bool) or int(runs) != runs or runs < 1:
@@ -343,31 +343,15 @@ def compare_protocols(
         raise ValueError(f"steps must be a whole number >= 1, got {steps!r}")
     master = scenario.run.seed if master_seed is None else int(master_seed)
     seeds = derive_seeds(master, int(runs))
-    issues = list(scenario.issues)
     forecasts = classic_forecasts(scenario).set_index("issue")
     rows = []
     for name in names:
-        variant = _under(scenario, name)
-        first_terms: dict[str, list[float]] = {issue: [] for issue in issues}
-        first_steps: dict[str, list[int]] = {issue: [] for issue in issues}
-        vetoes = dict.fromkeys(issues, 0)
-        for seed in seeds:
-            result = run(variant, seed=seed, steps=steps)
-            deals = result.deals
-            agreed = deals[(deals["outcome"] == "agreed") & (deals["origin"] == "negotiation")]
-            first = agreed.sort_values("step", kind="stable").drop_duplicates("issue")
-            for row in first.itertuples():
-                first_terms[str(row.issue)].append(float(row.terms))
-                first_steps[str(row.issue)].append(int(row.step))
-            events = result.events
-            for names_ in events.loc[events["kind"] == "veto", "issues"]:
-                for issue in str(names_).split(","):
-                    if issue in vetoes:
-                        vetoes[issue] += 1
-        for issue in issues:
-            terms = np.array(first_terms[issue], dtype=float)
+        final = run_many(_under(scenario, name), seeds, steps).final
+        for k, issue in enumerate(scenario.issues):
+            agreed = final["negotiated_step"][:, k] >= 0
+            terms = final["negotiated_terms"][agreed, k]
             mean, low, high = _t_interval(terms)
-            step = float(np.median(first_steps[issue])) if terms.size else np.nan
+            step = float(np.median(final["negotiated_step"][agreed, k])) if terms.size else np.nan
             rows.append(
                 {
                     "protocol": name,
@@ -379,7 +363,7 @@ def compare_protocols(
                     "terms_high": high,
                     "first_step": step,
                     "first_date": _date_of(scenario, step),
-                    "vetoes_mean": vetoes[issue] / runs,
+                    "vetoes_mean": float(final["vetoed"][:, k].sum()) / runs,
                     **forecasts.loc[issue].to_dict(),
                 }
             )

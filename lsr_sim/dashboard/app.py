@@ -69,7 +69,8 @@ from lsr_sim.dashboard.views import (
 from lsr_sim.dashboard.widgets import FrameClock
 from lsr_sim.errors import InputError
 from lsr_sim.experiment import summary_row
-from lsr_sim.scenario import MAX_YAML_BYTES, Scenario
+from lsr_sim.limits import MAX_FILE_BYTES
+from lsr_sim.scenario import Scenario
 
 __all__ = [
     "CHART_HEIGHT",
@@ -724,7 +725,7 @@ def LoadTab(session: Session, on_loaded: Callable[[str], None]) -> None:
             return
         name = upload_name(str(chosen[0]["name"]))
         # Never more than the cap (and one byte to tell that it is over).
-        data = chosen[0]["file_obj"].read(MAX_YAML_BYTES + 1)
+        data = chosen[0]["file_obj"].read(MAX_FILE_BYTES + 1)
         try:
             scenario = scenario_from_upload(data, name, session.catalog)
         except InputError as exc:
@@ -746,7 +747,7 @@ def LoadTab(session: Session, on_loaded: Callable[[str], None]) -> None:
     solara.use_thread(read, dependencies=[chosen], intrusive_cancel=False)
     with solara.Card("Load a scenario file", classes=["lsr-load-card"]):
         solara.Text(
-            f"A YAML scenario file (at most {MAX_YAML_BYTES:,} bytes), checked as "
+            f"A YAML scenario file (at most {MAX_FILE_BYTES // (1024 * 1024)} MB), checked as "
             "lsr-sim validate checks it. It may extend one of this dashboard's "
             f"scenarios ({', '.join(session.catalog)}), e.g. extends: "
             f"{session.catalog.first}."

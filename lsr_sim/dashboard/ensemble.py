@@ -1,8 +1,9 @@
 """The ensemble behind the dashboard's fan chart: a few hundred runs of the current setup by
-the batch engine, reduced to quantiles per step, and the same outcomes for the current run.
+:func:`lsr_sim.experiment.run_many` (the batch engine), reduced to quantiles per step, and the
+same outcomes for the current run.
 
 :func:`outcomes` reads a history in the batch engine's layout (arrays with a leading run
-axis, see :attr:`lsr_sim.batch.BatchResult.history`); the current run's DataCollector gives
+axis, see :attr:`lsr_sim.experiment.Ensemble.history`); the current run's DataCollector gives
 the same layout (:meth:`lsr_sim.dashboard.model.LiveRun.history`), so both go through the
 one function. Nothing here imports Solara.
 """
@@ -10,14 +11,13 @@ one function. Nothing here imports Solara.
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from lsr_sim.dashboard.model import principal_pairs
 from lsr_sim.dynamics.status import AGREED, IMPLEMENTED, IMPLEMENTING
-from lsr_sim.experiment import derive_seeds
+from lsr_sim.experiment import derive_seeds, run_many
 from lsr_sim.scenario import Scenario
 
 __all__ = ["QUANTILES", "Ensemble", "outcomes", "run_ensemble"]
@@ -85,7 +85,7 @@ class Ensemble:
 
 
 def run_ensemble(scenario: Scenario, seed: int, runs: int) -> Ensemble:
-    """`runs` runs of `scenario` for its whole length by :func:`lsr_sim.batch.run_batch`,
+    """`runs` runs of `scenario` for its whole length by :func:`lsr_sim.experiment.run_many`,
     with seeds derived from `seed` (:func:`lsr_sim.experiment.derive_seeds`).
 
     Examples
@@ -95,17 +95,12 @@ def run_ensemble(scenario: Scenario, seed: int, runs: int) -> Ensemble:
     >>> ens.bands["mean trust"].shape, ens.engine
     ((5, 161), 'batch')
     """
-    from lsr_sim.batch import run_batch
-
     steps = int(scenario.run.steps)
     began = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RuntimeWarning)
-        batch = run_batch([scenario] * runs, derive_seeds(seed, runs), steps, keep_history=True)
+    ensemble = run_many(scenario, derive_seeds(seed, runs), steps, history=True)
     seconds = time.perf_counter() - began
-    assert batch.history is not None  # keep_history=True
-    per_run = outcomes(batch.history, scenario)
+    assert ensemble.history is not None  # history=True
+    per_run = outcomes(ensemble.history, scenario)
     bands = {label: np.quantile(v, QUANTILES, axis=0) for label, v in per_run.items()}
-    engine = "mesa" if "mesa" in batch.engine else "batch"
-    note = "; ".join(str(w.message) for w in caught if issubclass(w.category, RuntimeWarning))
-    return Ensemble(bands, runs, steps, seed, seconds, engine, note)
+    engine = "mesa" if (ensemble.summary["engine"] == "mesa").any() else "batch"
+    return Ensemble(bands, runs, steps, seed, seconds, engine, "; ".join(ensemble.notes))

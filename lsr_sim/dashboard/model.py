@@ -32,6 +32,7 @@ from lsr_sim.scenario import (
     read_yaml_text,
     scenario_from_dict,
 )
+from lsr_sim.scenario.paths import override_scenario
 
 if TYPE_CHECKING:
     from lsr_sim.model import NegotiationModel
@@ -186,13 +187,12 @@ def apply_knobs(scenario: Scenario, knobs: Knobs, source: str = "<dashboard>") -
     >>> base.actors["Riyadh"].capability
     0.7
     """
-    data: dict[str, Any] = scenario.model_dump(mode="json", by_alias=True)
-    for name in mediators(scenario):
-        data["actors"][name]["capability"] = float(knobs.mediation)
-    dynamics = data.setdefault("dynamics", {})
-    dynamics["veto_strength"] = float(knobs.veto_strength)
-    dynamics["trust_decay"] = float(knobs.trust_decay)
-    return scenario_from_dict(data, source)
+    values: dict[str, float] = {
+        f"actors.{name}.capability": float(knobs.mediation) for name in mediators(scenario)
+    }
+    values["dynamics.veto_strength"] = float(knobs.veto_strength)
+    values["dynamics.trust_decay"] = float(knobs.trust_decay)
+    return override_scenario(scenario, values, source)
 
 
 def scenario_choices(path: str | Path) -> dict[str, Path]:
@@ -457,7 +457,7 @@ class LiveRun:
 
     def history(self) -> dict[str, np.ndarray]:
         """What the model's DataCollector recorded, step 0 to now, with a leading run axis
-        of length 1: the layout of :attr:`lsr_sim.batch.BatchResult.history`."""
+        of length 1: the layout of :attr:`lsr_sim.experiment.Ensemble.history`."""
         with self.lock:
             recorded = self.model.datacollector.model_vars
             return {name: np.asarray(values)[None] for name, values in recorded.items()}

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from lsr_sim.dashboard import SCENARIO_ENV
+from lsr_sim.dashboard import DEFAULT_PORT, SCENARIO_ENV
 from lsr_sim.errors import InputError
 
 __all__ = [
@@ -43,8 +43,6 @@ __all__ = [
 
 #: The only interface the dashboard listens on.
 HOST = "127.0.0.1"
-#: The default port (Solara's own default).
-DEFAULT_PORT = 8765
 #: The Solara page the server serves.
 APP_MODULE = "lsr_sim.dashboard.app"
 #: The module the child runs: the web server (Solara behind the loopback guard).
@@ -56,7 +54,7 @@ def solara_command(port: int, *, python: str | None = None) -> list[str]:
 
     Examples
     --------
-    >>> solara_command(8765, python="python")
+    >>> solara_command(DEFAULT_PORT, python="python")
     ['python', '-m', 'lsr_sim.dashboard.asgi', '--port', '8765']
     """
     return [python or sys.executable, "-m", SERVER_MODULE, "--port", str(int(port))]

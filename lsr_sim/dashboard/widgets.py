@@ -34,7 +34,7 @@ module.exports = {
 """
 
 
-class FrameClock(ipyvue.VueTemplate):  # type: ignore[misc]
+class FrameClock(ipyvue.VueTemplate):
     """An invisible widget; :meth:`ping` after a frame's updates, :meth:`shown` to wait."""
 
     template = traitlets.Unicode(_TEMPLATE).tag(sync=True)

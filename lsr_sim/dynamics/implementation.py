@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from lsr_sim.types import Number
+
 __all__ = ["compliance_probability", "delivered", "progress_step"]
 
 
 def compliance_probability(
-    reliability: np.ndarray,
-    trust_in_other: np.ndarray,
-    reciprocity: np.ndarray,
-    other_complied: np.ndarray,
-    trust_weight: float,
-    drag: np.ndarray,
-) -> np.ndarray:
+    reliability: Number,
+    trust_in_other: Number,
+    reciprocity: Number,
+    other_complied: Number,
+    trust_weight: Number,
+    drag: Number,
+) -> Number:
     """Chance that a party carries out its part this step.
 
     ``p = rel * ((1 - lam) + lam T) * ((1 - rho) + rho c) * (1 - drag)``: its reliability,
@@ -31,7 +33,7 @@ def compliance_probability(
     return reliability * trust_factor * reciprocal * (1.0 - drag)
 
 
-def progress_step(progress: np.ndarray, complied_share: np.ndarray, rate: np.ndarray) -> np.ndarray:
+def progress_step(progress: Number, complied_share: Number, rate: Number) -> Number:
     """Progress grows by ``rate`` times the share of parties that complied, up to 1.
 
     Examples
@@ -42,9 +44,7 @@ def progress_step(progress: np.ndarray, complied_share: np.ndarray, rate: np.nda
     return np.minimum(progress + rate * complied_share, 1.0)
 
 
-def delivered(
-    terms: np.ndarray, progress: np.ndarray, low: np.ndarray, high: np.ndarray, total: np.ndarray
-) -> np.ndarray:
+def delivered(terms: Number, progress: Number, low: Number, high: Number, total: Number) -> Number:
     """Real-world amount delivered: ``total * clip((y - lo) / (hi - lo), 0, 1) * progress``.
 
     A quantity is covered by the part ``[lo, hi]`` of its issue's scale: for instance the 370
@@ -57,5 +57,5 @@ def delivered(
     >>> float(delivered(0.5, 0.5, 0.5, 1.0, 1650.0))
     0.0
     """
-    share = np.clip((terms - low) / (high - low), 0.0, 1.0)
+    share = np.minimum(np.maximum((terms - low) / (high - low), 0.0), 1.0)
     return total * share * progress

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from lsr_sim.types import Number
+
 __all__ = ["incident_probability"]
 
 
 def incident_probability(
-    rate: np.ndarray, spoiler_driven: np.ndarray, pressure: np.ndarray, boost: float
-) -> np.ndarray:
+    rate: Number, spoiler_driven: Number, pressure: Number, boost: Number
+) -> Number:
     """Per-step chance of an incident: ``rate``, times ``1 + boost * pressure`` if a spoiler
     drives it, capped at 1.
 

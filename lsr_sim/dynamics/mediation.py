@@ -1,21 +1,27 @@
-"""Who convenes talks: mediators, backers' support, and direct channels."""
+"""Who convenes talks: mediators, backers' support, and direct channels.
+
+The probabilities are elementwise (floats or arrays of any shape); :func:`backer_support` takes
+one run's patronage matrix.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from lsr_sim.types import FloatArray, Number
+
 __all__ = ["backer_support", "convening_probability", "direct_talks_probability"]
 
 
 def convening_probability(
-    capability: np.ndarray,
-    trust_in_mediator: np.ndarray,
-    support: np.ndarray,
-    reach: np.ndarray,
-    effort: np.ndarray,
-    rate: float,
-    backer_weight: float,
-) -> np.ndarray:
+    capability: Number,
+    trust_in_mediator: Number,
+    support: Number,
+    reach: Number,
+    effort: Number,
+    rate: Number,
+    backer_weight: Number,
+) -> Number:
     """Chance that a mediator convenes the parties this step.
 
     A hazard that grows with the mediator's capability ``C``, the parties' mean trust in it
@@ -37,9 +43,7 @@ def convening_probability(
     return 1.0 - np.exp(-hazard)
 
 
-def direct_talks_probability(
-    mutual_trust: np.ndarray, channel: np.ndarray, rate: float
-) -> np.ndarray:
+def direct_talks_probability(mutual_trust: Number, channel: Number, rate: Number) -> Number:
     """Chance of talks without a mediator: ``p = rate * channel * mutual_trust``.
 
     Examples
@@ -47,11 +51,13 @@ def direct_talks_probability(
     >>> float(direct_talks_probability(0.5, 1.0, 0.1))
     0.05
     """
-    return np.clip(rate * channel * mutual_trust, 0.0, 1.0)
+    return np.minimum(np.maximum(rate * channel * mutual_trust, 0.0), 1.0)
 
 
-def backer_support(patronage: np.ndarray, support: np.ndarray) -> np.ndarray:
+def backer_support(patronage: FloatArray, support: FloatArray) -> FloatArray:
     """Support each actor receives from its patrons: ``sum_b P[b, x] * s_b``, capped at 1.
+
+    `patronage` is one run's n x n matrix ``P[b, x]`` and `support` its n backers' support.
 
     Examples
     --------
@@ -59,4 +65,11 @@ def backer_support(patronage: np.ndarray, support: np.ndarray) -> np.ndarray:
     >>> backer_support(P, np.array([0.8, 0.0, 0.0]))
     array([0. , 0.4, 0.8])
     """
-    return np.minimum(np.einsum("...bx,...b->...x", patronage, support), 1.0)
+    n = support.shape[0]
+    out = np.zeros(n)
+    for x in range(n):
+        total = 0.0
+        for b in range(n):
+            total += patronage[b, x] * support[b]
+        out[x] = min(total, 1.0)
+    return out

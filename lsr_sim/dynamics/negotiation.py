@@ -2,11 +2,16 @@
 
 Positions live on each issue's [0, 1] scale. An actor with ideal point ``x`` values terms
 ``y`` at ``u(y) = 1 - |y - x|``; its gain from a deal is measured against the status quo ``q``.
+The elementwise rules take floats or arrays of any shape; the others reduce over the last axis
+(one actor's issues).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from lsr_sim.dynamics.status import IMPLEMENTING
+from lsr_sim.types import FloatArray, Number
 
 __all__ = [
     "deal_value",
@@ -21,7 +26,7 @@ __all__ = [
 ]
 
 
-def utility(terms: np.ndarray, ideal: np.ndarray) -> np.ndarray:
+def utility(terms: Number, ideal: Number) -> Number:
     """Linear utility ``u(y) = 1 - |y - x|``.
 
     Examples
@@ -32,7 +37,7 @@ def utility(terms: np.ndarray, ideal: np.ndarray) -> np.ndarray:
     return 1.0 - np.abs(terms - ideal)
 
 
-def gain(terms: np.ndarray, ideal: np.ndarray, status_quo: np.ndarray) -> np.ndarray:
+def gain(terms: Number, ideal: Number, status_quo: Number) -> Number:
     """Gain over the status quo: ``u(y) - u(q)`` (negative: the deal costs the actor).
 
     Examples
@@ -40,11 +45,13 @@ def gain(terms: np.ndarray, ideal: np.ndarray, status_quo: np.ndarray) -> np.nda
     >>> gain(np.array([0.5, 0.5]), np.array([1.0, 0.0]), 0.0)
     array([ 0.5, -0.5])
     """
-    return utility(terms, ideal) - utility(status_quo, ideal)
+    # utility(terms, ideal) - utility(status_quo, ideal), written out: the rules call no other
+    # rule, so that each compiles on its own (lsr_sim.dynamics.compiled).
+    return (1.0 - np.abs(terms - ideal)) - (1.0 - np.abs(status_quo - ideal))
 
 
-def deal_value(gains: np.ndarray, salience: np.ndarray, trust: np.ndarray) -> np.ndarray:
-    """Trust-discounted value of a deal over the last axis (its issues).
+def deal_value(gains: FloatArray, salience: FloatArray, trust: float) -> float:
+    """Trust-discounted value of a deal to one actor, over the deal's issues.
 
     What an actor gives up is certain, what it gets depends on the other side keeping its
     word: ``V = T * sum_k s_k max(g_k, 0) - sum_k s_k max(-g_k, 0)``.
@@ -57,14 +64,19 @@ def deal_value(gains: np.ndarray, salience: np.ndarray, trust: np.ndarray) -> np
     >>> round(float(deal_value(np.array([0.4, -0.2]), np.array([0.6, 0.4]), 0.5)), 10)
     0.04
     """
-    # np.add.reduce is np.sum without its Python wrapper: this runs in the protocol's floor search.
-    received = np.add.reduce(salience * np.maximum(gains, 0.0), axis=-1)
-    given = np.add.reduce(salience * np.maximum(-gains, 0.0), axis=-1)
+    # A plain loop: the kernel calls this inside the offers protocol's floor search, where
+    # temporary arrays would cost more than the arithmetic.
+    received = 0.0
+    given = 0.0
+    for k in range(gains.shape[0]):
+        g = gains[k]
+        received += salience[k] * max(g, 0.0)
+        given += salience[k] * max(-g, 0.0)
     return trust * received - given
 
 
-def relative_salience(salience: np.ndarray) -> np.ndarray:
-    """Salience relative to the actor's most salient issue in the package (last axis).
+def relative_salience(salience: FloatArray) -> FloatArray:
+    """One actor's saliences of a package's issues, relative to its most salient one.
 
     Examples
     --------
@@ -73,14 +85,13 @@ def relative_salience(salience: np.ndarray) -> np.ndarray:
     >>> relative_salience(np.array([0.0, 0.0]))
     array([1., 1.])
     """
-    top = np.max(salience, axis=-1, keepdims=True)
-    safe = np.where(top > 0, top, 1.0)
-    return np.where(top > 0, salience / safe, 1.0)
+    top = np.max(salience)
+    if top > 0:
+        return salience / top
+    return np.ones_like(salience)
 
 
-def offer(
-    ideal: np.ndarray, target: np.ndarray, aspiration: np.ndarray, weight: np.ndarray
-) -> np.ndarray:
+def offer(ideal: Number, target: Number, aspiration: Number, weight: Number) -> Number:
     """Terms an actor proposes: ``y = x + (1 - a w) (t - x)``.
 
     ``a`` is its aspiration (from its strategy), ``t`` the other side's ideal, ``w`` its
@@ -96,11 +107,8 @@ def offer(
 
 
 def leverage(
-    pressure: np.ndarray,
-    capability_holder: np.ndarray,
-    capability_party: np.ndarray,
-    strength: float,
-) -> np.ndarray:
+    pressure: Number, capability_holder: Number, capability_party: Number, strength: Number
+) -> Number:
     """A veto holder's leverage over a party: ``L = k * w * C_h / (C_h + C_p)``.
 
     Examples
@@ -111,7 +119,7 @@ def leverage(
     return strength * pressure * capability_holder / (capability_holder + capability_party)
 
 
-def effective_resolve(resolve: np.ndarray, backing: np.ndarray, weight: float) -> np.ndarray:
+def effective_resolve(resolve: Number, backing: Number, weight: Number) -> Number:
     """A party's resolve stiffened by its patrons' support: ``r + w b (1 - r)``.
 
     Examples
@@ -126,7 +134,7 @@ def effective_resolve(resolve: np.ndarray, backing: np.ndarray, weight: float) -
 _STAGE = np.array([0.0, 0.5, 0.75, 0.75, 1.0, 0.0])
 
 
-def issue_stage(status: np.ndarray, progress: np.ndarray) -> np.ndarray:
+def issue_stage(status: int | np.ndarray, progress: Number) -> Number:
     """How far issues have advanced, in [0, 1], from status codes and progress.
 
     open 0, on the table 0.5, agreed 0.75, implementing 0.75 + 0.25 * progress,
@@ -137,12 +145,13 @@ def issue_stage(status: np.ndarray, progress: np.ndarray) -> np.ndarray:
     >>> issue_stage(np.array([0, 1, 3, 4]), np.array([0.0, 0.0, 0.4, 1.0]))
     array([0.  , 0.5 , 0.85, 1.  ])
     """
-    implementing = status == 3
-    return _STAGE[status] + np.where(implementing, 0.25 * progress, 0.0)
+    return _STAGE[status] + 0.25 * progress * (status == IMPLEMENTING)
 
 
-def spoiler_threat(stage: np.ndarray, salience: np.ndarray, vetoed: np.ndarray) -> np.ndarray:
+def spoiler_threat(stage: FloatArray, salience: FloatArray, vetoed: np.ndarray) -> float:
     """A spoiler's threat: salience-weighted stage of the issues it holds a veto on.
+
+    The arguments are one spoiler's values over the issues.
 
     ``threat = sum_k s_k v_k stage_k / sum_k s_k v_k`` (0 when it vetoes nothing it cares about).
 
@@ -152,6 +161,7 @@ def spoiler_threat(stage: np.ndarray, salience: np.ndarray, vetoed: np.ndarray) 
     0.5
     """
     weights = salience * vetoed
-    total = np.sum(weights, axis=-1)
-    safe = np.where(total > 0, total, 1.0)
-    return np.where(total > 0, np.sum(weights * stage, axis=-1) / safe, 0.0)
+    total = np.sum(weights)
+    if total > 0:
+        return np.sum(weights * stage) / total
+    return 0.0

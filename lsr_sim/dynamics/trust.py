@@ -1,24 +1,24 @@
-"""Trust dynamics: pure functions over trust matrices.
+"""Trust dynamics: pure functions over trust values and trust matrices.
 
-``T[..., i, j]`` is how far actor i trusts actor j to keep its word, in [0, 1]. Every function
-accepts any number of leading axes (for example one per run), so one implementation serves the
-Mesa model (one run) and a batch of runs. The diagonal (trust in oneself) is not modelled and
-is left untouched.
+``T[i, j]`` is how far actor i trusts actor j to keep its word, in [0, 1]. The elementwise rules
+(:func:`trust_signal`, :func:`update_trust`, :func:`decay_toward`, :func:`shock`) take floats or
+arrays of any shape; :func:`vouch` takes one run's matrices. The kernel (:mod:`lsr_sim.kernel`)
+compiles these same functions and applies them run by run. The diagonal (trust in oneself) is
+not modelled and is left untouched.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lsr_sim.types import FloatArray, Number
+
 __all__ = ["decay_toward", "shock", "trust_signal", "update_trust", "vouch"]
 
 
 def trust_signal(
-    actions: np.ndarray,
-    rhetoric: np.ndarray,
-    action_weight: float,
-    rhetoric_weight: float,
-) -> np.ndarray:
+    actions: Number, rhetoric: Number, action_weight: Number, rhetoric_weight: Number
+) -> Number:
     """Combine observed deeds and words into one signal in [-1, 1].
 
     ``s = clip(w_a * A + w_r * R, -1, 1)``: with ``w_a > w_r`` what a side does counts for
@@ -29,16 +29,14 @@ def trust_signal(
     >>> trust_signal(np.array([0.5, 0.0]), np.array([0.0, 0.5]), 1.0, 0.2)
     array([0.5, 0.1])
     """
-    return np.clip(action_weight * actions + rhetoric_weight * rhetoric, -1.0, 1.0)
+    return np.minimum(np.maximum(action_weight * actions + rhetoric_weight * rhetoric, -1.0), 1.0)
 
 
-def update_trust(
-    trust: np.ndarray, signal: np.ndarray, gain_rate: float, loss_rate: float
-) -> np.ndarray:
+def update_trust(trust: Number, signal: Number, gain_rate: Number, loss_rate: Number) -> Number:
     """Move trust by a signal: gains close part of the gap to 1, losses cut a share of trust.
 
     ``T' = T + alpha_plus * s * (1 - T)`` for ``s > 0`` and ``T' = T + alpha_minus * s * T``
-    for ``s < 0``. With ``alpha_minus > alpha_plus`` trust is lost faster than it is gained.
+    for ``s < 0``, clipped to [0, 1].
 
     Examples
     --------
@@ -46,10 +44,10 @@ def update_trust(
     array([0.55, 0.35])
     """
     gained = trust + gain_rate * np.maximum(signal, 0.0) * (1.0 - trust)
-    return np.clip(gained + loss_rate * np.minimum(signal, 0.0) * trust, 0.0, 1.0)
+    return np.minimum(np.maximum(gained + loss_rate * np.minimum(signal, 0.0) * trust, 0.0), 1.0)
 
 
-def decay_toward(trust: np.ndarray, baseline: np.ndarray, rate: float) -> np.ndarray:
+def decay_toward(trust: Number, baseline: Number, rate: Number) -> Number:
     """Relax trust toward a baseline: ``T' = T + delta (B - T)``.
 
     Examples
@@ -60,8 +58,20 @@ def decay_toward(trust: np.ndarray, baseline: np.ndarray, rate: float) -> np.nda
     return trust + rate * (baseline - trust)
 
 
-def vouch(trust: np.ndarray, mediation: np.ndarray, rate: float) -> np.ndarray:
-    """A trusted mediator passes its trust along the network.
+def shock(trust: Number, hit: Number, delta: Number) -> Number:
+    """Add `delta` to the trust entries selected by `hit` (a boolean mask), clipped to [0, 1].
+
+    Examples
+    --------
+    >>> shock(np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([[False, True], [False, False]]), -0.7)
+    array([[1. , 0. ],
+           [0.5, 1. ]])
+    """
+    return np.minimum(np.maximum(trust + delta * hit, 0.0), 1.0)
+
+
+def vouch(trust: FloatArray, mediation: FloatArray, rate: float) -> FloatArray:
+    """A trusted mediator passes its trust along the network (one run's n x n matrices).
 
     For every mediator m linked to both i and j (weights ``M[m, i]``, ``M[m, j]``), i moves its
     trust in j toward m's, in proportion to how much i trusts m:
@@ -79,19 +89,18 @@ def vouch(trust: np.ndarray, mediation: np.ndarray, rate: float) -> np.ndarray:
            [0.48, 1.  , 0.8 ],
            [0.9 , 0.9 , 1.  ]])
     """
-    toward = np.einsum("...mi,...mj,...im,...mj->...ij", mediation, mediation, trust, trust)
-    weight = np.einsum("...mi,...mj,...im->...ij", mediation, mediation, trust)
-    off_diagonal = 1.0 - np.eye(trust.shape[-1])
-    return np.clip(trust + rate * off_diagonal * (toward - weight * trust), 0.0, 1.0)
-
-
-def shock(trust: np.ndarray, mask: np.ndarray, delta: float) -> np.ndarray:
-    """Add `delta` to the trust entries selected by a boolean `mask`, clipped to [0, 1].
-
-    Examples
-    --------
-    >>> shock(np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([[False, True], [False, False]]), -0.7)
-    array([[1. , 0. ],
-           [0.5, 1. ]])
-    """
-    return np.clip(trust + delta * mask, 0.0, 1.0)
+    n = trust.shape[0]
+    out = trust.copy()
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            toward = 0.0
+            weight = 0.0
+            for m in range(n):
+                link = mediation[m, i] * mediation[m, j] * trust[i, m]
+                toward += link * trust[m, j]
+                weight += link
+            moved = trust[i, j] + rate * (toward - weight * trust[i, j])
+            out[i, j] = min(max(moved, 0.0), 1.0)
+    return out

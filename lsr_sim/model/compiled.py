@@ -9,7 +9,10 @@ import numpy as np
 from lsr_sim.scenario.schema import Effect, Scenario
 from lsr_sim.strategies import Strategy, make_strategy
 
-__all__ = ["CompiledScenario", "QuantitySpec", "compile_scenario"]
+__all__ = ["LINK_TYPES", "CompiledScenario", "QuantitySpec", "compile_scenario"]
+
+#: The network's link types, in the order the kernel stores them.
+LINK_TYPES = ("channel", "mediation", "patronage", "pressure")
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
             trust0[i, a_ix[other]] = t
         del name
 
-    links = {kind: np.zeros((n, n)) for kind in ("channel", "mediation", "patronage", "pressure")}
+    links = {kind: np.zeros((n, n)) for kind in LINK_TYPES}
     for kind, sources in scenario.network.items():
         for source, targets in sources.items():
             for target, weight in targets.items():

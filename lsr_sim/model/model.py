@@ -10,47 +10,38 @@ One step is one calendar period (default one week). Within a step (see docs/ODD.
 5. deals agreed in an earlier step start; parties carry out deals, or stall; a deal collapses
    after too many stalls in a row, and a collapsed issue reopens after a while;
 6. every actor revises its trust; the DataCollector records the state.
+
+The model holds a kernel of one run (:class:`lsr_sim.kernel.Kernel`): its state arrays are the
+model's (``model.trust`` is a view of ``model.kernel.state.trust[0]``), and every phase of the
+step is the kernel's, the same function the batch engine calls for many runs. The model adds
+what Mesa users expect (agents, the network, a DataCollector, the event list) and keeps the
+event and deal logs its tables are made from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import mesa
 import networkx as nx
 import numpy as np
 
-from lsr_sim.dynamics import (
-    backer_support,
-    delivered,
-    direct_talks_probability,
-    effective_resolve,
-    gain,
-    incident_probability,
-    issue_stage,
-    leverage,
-    progress_step,
-    shock,
-    vouch,
-)
-from lsr_sim.dynamics.status import (
-    AGREED,
-    COLLAPSED,
-    IMPLEMENTED,
-    IMPLEMENTING,
-    ON_TABLE,
-    OPEN,
-)
+from lsr_sim.kernel import Kernel
+from lsr_sim.kernel import core as kernel
+from lsr_sim.kernel.compiled import agree as agree_run
+from lsr_sim.kernel.compiled import find_veto as find_veto_run
+from lsr_sim.kernel.negotiation import plan_packages
+from lsr_sim.kernel.records import ScheduledEvent
 from lsr_sim.model.agents import Actor
-from lsr_sim.model.compiled import CompiledScenario, compile_scenario
-from lsr_sim.protocols import Table, get_protocol
+from lsr_sim.model.compiled import LINK_TYPES, CompiledScenario, compile_scenario
+from lsr_sim.protocols import NegotiationProtocol
 from lsr_sim.scenario.schema import (
     AgreeEffect,
     ConveneEffect,
     Effect,
-    Event,
     LinkEffect,
     Scenario,
     SetbackEffect,
@@ -83,13 +74,12 @@ class _ScheduledEvent:
     Mesa keeps only weak references to scheduled callables, so the model keeps these objects.
     """
 
-    def __init__(self, model: NegotiationModel, name: str, event: Event) -> None:
+    def __init__(self, model: NegotiationModel, item: ScheduledEvent) -> None:
         self.model = model
-        self.name = name
-        self.event = event
+        self.item = item
 
     def fire(self) -> None:
-        self.model.apply_event(self.name, self.event)
+        kernel.fire_event(self.model.kernel, self.item, journal=self.model)
 
 
 class NegotiationModel(mesa.Model):
@@ -116,33 +106,8 @@ class NegotiationModel(mesa.Model):
         self.spec = scenario  # `scenario` is taken by mesa.Model
         self.dynamics = scenario.dynamics
         self.compiled = c = compile_scenario(scenario)
-        n, m = c.n, c.m
-        self.protocols = {name: get_protocol(name) for name in set(c.protocols)}
-
-        # Shared state read and written through the rule functions.
-        self.trust = c.trust0.copy()
-        self.next_trust = self.trust.copy()
-        self.links = {kind: w.copy() for kind, w in c.links.items()}
-        self.status = np.full(m, OPEN, dtype=int)
-        self.terms = np.full(m, np.nan)
-        self.agreed_step = np.zeros(m, dtype=int)
-        self.progress = np.zeros(m)
-        self.rounds = np.zeros(m, dtype=int)
-        self.offers = np.full((m, n), np.nan)
-        self.aspiration = np.ones((m, n))
-        self.concession = np.zeros((m, n, n))
-        self.mediator_of = np.full(m, -1, dtype=int)
-        self.collapsed_for = np.zeros(m, dtype=int)
-        self.stall_streak = np.zeros((m, n), dtype=int)
-        self.other_complied = np.ones((m, n))
-        self.complied = np.zeros((m, n), dtype=bool)
-        self.delivered = np.zeros(len(c.quantities))
-        self.pressure = np.zeros(n)
-        self.support = np.zeros(n)
-        self.actions = np.zeros((n, n))
-        self.rhetoric = np.zeros((n, n))
-        self.vouched = self.trust.copy()
-        self.draws = np.zeros(c.draws_per_step)
+        self.kernel = Kernel.from_scenarios([scenario], [c])
+        self.protocols: dict[str, NegotiationProtocol] = {p.name: p for p in self.kernel.protocols}
         self.event_log: list[dict[str, Any]] = []
         self.deal_log: list[dict[str, Any]] = []
         self._deal_count = 0
@@ -150,13 +115,17 @@ class NegotiationModel(mesa.Model):
         self.network = mesa.discrete_space.Network(
             build_network(c), random=self.random, layout=nx.circular_layout
         )
-        for i in range(n):
+        for i in range(c.n):
             Actor(self, i)
         self.actors = self.agents_by_type[Actor]
 
-        self._scheduled = [_ScheduledEvent(self, name, ev) for name, ev in scenario.events.items()]
-        for item in self._scheduled:
-            self.schedule_event(item.fire, at=scenario.run.step_of(item.event.date) - 0.5)
+        self._scheduled = [
+            _ScheduledEvent(self, item)
+            for items in self.kernel.structure.events.values()
+            for item in items
+        ]
+        for scheduled in self._scheduled:
+            self.schedule_event(scheduled.fire, at=scheduled.item.step - 0.5)
 
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -170,6 +139,51 @@ class NegotiationModel(mesa.Model):
             }
         )
         self.datacollector.collect(self)
+
+    # -- the state (views of the kernel's one run) ----------------------------------------
+    @property
+    def trust(self) -> np.ndarray:
+        """Trust matrix T[i, j] (a view: writing to it changes the run)."""
+        return self.kernel.state.trust[0]
+
+    @property
+    def status(self) -> np.ndarray:
+        """Status code of each issue (:class:`lsr_sim.dynamics.status.Status`)."""
+        return self.kernel.state.status[0]
+
+    @property
+    def terms(self) -> np.ndarray:
+        return self.kernel.state.terms[0]
+
+    @property
+    def progress(self) -> np.ndarray:
+        return self.kernel.state.progress[0]
+
+    @property
+    def delivered(self) -> np.ndarray:
+        return self.kernel.state.delivered[0]
+
+    @property
+    def pressure(self) -> np.ndarray:
+        return self.kernel.state.pressure[0]
+
+    @property
+    def support(self) -> np.ndarray:
+        return self.kernel.state.support[0]
+
+    @property
+    def offers(self) -> np.ndarray:
+        return self.kernel.state.offers[0]
+
+    @property
+    def draws(self) -> np.ndarray:
+        """This step's uniforms."""
+        return self.kernel.state.draws[0]
+
+    @property
+    def links(self) -> dict[str, np.ndarray]:
+        """Current link weights by type (views: events change them)."""
+        return {kind: self.kernel.state.links[0, t] for t, kind in enumerate(LINK_TYPES)}
 
     # -- reporters --------------------------------------------------------------------------
     @property
@@ -201,62 +215,26 @@ class NegotiationModel(mesa.Model):
     @property
     def position_snapshot(self) -> np.ndarray:
         """Where each issue stands: agreed terms, else the mean of current offers, else q."""
-        c = self.compiled
-        offered = c.parties & np.isfinite(self.offers)
-        count = offered.sum(axis=1)
-        talks = np.where(offered, self.offers, 0.0).sum(axis=1) / np.maximum(count, 1)
-        talks = np.where(count > 0, talks, np.nan)
-        settled = np.isin(self.status, (AGREED, IMPLEMENTING, IMPLEMENTED, COLLAPSED))
-        position = np.where(self.status == ON_TABLE, talks, c.status_quo)
-        position = np.where(settled & np.isfinite(self.terms), self.terms, position)
-        return np.where(np.isfinite(position), position, c.status_quo)
+        return kernel.position(self.kernel)[0]
 
     @property
     def mean_trust(self) -> float:
-        off = ~np.eye(self.compiled.n, dtype=bool)
-        return float(self.trust[off].mean())
+        return float(kernel.mean_trust(self.kernel)[0])
 
     @property
     def rapprochement_index(self) -> float:
         """Half the principals' mean mutual trust plus half the issues' mean stage."""
-        c = self.compiled
-        principals = [i for i, role in enumerate(c.roles) if role == "principal"]
-        if len(principals) >= 2:
-            block = self.trust[np.ix_(principals, principals)]
-            mutual = block[~np.eye(len(principals), dtype=bool)].mean()
-        else:
-            mutual = self.mean_trust
-        return float(0.5 * mutual + 0.5 * issue_stage(self.status, self.progress).mean())
-
-    # -- helpers used by the actors ---------------------------------------------------------
-    def trust_gap(self, parties: tuple[int, ...]) -> float:
-        """1 minus the parties' mean trust in each other."""
-        block = self.trust[np.ix_(parties, parties)]
-        return float(1.0 - block[~np.eye(len(parties), dtype=bool)].mean())
-
-    def received_support(self) -> np.ndarray:
-        """Support each actor receives from its patrons this step."""
-        return backer_support(self.links["patronage"], self.support)
-
-    def spoiler_drag(self, party: int, issue: int) -> float:
-        """Compliance a party loses on an issue to the veto players pressing it."""
-        c = self.compiled
-        holders = np.flatnonzero(c.vetoes[issue])
-        if holders.size == 0:
-            return 0.0
-        weights = self.links["pressure"][holders, party]
-        return float(self.dynamics.spoiler_drag * np.max(weights * self.pressure[holders]))
+        return float(kernel.rapprochement(self.kernel)[0])
 
     # -- the step ---------------------------------------------------------------------------
     def step(self) -> None:
-        self.draws = self.rng.random(self.compiled.draws_per_step)
+        self.kernel.state.draws[0] = self.rng.random(self.compiled.draws_per_step)
         self.actors.do("choose_policy")
         self.strike_incidents()
         self.actors.do("convene_talks")
         self.hold_direct_talks()
         self.negotiate()
         self.start_implementation()
-        self.complied[:] = False
         self.actors.do("carry_out_commitments")
         self.record_implementation()
         self.reopen_collapsed()
@@ -264,267 +242,133 @@ class NegotiationModel(mesa.Model):
         self.datacollector.collect(self)
 
     def strike_incidents(self) -> None:
-        c = self.compiled
-        if not c.incident_names:
-            return
-        p = incident_probability(
-            c.incident_rate, c.incident_spoiler, self.pressure.max(), self.dynamics.spoiler_boost
-        )
-        for k in np.flatnonzero(self.draws[c.incident_slice] < p):
-            name = c.incident_names[k]
-            incident = self.spec.incidents[name]
-            self.log_event(name, incident.kind, "incident", incident.description, incident.effects)
-            for effect in c.incident_effects[k]:
-                self.apply_effect(effect)
+        kernel.strike_incidents(self.kernel, self.current_step, journal=self)
 
     def hold_direct_talks(self) -> None:
-        c = self.compiled
-        draws = self.draws[c.direct_slice]
-        for t, parties in enumerate(c.tables):
-            waiting = (c.table_of_issue == t) & (self.status == OPEN)
-            if not waiting.any():
-                continue
-            idx = list(parties)
-            channel = self.links["channel"][np.ix_(idx, idx)]
-            off = ~np.eye(len(idx), dtype=bool)
-            p = direct_talks_probability(
-                1.0 - self.trust_gap(parties), channel[off].min(), self.dynamics.direct_talks_rate
-            )
-            if draws[t] < p:
-                self.convene(np.flatnonzero(waiting), mediator=-1, origin="direct")
-
-    def packages(self) -> list[list[int]]:
-        """Issues on the table grouped into packages (linked, same parties, priorities differ)."""
-        c = self.compiled
-        on_table = [int(k) for k in np.flatnonzero(self.status == ON_TABLE)]
-        groups: list[list[int]] = []
-        seen: set[int] = set()
-        for k in on_table:
-            if k in seen:
-                continue
-            group, frontier = [k], [k]
-            seen.add(k)
-            while frontier and self.dynamics.package_deals:
-                j = frontier.pop()
-                for other in on_table:
-                    same_table = c.table_of_issue[other] == c.table_of_issue[j]
-                    if other not in seen and c.linked[j, other] and same_table:
-                        seen.add(other)
-                        group.append(other)
-                        frontier.append(other)
-            if len(group) > 1 and not self._priorities_differ(group):
-                groups.extend([g] for g in sorted(group))
-            else:
-                groups.append(sorted(group))
-        return groups
-
-    def _priorities_differ(self, issues: list[int]) -> bool:
-        c = self.compiled
-        parties = c.tables[c.table_of_issue[issues[0]]]
-        tops = {int(np.argmax(c.salience[p, issues])) for p in parties}
-        return len(tops) > 1
+        kernel.hold_direct_talks(self.kernel, journal=self)
 
     def negotiate(self) -> None:
-        for package in self.packages():
-            self.negotiate_package(package)
+        kernel.negotiate(self.kernel, self.current_step, journal=self)
 
-    def negotiate_package(self, package: list[int]) -> None:
-        c = self.compiled
-        parties = list(c.tables[c.table_of_issue[package[0]]])
-        lead = package[0]
-        previous = self.offers[np.ix_(package, parties)].T
-        first = not np.all(np.isfinite(previous))
-        protocol = self.protocols[c.protocols[lead]]
-        table = Table(
-            ideal=c.ideal[np.ix_(parties, package)],
-            salience=c.salience[np.ix_(parties, package)],
-            status_quo=c.status_quo[package],
-            capability=c.capability[parties],
-            reservation=c.reservation[parties],
-            trust=self.trust[np.ix_(parties, parties)],
-            strategies=tuple(c.strategies[p] for p in parties),
-            round=int(self.rounds[package].max()),
-            deadline=self.dynamics.talks_timeout,
-            previous_offers=None if first else previous,
-            previous_aspiration=np.ones(len(parties)) if first else self.aspiration[lead, parties],
-            previous_concession=(
-                np.zeros((len(parties), len(parties)))
-                if first
-                else self.concession[lead][np.ix_(parties, parties)]
-            ),
-            logrolling=self.dynamics.logrolling,
-        )
-        result = protocol.negotiate(table)
-        for col, k in enumerate(package):
-            self.offers[k, parties] = result.offers[:, col]
-            self.aspiration[k, parties] = result.aspiration
-            self.concession[k][np.ix_(parties, parties)] = result.concession
-        self.rounds[package] += 1
-        scale = self.dynamics.concession_scale
-        seen = np.clip(result.concession / scale, -1.0, 1.0) * self.dynamics.concession_weight
-        self.actions[np.ix_(parties, parties)] += seen
-        blocker = None
-        if result.terms is not None:
-            blocker = self.find_veto(package, parties, result.terms)
-        if result.terms is None or blocker is not None:
-            lapsed = [k for k in package if self.rounds[k] >= self.dynamics.talks_timeout]
-            if lapsed:
-                self.lapse(lapsed)
-        if result.terms is None:
-            return
-        if blocker is not None:
-            holder, party = blocker
-            self.log_event(
-                "veto",
-                "veto",
-                "model",
-                f"{c.actors[holder]} blocks a deal through {c.actors[party]}",
-                actors=[c.actors[holder], c.actors[party]],
-                issues=[c.issues[k] for k in package],
-            )
-            others = [p for p in parties if p != party]
-            self.actions[others, party] -= 0.5 * self.dynamics.concession_weight
-            return
-        self.agree(package, result.terms, parties, origin="negotiation")
+    def start_implementation(self) -> None:
+        kernel.start_implementation(self.kernel, self.steps)
+
+    def record_implementation(self) -> None:
+        kernel.record_implementation(self.kernel, journal=self)
+
+    def reopen_collapsed(self) -> None:
+        kernel.reopen_collapsed(self.kernel)
+
+    def revise_trust(self) -> None:
+        kernel.vouch(self.kernel)
+        self.actors.do("revise_trust")
+        kernel.commit_trust(self.kernel)
+
+    # -- questions about the current state (the kernel's, for this run) ---------------------
+    def packages(self) -> list[list[int]]:
+        """Issues on the table grouped into packages (linked, same parties, priorities differ)."""
+        m = self.compiled.m
+        plan = np.full((1, m, m), -1, dtype=np.int64)
+        length = np.zeros((1, m), dtype=np.int64)
+        count = np.zeros(1, dtype=np.int64)
+        plan_packages(self.kernel.sref, self.kernel.pref, plan, length, count)
+        return [[int(i) for i in plan[0, j, : length[0, j]]] for j in range(int(count[0]))]
 
     def find_veto(
         self, package: list[int], parties: list[int], terms: np.ndarray
     ) -> tuple[int, int] | None:
         """(veto holder, pressured party) when a veto player blocks these terms, else None."""
-        c = self.compiled
-        backing = self.received_support()
-        for h in np.flatnonzero(c.vetoes[package].any(axis=0)):
-            vetoed = c.vetoes[package, h]
-            g = gain(terms, c.ideal[h, package], c.status_quo[package])
-            if float(np.sum(c.salience[h, package] * g * vetoed)) >= 0:
-                continue
-            for p in parties:
-                lev = self.pressure[h] * leverage(
-                    self.links["pressure"][h, p],
-                    c.capability[h],
-                    c.capability[p],
-                    self.dynamics.veto_strength,
-                )
-                resolve = effective_resolve(c.resolve[p], backing[p], self.dynamics.backing_weight)
-                if lev > resolve:
-                    return int(h), int(p)
-        return None
-
-    def start_implementation(self) -> None:
-        """Deals agreed in an earlier step start being carried out."""
-        agreed = (self.status == AGREED) & (self.agreed_step < self.steps)
-        self.status[agreed] = IMPLEMENTING
-        self.stall_streak[agreed] = 0
-        self.other_complied[agreed] = 1.0
-
-    def record_implementation(self) -> None:
-        c = self.compiled
-        for k in np.flatnonzero(self.status == IMPLEMENTING):
-            parties = np.flatnonzero(c.parties[k])
-            did = self.complied[k, parties]
-            for a, i in enumerate(parties):
-                for b, j in enumerate(parties):
-                    if i != j:
-                        self.actions[i, j] += 1.0 if did[b] else -1.0
-                others = np.delete(did, a)
-                self.other_complied[k, i] = float(others.mean())
-                self.stall_streak[k, i] = 0 if did[a] else self.stall_streak[k, i] + 1
-            self.progress[k] = progress_step(self.progress[k], did.mean(), c.implementation_rate[k])
-            if self.progress[k] >= 1.0:
-                self.status[k] = IMPLEMENTED
-                self.log_deal_status(k, "implemented")
-            elif self.stall_streak[k, parties].max() >= self.dynamics.collapse_after:
-                self.status[k] = COLLAPSED
-                self.collapsed_for[k] = 0
-                self.log_deal_status(k, "collapsed")
-        self.update_delivered()
-
-    def update_delivered(self) -> None:
-        for q, spec in enumerate(self.compiled.quantities):
-            if np.isfinite(self.terms[spec.issue]):
-                now = delivered(
-                    self.terms[spec.issue],
-                    self.progress[spec.issue],
-                    spec.low,
-                    spec.high,
-                    spec.total,
-                )
-                self.delivered[q] = max(self.delivered[q], float(now))
-
-    def reopen_collapsed(self) -> None:
-        collapsed = self.status == COLLAPSED
-        self.collapsed_for[collapsed] += 1
-        reopen = collapsed & (self.collapsed_for > self.dynamics.reopen_after)
-        self.status[reopen] = OPEN
-        self.collapsed_for[reopen] = 0
-        self.reset_talks(np.flatnonzero(reopen))
-
-    def revise_trust(self) -> None:
-        mediation = self.links["mediation"]
-        self.vouched = vouch(self.trust, mediation, self.dynamics.vouching_rate)
-        self.actors.do("revise_trust")
-        self.trust = self.next_trust.copy()
-        self.actions[:] = 0.0
-        self.rhetoric[:] = 0.0
-
-    # -- state changes ----------------------------------------------------------------------
-    def reset_talks(self, issues: np.ndarray | list[int]) -> None:
-        self.rounds[issues] = 0
-        self.offers[issues] = np.nan
-        self.aspiration[issues] = 1.0
-        self.concession[issues] = 0.0
-
-    def convene(self, issues: np.ndarray | list[int], mediator: int, origin: str) -> None:
-        """Put issues on the table; the parties' meeting is read as positive rhetoric."""
-        c = self.compiled
-        issues = [int(k) for k in issues if self.status[k] in (OPEN, COLLAPSED)]
-        if not issues:
-            return
-        self.status[issues] = ON_TABLE
-        self.mediator_of[issues] = mediator
-        self.reset_talks(issues)
-        parties = sorted({int(p) for k in issues for p in np.flatnonzero(c.parties[k])})
-        block = np.ix_(parties, parties)
-        self.rhetoric[block] += 0.5 * (1.0 - np.eye(len(parties)))
-        if origin != "event":
-            host = c.actors[mediator] if mediator >= 0 else "the parties"
-            self.log_event(
-                "talks",
-                "meeting",
-                origin,
-                f"talks convened by {host}",
-                actors=[c.actors[p] for p in parties],
-                issues=[c.issues[k] for k in issues],
-            )
+        holder, party = find_veto_run(
+            self.kernel.sref,
+            self.kernel.pref,
+            0,
+            np.asarray(package, dtype=np.int64),
+            np.asarray(parties, dtype=np.int64),
+            np.asarray(terms, dtype=float),
+        )
+        return None if holder < 0 else (int(holder), int(party))
 
     def agree(self, issues: list[int], terms: np.ndarray, parties: list[int], origin: str) -> None:
+        """The parties agree on `issues` at `terms` now (as a negotiated deal would)."""
+        del parties  # the parties of a deal are those of its issues' table
+        agree_run(
+            self.kernel.sref,
+            0,
+            np.asarray(issues, dtype=np.int64),
+            np.atleast_1d(np.asarray(terms, dtype=float)),
+            self.current_step,
+        )
+        self.deal(0, list(issues), origin)
+
+    # -- the journal the kernel's phases report to (lsr_sim.kernel.Journal) ---------------
+    def event(
+        self,
+        run: int,
+        name: str,
+        kind: str,
+        origin: str,
+        description: str,
+        effects: Sequence[Effect],
+    ) -> None:
+        """A dated event fires or an incident strikes: log it (and redraw changed links)."""
+        self.log_event(name, kind, origin, description, effects)
+        graph = self.network.G
+        for effect in effects:
+            if isinstance(effect, LinkEffect):
+                i, j = self.compiled.actor_index(effect.from_), self.compiled.actor_index(effect.to)
+                if not graph.has_edge(i, j):
+                    graph.add_edge(i, j)
+                graph.edges[i, j][effect.link] = effect.weight
+
+    def talks(self, run: int, mediator: int, issues: list[int], origin: str) -> None:
+        """Talks were convened (by a mediator, or directly by the parties)."""
+        c = self.compiled
+        parties = sorted({int(p) for k in issues for p in np.flatnonzero(c.parties[k])})
+        host = c.actors[mediator] if mediator >= 0 else "the parties"
+        self.log_event(
+            "talks",
+            "meeting",
+            origin,
+            f"talks convened by {host}",
+            actors=[c.actors[p] for p in parties],
+            issues=[c.issues[k] for k in issues],
+        )
+
+    def veto(self, run: int, holder: int, party: int, package: list[int]) -> None:
+        """A veto player blocked a deal through a party it presses."""
+        c = self.compiled
+        self.log_event(
+            "veto",
+            "veto",
+            "model",
+            f"{c.actors[holder]} blocks a deal through {c.actors[party]}",
+            actors=[c.actors[holder], c.actors[party]],
+            issues=[c.issues[k] for k in package],
+        )
+
+    def deal(self, run: int, issues: list[int], origin: str) -> None:
+        """A deal was agreed on `issues` (terms and mediator as the state now holds them)."""
         c = self.compiled
         self._deal_count += 1
-        deal = f"deal-{self._deal_count}"
-        for k, y in zip(issues, np.atleast_1d(terms), strict=True):
-            self.status[k] = AGREED
-            self.agreed_step[k] = self.current_step
-            self.terms[k] = float(y)
-            self.progress[k] = 0.0
+        parties = c.tables[c.table_of_issue[issues[0]]]
+        mediators = self.kernel.state.mediator_of[0]
+        for k in issues:
             self.deal_log.append(
                 {
-                    "deal": deal,
+                    "deal": f"deal-{self._deal_count}",
                     "step": self.current_step,
                     "issue": c.issues[k],
-                    "terms": float(y),
+                    "terms": float(self.terms[k]),
                     "parties": ",".join(c.actors[p] for p in parties),
-                    "mediator": c.actors[self.mediator_of[k]] if self.mediator_of[k] >= 0 else "",
+                    "mediator": c.actors[mediators[k]] if mediators[k] >= 0 else "",
                     "package": len(issues) > 1,
                     "origin": origin,
                     "outcome": "agreed",
                 }
             )
 
-    def lapse(self, issues: list[int]) -> None:
-        self.status[issues] = OPEN
-        self.reset_talks(issues)
-
-    def log_deal_status(self, issue: int, outcome: str) -> None:
+    def deal_status(self, run: int, issue: int, outcome: str) -> None:
+        """The deal on `issue` was implemented or collapsed."""
         name = self.compiled.issues[issue]
         for row in reversed(self.deal_log):
             if row["issue"] == name:
@@ -537,7 +381,7 @@ class NegotiationModel(mesa.Model):
         kind: str,
         origin: str,
         description: str,
-        effects: list[Effect] | tuple[Effect, ...] = (),
+        effects: Sequence[Effect] = (),
         actors: list[str] | None = None,
         issues: list[str] | None = None,
     ) -> None:
@@ -557,57 +401,8 @@ class NegotiationModel(mesa.Model):
             }
         )
 
-    def apply_event(self, name: str, event: Event) -> None:
-        """Fire a dated event (called from Mesa's event list)."""
-        self.log_event(name, event.kind, "scheduled", event.description, event.effects)
-        for effect in event.effects:
-            self.apply_effect(effect)
 
-    def apply_effect(self, effect: Effect) -> None:
-        c = self.compiled
-        ix = c.actor_index
-        match effect:
-            case TrustShockEffect():
-                mask = np.zeros((c.n, c.n), dtype=bool)
-                rows = [ix(a) for a in effect.from_]
-                cols = [ix(a) for a in effect.to]
-                mask[np.ix_(rows, cols)] = True
-                if effect.mutual:
-                    mask |= mask.T
-                np.fill_diagonal(mask, False)
-                self.trust = shock(self.trust, mask, effect.delta)
-            case SignalEffect():
-                buffer = self.actions if effect.channel == "action" else self.rhetoric
-                for other in effect.toward:
-                    buffer[ix(other), ix(effect.actor)] += effect.strength
-            case ConveneEffect():
-                mediator = -1 if effect.mediator is None else ix(effect.mediator)
-                self.convene([c.issue_index(k) for k in effect.issues], mediator, origin="event")
-            case AgreeEffect():
-                k = c.issue_index(effect.issue)
-                if self.status[k] in (OPEN, ON_TABLE, COLLAPSED):
-                    if effect.mediator is not None:
-                        self.mediator_of[k] = ix(effect.mediator)
-                    parties = [int(p) for p in np.flatnonzero(c.parties[k])]
-                    if self.status[k] == COLLAPSED:
-                        self.status[k] = OPEN
-                    self.agree([k], np.array([effect.terms]), parties, origin="event")
-            case SetbackEffect():
-                k = c.issue_index(effect.issue)
-                if self.status[k] == ON_TABLE:
-                    self.lapse([k])
-                if self.status[k] == IMPLEMENTING:  # what is implemented stays implemented
-                    self.progress[k] = max(0.0, self.progress[k] - effect.progress)
-            case LinkEffect():
-                i, j = ix(effect.from_), ix(effect.to)
-                self.links[effect.link][i, j] = effect.weight
-                graph = self.network.G
-                if not graph.has_edge(i, j):
-                    graph.add_edge(i, j)
-                graph.edges[i, j][effect.link] = effect.weight
-
-
-def _names_in(effects: list[Effect] | tuple[Effect, ...]) -> tuple[list[str], list[str]]:
+def _names_in(effects: Sequence[Effect]) -> tuple[list[str], list[str]]:
     """The actors and issues a list of effects mentions, in order, without repeats."""
     actors: list[str] = []
     issues: list[str] = []

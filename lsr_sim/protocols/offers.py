@@ -13,6 +13,10 @@ clipped to [0, 1], so offers stay between a party's ideal and its opponents' mea
 
 Strategies see the other side's last move as a share of the distance between the two sides'
 ideals (see :func:`observed_concession`), on the same scale as their aspiration.
+
+The round is one compiled function per table (``_round``, over one run's arrays): the Mesa
+model's tables and the kernel's tables with a run axis go through the same code, and the
+public helpers below (used by the classic protocols too) call its parts.
 """
 
 from __future__ import annotations
@@ -21,18 +25,294 @@ from typing import ClassVar
 
 import numpy as np
 
-from lsr_sim.dynamics.negotiation import deal_value, gain, offer, relative_salience, utility
+from lsr_sim.dynamics import compiled as rules
+from lsr_sim.jit import njit
 from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table
-from lsr_sim.strategies import NegotiatorObservation, Strategy
+from lsr_sim.strategies import NegotiatorObservation, Strategy, decide_over_runs
 
-__all__ = ["OffersProtocol", "concession_seen", "observed_concession", "opponent_targets"]
+__all__ = [
+    "FLOOR_ITERATIONS",
+    "OffersProtocol",
+    "best_values",
+    "concession_seen",
+    "observed_concession",
+    "opponent_targets",
+    "party_values",
+]
+
+#: Bisection steps of the floor search: the floor aspiration to within 2**-40.
+FLOOR_ITERATIONS = 40
 
 
+# -- one run's table, compiled -----------------------------------------------------------------
+@njit
+def _targets(ideal, capability):
+    p, k = ideal.shape
+    out = np.empty((p, k))
+    for i in range(p):
+        total = 0.0
+        for j in range(p):
+            total += capability[j] * (1.0 - (i == j))
+        for c in range(k):
+            acc = 0.0
+            for j in range(p):
+                acc += capability[j] * (1.0 - (i == j)) * ideal[j, c]
+            out[i, c] = acc / total
+    return out
+
+
+@njit
+def _trust_in_others(trust):
+    """Each party's trust in the least trusted of the others."""
+    p = trust.shape[0]
+    out = np.full(p, np.inf)
+    for i in range(p):
+        for j in range(p):
+            if i != j:
+                out[i] = min(out[i], trust[i, j])
+    return out
+
+
+@njit
+def _value(ideal, salience, status_quo, trust, offer, gains):
+    """One party's trust-discounted value of one offer (k,), `gains` a scratch (k,) array."""
+    for c in range(offer.shape[0]):
+        gains[c] = rules.gain(offer[c], ideal[c], status_quo[c])
+    return rules.deal_value(gains, salience, trust)
+
+
+@njit
+def _values(ideal, salience, status_quo, trust_in, offers):
+    """value[i, j]: party i's value of offer j (offers (q, k))."""
+    p, k = ideal.shape
+    gains = np.empty(k)
+    out = np.empty((p, offers.shape[0]))
+    for i in range(p):
+        for j in range(offers.shape[0]):
+            out[i, j] = _value(ideal[i], salience[i], status_quo, trust_in[i], offers[j], gains)
+    return out
+
+
+@njit
+def _best(ideal, salience, status_quo):
+    """What each party's own ideal terms would be worth to it with full trust."""
+    p, k = ideal.shape
+    out = np.empty(p)
+    for i in range(p):
+        total = 0.0
+        for c in range(k):
+            own = rules.gain(ideal[i, c], ideal[i, c], status_quo[c])
+            total += salience[i, c] * max(own, 0.0)
+        out[i] = total
+    return out
+
+
+@njit
+def _concession(ideal, salience, offers, previous):
+    """concession[i, j]: how far j's offer moved toward i since `previous`, in i's
+    salience-weighted utility (0 on the diagonal)."""
+    p, k = ideal.shape
+    out = np.empty((p, p))
+    for i in range(p):
+        total = 0.0
+        for c in range(k):
+            total += salience[i, c]
+        scale = max(total, 1e-12)
+        for j in range(p):
+            moved = 0.0
+            for c in range(k):
+                now = rules.utility(offers[j, c], ideal[i, c])
+                before = rules.utility(previous[j, c], ideal[i, c])
+                moved += salience[i, c] / scale * (now - before)
+            out[i, j] = moved * (1.0 - (i == j))
+    return out
+
+
+@njit
+def _observed(ideal, salience, previous_concession):
+    """What each party saw the others concede last round, as a share of the distance
+    between the two sides' ideals in its own utility, averaged over the others."""
+    p, k = ideal.shape
+    out = np.empty(p)
+    for i in range(p):
+        total = 0.0
+        for c in range(k):
+            total += salience[i, c]
+        scale = max(total, 1e-12)
+        seen = 0.0
+        for j in range(p):
+            gap = 0.0
+            for c in range(k):
+                gap += salience[i, c] / scale * abs(ideal[i, c] - ideal[j, c])
+            share = previous_concession[i, j] / gap if gap > 1e-12 else 0.0
+            seen += min(max(share, -1.0), 1.0) * (1.0 - (i == j))
+        out[i] = seen / max(p - 1, 1)
+    return out
+
+
+@njit
+def _own_value(a, ideal, target, weight, salience, trust, status_quo_utility, gains):
+    """A party's value of the offer it makes at aspiration `a` (one party's (k,) rows)."""
+    for c in range(ideal.shape[0]):
+        y = rules.offer(ideal[c], target[c], a, weight[c])
+        gains[c] = rules.utility(y, ideal[c]) - status_quo_utility[c]
+    return rules.deal_value(gains, salience, trust)
+
+
+@njit
+def _respect_floor(ideal, targets, weight, salience, trust_in, sq, aspiration, previous, floor):
+    """Raise each aspiration just enough that the party's own offer is worth its floor.
+
+    A party never proposes what it would refuse: where the strategy's aspiration gives an
+    offer worth less than its floor, it concedes only down to the floor. The value of its own
+    offer rises with its aspiration, so bisection between the strategy's aspiration and the
+    larger of it and the previous one (1 in the first round) finds that point. Where even that
+    bound falls short, the bound is kept.
+    """
+    p, k = ideal.shape
+    gains = np.empty(k)
+    squ = np.empty(k)
+    out = aspiration.copy()
+    for i in range(p):
+        for c in range(k):
+            squ[c] = rules.utility(sq[c], ideal[i, c])
+        row = (ideal[i], targets[i], weight[i], salience[i], trust_in[i], squ, gains)
+        if _own_value(aspiration[i], *row) >= floor[i]:
+            continue
+        low = aspiration[i]
+        high = max(previous[i], aspiration[i])
+        for _ in range(FLOOR_ITERATIONS):
+            mid = 0.5 * (low + high)
+            if _own_value(mid, *row) >= floor[i]:
+                high = mid
+            else:
+                low = mid
+        out[i] = high
+    return out
+
+
+@njit
+def _round(
+    ideal,
+    salience,
+    sq,
+    capability,
+    reservation,
+    trust,
+    aspiration,
+    previous_aspiration,
+    previous_offers,
+    first,
+    logrolling,
+    offers,
+    aspiration_out,
+    concession,
+    terms,
+    value,
+):
+    """One round at one table from the strategies' aspirations; writes the outputs, returns
+    whether the parties agreed (`terms` NaN otherwise)."""
+    p, k = ideal.shape
+    targets = _targets(ideal, capability)
+    weight = np.empty((p, k))
+    for i in range(p):
+        relative = rules.relative_salience(salience[i])
+        for c in range(k):
+            weight[i, c] = 1.0 - logrolling * (1.0 - relative[c])
+    floor = reservation * _best(ideal, salience, sq)
+    trust_in = _trust_in_others(trust)
+    asp = _respect_floor(
+        ideal, targets, weight, salience, trust_in, sq, aspiration, previous_aspiration, floor
+    )
+    for i in range(p):
+        for c in range(k):
+            offers[i, c] = rules.offer(ideal[i, c], targets[i, c], asp[i], weight[i, c])
+    if not first:
+        # If even the previous aspiration is now below the floor (trust fell), hold the
+        # previous offer rather than make a worse one.
+        gains = np.empty(k)
+        for i in range(p):
+            if _value(ideal[i], salience[i], sq, trust_in[i], offers[i], gains) < floor[i]:
+                offers[i] = previous_offers[i]
+    values = _values(ideal, salience, sq, trust_in, offers)
+    accepted = np.empty(p, dtype=np.bool_)
+    count = 0
+    for j in range(p):
+        # The proposer's own acceptance counts too: an offer below its own floor (possible in
+        # the first round, or when a held offer lost value as trust fell) is no agreement.
+        ok = True
+        for i in range(p):
+            ok = ok and values[i, j] >= floor[i] and values[i, j] >= values[i, i] - 1e-12
+        accepted[j] = ok
+        count += ok
+    aspiration_out[:] = asp
+    if first:
+        concession[:] = 0.0
+    else:
+        concession[:] = _concession(ideal, salience, offers, previous_offers)
+    if count == 0:
+        terms[:] = np.nan
+        value[:] = 0.0
+        return False
+    for c in range(k):
+        total = 0.0
+        for j in range(p):
+            if accepted[j]:
+                total += offers[j, c]
+        terms[c] = total / count
+    value[:] = _values(ideal, salience, sq, trust_in, terms.reshape(1, k))[:, 0]
+    return True
+
+
+@njit
+def _round_runs(
+    ideal,
+    salience,
+    sq,
+    capability,
+    reservation,
+    trust,
+    aspiration,
+    previous_aspiration,
+    previous_offers,
+    first,
+    logrolling,
+    offers,
+    aspiration_out,
+    concession,
+    terms,
+    value,
+):
+    for g in range(ideal.shape[0]):
+        _round(
+            ideal[g],
+            salience[g],
+            sq[g],
+            capability[g],
+            reservation[g],
+            trust[g],
+            aspiration[g],
+            previous_aspiration[g],
+            previous_offers[g],
+            first[g],
+            logrolling[g],
+            offers[g],
+            aspiration_out[g],
+            concession[g],
+            terms[g],
+            value[g],
+        )
+
+
+@njit
+def _observed_runs(ideal, salience, previous_concession, out):
+    for g in range(ideal.shape[0]):
+        out[g] = _observed(ideal[g], salience[g], previous_concession[g])
+
+
+# -- public helpers (one table) -----------------------------------------------------------------
 def opponent_targets(ideal: np.ndarray, capability: np.ndarray) -> np.ndarray:
     """For each party, the capability-weighted mean ideal of the other parties, shape (p, k).
-
-    Like every helper of this protocol, it accepts leading axes (one per run, say): the batch
-    engine (:mod:`lsr_sim.batch`) calls these same functions over many runs at once.
 
     Examples
     --------
@@ -41,12 +321,12 @@ def opponent_targets(ideal: np.ndarray, capability: np.ndarray) -> np.ndarray:
            [0.33333333],
            [0.5       ]])
     """
-    weights = capability[..., None, :] * (1.0 - np.eye(capability.shape[-1]))
-    return (weights @ ideal) / weights.sum(axis=-1, keepdims=True)
+    return _targets(np.asarray(ideal, dtype=float), np.asarray(capability, dtype=float))
 
 
 def observed_concession(table: Table) -> np.ndarray:
-    """What each party saw the others concede last round, shape (p,), in [-1, 1].
+    """What each party saw the others concede last round, shape (p,) (or (G, p) with a run
+    axis), in [-1, 1].
 
     ``previous_concession[i, j]`` (in i's salience-weighted utility) as a share of the
     distance between the two sides' ideals in that same utility, averaged over the others:
@@ -63,115 +343,82 @@ def observed_concession(table: Table) -> np.ndarray:
     >>> observed_concession(t)
     array([0.25, 0.  ])
     """
-    p = table.capability.shape[-1]
-    weights = table.salience / np.maximum(table.salience.sum(axis=-1, keepdims=True), 1e-12)
-    ideal = table.ideal
-    gap = np.sum(
-        weights[..., :, None, :] * np.abs(ideal[..., :, None, :] - ideal[..., None, :, :]), -1
+    runs = table.with_run_axis()
+    out = np.empty(runs.capability.shape)
+    _observed_runs(
+        runs.ideal, runs.salience, np.ascontiguousarray(runs.previous_concession, dtype=float), out
     )
-    safe = np.where(gap > 1e-12, gap, 1.0)
-    share = np.where(gap > 1e-12, table.previous_concession / safe, 0.0)
-    share = np.clip(share, -1.0, 1.0) * (1.0 - np.eye(p))
-    return share.sum(axis=-1) / max(p - 1, 1)
+    return out if table.has_run_axis else out[0]
 
 
-def _aspiration(strategy: Strategy, obs: NegotiatorObservation) -> float:
-    """The strategy's aspiration, clipped to [0, 1]; ValueError if it is not a number."""
-    value = float(strategy.decide(obs))
-    if not np.isfinite(value):
-        raise ValueError(f"strategy {strategy!r} returned aspiration {value} for {obs}")
-    return min(max(value, 0.0), 1.0)
+def party_values(table: Table, offers: np.ndarray) -> np.ndarray:
+    """value[i, j]: party i's trust-discounted value of offer j (`offers` (q, k)), trusting
+    the least trusted of the others (one table).
 
-
-def _trust_in_others(table: Table) -> np.ndarray:
-    """Each party's trust in the least trusted of the others."""
-    p = table.capability.shape[-1]
-    return np.where(np.eye(p, dtype=bool), np.inf, table.trust).min(axis=-1)
-
-
-def _values(table: Table, offers: np.ndarray) -> np.ndarray:
-    """value[i, j]: party i's trust-discounted value of party j's offer."""
-    trust_in_others = _trust_in_others(table)
-    # gains[i, j, k]: i's gain on issue k from j's offer.
-    gains = gain(
-        offers[..., None, :, :], table.ideal[..., :, None, :], table.status_quo[..., None, None, :]
-    )
-    return deal_value(gains, table.salience[..., :, None, :], trust_in_others[..., :, None])
-
-
-def _own_values(
-    table: Table, offers: np.ndarray, trust_in_others: np.ndarray | None = None
-) -> np.ndarray:
-    """value[i]: party i's trust-discounted value of its own offer (the diagonal of _values)."""
-    if trust_in_others is None:
-        trust_in_others = _trust_in_others(table)
-    gains = gain(offers, table.ideal, table.status_quo[..., None, :])
-    return deal_value(gains, table.salience, trust_in_others)
-
-
-def _best_value(table: Table) -> np.ndarray:
-    """What each party's own ideal terms would be worth to it with full trust."""
-    own = gain(table.ideal, table.ideal, table.status_quo[..., None, :])
-    return np.sum(table.salience * np.maximum(own, 0.0), axis=-1)
-
-
-def _respect_floor(
-    table: Table,
-    targets: np.ndarray,
-    weight: np.ndarray,
-    aspiration: np.ndarray,
-    floor: np.ndarray,
-    iterations: int = 40,
-) -> np.ndarray:
-    """Raise each aspiration just enough that its own offer is worth its floor to it.
-
-    A party never proposes what it would refuse: where the strategy's aspiration gives an
-    offer worth less than the party's floor, it concedes only down to the floor. The value
-    of its own offer rises with its aspiration, so bisection between the strategy's
-    aspiration and the larger of it and the previous one (1 in the first round) finds that
-    point. Where even that bound falls short, the bound is kept.
+    Examples
+    --------
+    >>> from lsr_sim.strategies import make_strategy
+    >>> t = Table(np.array([[0.0], [1.0]]), np.ones((2, 1)), np.array([0.5]), np.ones(2),
+    ...           np.zeros(2), np.full((2, 2), 0.5), (make_strategy("linear"),) * 2, 0, 10,
+    ...           None, np.ones(2), np.zeros((2, 2)))
+    >>> party_values(t, np.array([[0.25], [0.75]]))
+    array([[ 0.125, -0.25 ],
+           [-0.25 ,  0.125]])
     """
-
-    # gain() of an offer, with the status quo's utility computed once for the whole search.
-    status_quo = np.broadcast_to(table.status_quo[..., None, :], table.ideal.shape)
-    inputs = (
-        table.ideal,
-        targets,
-        weight,
-        table.salience,
-        _trust_in_others(table),
-        utility(status_quo, table.ideal),
+    return _values(
+        np.asarray(table.ideal, dtype=float),
+        np.asarray(table.salience, dtype=float),
+        np.asarray(table.status_quo, dtype=float),
+        _trust_in_others(np.asarray(table.trust, dtype=float)),
+        np.ascontiguousarray(offers, dtype=float),
     )
 
-    def own_value(
-        a: np.ndarray,
-        ideal: np.ndarray,
-        target: np.ndarray,
-        w: np.ndarray,
-        salience: np.ndarray,
-        trust: np.ndarray,
-        status_quo_utility: np.ndarray,
-    ) -> np.ndarray:
-        gains = utility(offer(ideal, target, a[..., None], w), ideal) - status_quo_utility
-        return deal_value(gains, salience, trust)
 
-    short = own_value(aspiration, *inputs) < floor
-    if not short.any():
-        return aspiration
-    # A party's own value depends on its own aspiration alone, so the search runs over the
-    # short parties only, flattened: the same arithmetic on fewer, contiguous numbers.
-    subset = [x[short] for x in inputs]
-    goal = floor[short]
-    low = aspiration[short]
-    high = np.maximum(table.previous_aspiration, aspiration)[short]
-    for _ in range(iterations):
-        mid = 0.5 * (low + high)
-        ok = own_value(mid, *subset) >= goal
-        high = np.where(ok, mid, high)
-        low = np.where(ok, low, mid)
-    raised = aspiration.copy()
-    raised[short] = high
-    return raised
+def best_values(table: Table) -> np.ndarray:
+    """What each party's own ideal terms would be worth to it with full trust (one table).
+
+    Examples
+    --------
+    >>> from lsr_sim.strategies import make_strategy
+    >>> t = Table(np.array([[0.0], [1.0]]), np.ones((2, 1)), np.array([0.5]), np.ones(2),
+    ...           np.zeros(2), np.ones((2, 2)), (make_strategy("linear"),) * 2, 0, 10,
+    ...           None, np.ones(2), np.zeros((2, 2)))
+    >>> best_values(t)
+    array([0.5, 0.5])
+    """
+    return _best(
+        np.asarray(table.ideal, dtype=float),
+        np.asarray(table.salience, dtype=float),
+        np.asarray(table.status_quo, dtype=float),
+    )
+
+
+def concession_seen(table: Table, offers: np.ndarray) -> np.ndarray:
+    """concession[i, j]: how far j's offer moved toward i since the previous round, in i's
+    salience-weighted utility (zeros in the first round; one table; see :class:`RoundResult`).
+    """
+    p = table.capability.shape[-1]
+    if table.previous_offers is None:
+        return np.zeros((p, p))
+    return _concession(
+        np.asarray(table.ideal, dtype=float),
+        np.asarray(table.salience, dtype=float),
+        np.ascontiguousarray(offers, dtype=float),
+        np.ascontiguousarray(table.previous_offers, dtype=float),
+    )
+
+
+# -- the protocol -------------------------------------------------------------------------------
+def _aspirations(strategy: Strategy, obs: NegotiatorObservation, runs: int) -> np.ndarray:
+    """The strategy's aspiration in each of `runs` runs, clipped to [0, 1]; ValueError if a
+    value is not a number."""
+    value = decide_over_runs(strategy, obs, runs)
+    if not np.isfinite(value).all():
+        bad = float(value[~np.isfinite(value)][0])
+        raise ValueError(
+            f"strategy {strategy!r} returned aspiration {bad}; an aspiration is a number in [0, 1]"
+        )
+    return np.minimum(np.maximum(value, 0.0), 1.0)
 
 
 class OffersProtocol(NegotiationProtocol):
@@ -179,62 +426,51 @@ class OffersProtocol(NegotiationProtocol):
 
     name: ClassVar[str] = "offers"
     description: ClassVar[str] = "Simultaneous offers from strategies; trust-discounted acceptance."
+    run_axis: ClassVar[bool] = True
 
     def negotiate(self, table: Table) -> RoundResult:
-        p = len(table.capability)
-        first = table.previous_offers is None
-        observed = observed_concession(table)
-        time = min(table.round / max(table.deadline, 1), 1.0)
-        aspiration = np.array(
-            [
-                _aspiration(
-                    strategy,
-                    NegotiatorObservation(
-                        time=time,
-                        aspiration=float(table.previous_aspiration[i]),
-                        opponent_concession=float(observed[i]),
-                        first_round=first,
-                    ),
-                )
-                for i, strategy in enumerate(table.strategies)
-            ]
+        t = table.with_run_axis()
+        g, p, k = t.ideal.shape
+        first = t.first_round()
+        observed = observed_concession(t)
+        time = np.minimum(t.round / np.maximum(t.deadline, 1), 1.0)
+        aspiration = np.empty((g, p))
+        for i, strategy in enumerate(t.strategies):
+            obs = NegotiatorObservation(
+                time=time,
+                aspiration=t.previous_aspiration[:, i],
+                opponent_concession=observed[:, i],
+                first_round=first,
+            )
+            aspiration[:, i] = _aspirations(strategy, obs, g)
+        previous = t.previous_offers
+        assert previous is not None
+        offers = np.empty((g, p, k))
+        aspiration_out = np.empty((g, p))
+        concession = np.empty((g, p, p))
+        terms = np.empty((g, k))
+        value = np.empty((g, p))
+        _round_runs(
+            t.ideal,
+            t.salience,
+            t.status_quo,
+            t.capability,
+            t.reservation,
+            t.trust,
+            aspiration,
+            np.ascontiguousarray(t.previous_aspiration, dtype=float),
+            previous,
+            first,
+            np.asarray(t.logrolling, dtype=float),
+            offers,
+            aspiration_out,
+            concession,
+            terms,
+            value,
         )
-        targets = opponent_targets(table.ideal, table.capability)
-        weight = 1.0 - table.logrolling * (1.0 - relative_salience(table.salience))
-        floor = table.reservation * _best_value(table)
-        aspiration = _respect_floor(table, targets, weight, aspiration, floor)
-        candidate = offer(table.ideal, targets, aspiration[:, None], weight)
-        if not first:
-            # If even the previous aspiration is now below the floor (trust fell), hold the
-            # previous offer rather than make a worse one.
-            stuck = _own_values(table, candidate) < floor
-            candidate = np.where(stuck[:, None], table.previous_offers, candidate)
-        values = _values(table, candidate)
-        own = np.diagonal(values)
-        acceptable = (values >= floor[:, None]) & (values >= own[:, None] - 1e-12)
-        # The diagonal is the proposer's own acceptance: an offer below its own floor (possible
-        # in the first round, or when a held offer lost value as trust fell) is no agreement.
-        accepted_by_all = np.all(acceptable, axis=0)
-        concession = self._concession(table, candidate)
-        if accepted_by_all.any():
-            terms = candidate[accepted_by_all].mean(axis=0)
-            value = _values(table, terms[None, :])[:, 0]
-            return RoundResult(candidate, aspiration, concession, terms, value)
-        return RoundResult(candidate, aspiration, concession, None, np.zeros(p))
-
-    @staticmethod
-    def _concession(table: Table, offers: np.ndarray) -> np.ndarray:
-        return concession_seen(table, offers)
-
-
-def concession_seen(table: Table, offers: np.ndarray) -> np.ndarray:
-    """concession[i, j]: how far j's offer moved toward i since the previous round, in i's
-    salience-weighted utility (zeros in the first round; see :class:`RoundResult`)."""
-    p = table.capability.shape[-1]
-    if table.previous_offers is None:
-        return np.zeros((p, p))
-    weights = table.salience / np.maximum(table.salience.sum(axis=-1, keepdims=True), 1e-12)
-    now = utility(offers[..., None, :, :], table.ideal[..., :, None, :])
-    before = utility(table.previous_offers[..., None, :, :], table.ideal[..., :, None, :])
-    moved = np.sum(weights[..., :, None, :] * (now - before), axis=-1)
-    return moved * (1.0 - np.eye(p))
+        if table.has_run_axis:
+            return RoundResult(offers, aspiration_out, concession, terms, value)
+        agreed = np.isfinite(terms[0]).all()
+        return RoundResult(
+            offers[0], aspiration_out[0], concession[0], terms[0] if agreed else None, value[0]
+        )

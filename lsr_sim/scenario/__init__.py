@@ -2,27 +2,27 @@
 
 from lsr_sim.scenario.checks import check_scenario
 from lsr_sim.scenario.loader import (
-    MAX_YAML_BYTES,
     deep_merge,
     load_scenario,
+    read_scenario_data,
     read_yaml_mapping,
-    read_yaml_text,
     scenario_from_dict,
     scenario_hash,
     scenario_to_yaml,
 )
 from lsr_sim.scenario.schema import ISSUE_STATUSES, LINK_TYPES, ROLES, Scenario
+from lsr_sim.scenario.yamlfile import read_yaml_text
 
 __all__ = [
     "ISSUE_STATUSES",
     "LINK_TYPES",
-    "MAX_YAML_BYTES",
     "ROLES",
     "Scenario",
     "check_scenario",
     "deep_merge",
     "json_schema",
     "load_scenario",
+    "read_scenario_data",
     "read_yaml_mapping",
     "read_yaml_text",
     "scenario_from_dict",

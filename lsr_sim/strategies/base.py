@@ -5,6 +5,14 @@ what the actor observes to one number in [0, 1]. Strategies draw no random numbe
 draws them) and use numpy operations only, so the same code decides for one run (floats) or
 for many runs at once (arrays with a leading run axis).
 
+A class that declares ``run_axis = True`` in its own body (a subclass does not inherit the
+declaration: overriding ``decide`` may break it) promises that ``decide`` is elementwise: given
+observations and parameters that are arrays over runs, it returns one number per run, equal
+to what it returns for each run's floats. The batch engine then steps such a strategy over
+many runs at once; any other strategy runs one run at a time, on floats, in the Mesa model.
+The declaration is checked when the class is registered
+(:func:`lsr_sim.strategies.check_run_axis`).
+
 Four kinds, by what the number means:
 
 - ``negotiator``: aspiration, how much of its own ideal it still insists on (1: all of it;
@@ -28,6 +36,7 @@ __all__ = [
     "SpoilerObservation",
     "Strategy",
     "StrategyKind",
+    "declares_run_axis",
 ]
 
 StrategyKind = Literal["negotiator", "spoiler", "mediator", "backer"]
@@ -88,6 +97,18 @@ class BackerObservation:
     progress: Number
 
 
+def declares_run_axis(cls: type) -> bool:
+    """Whether a strategy class itself declares ``run_axis = True`` (see the module docstring).
+
+    Examples
+    --------
+    >>> from lsr_sim.strategies import Boulware, TimeBased
+    >>> declares_run_axis(TimeBased), declares_run_axis(Boulware), declares_run_axis(Strategy)
+    (True, True, False)
+    """
+    return vars(cls).get("run_axis", False) is True
+
+
 @dataclass(frozen=True)
 class Strategy:
     """Base class of all strategies: metadata plus one decision method.
@@ -99,6 +120,8 @@ class Strategy:
     name: ClassVar[str] = ""
     kind: ClassVar[StrategyKind] = "negotiator"
     description: ClassVar[str] = ""
+    #: Whether ``decide`` takes arrays over runs (see the module docstring).
+    run_axis: ClassVar[bool] = False
 
     def decide(self, obs: Any) -> Number:
         """Map an observation of this strategy's kind to a number in [0, 1]."""

@@ -43,6 +43,7 @@ class TimeBased(Strategy):
     name: ClassVar[str] = "time_based"
     kind: ClassVar[StrategyKind] = "negotiator"
     description: ClassVar[str] = "Time-based concession with a chosen exponent."
+    run_axis: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if not 0 < self.exponent < np.inf:
@@ -61,6 +62,7 @@ class Boulware(TimeBased):
     exponent: float = 4.0
     name: ClassVar[str] = "boulware"
     description: ClassVar[str] = "Concedes little until the deadline nears."
+    run_axis: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Linear(TimeBased):
     exponent: float = 1.0
     name: ClassVar[str] = "linear"
     description: ClassVar[str] = "Concedes at a constant rate."
+    run_axis: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,4 @@ class Conceder(TimeBased):
     exponent: float = 0.25
     name: ClassVar[str] = "conceder"
     description: ClassVar[str] = "Concedes most of the way early on."
+    run_axis: ClassVar[bool] = True

@@ -39,6 +39,7 @@ class Spoiler(Strategy):
     name: ClassVar[str] = "spoiler"
     kind: ClassVar[StrategyKind] = "spoiler"
     description: ClassVar[str] = "Pressure grows as the issues it opposes advance."
+    run_axis: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         _check_unit(self, "threshold")
@@ -62,6 +63,7 @@ class Facilitator(Strategy):
     name: ClassVar[str] = "mediator"
     kind: ClassVar[StrategyKind] = "mediator"
     description: ClassVar[str] = "Convening effort rises with the parties' distrust."
+    run_axis: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         _check_unit(self, "base", "urgency")
@@ -83,6 +85,7 @@ class Backer(Strategy):
     name: ClassVar[str] = "backer"
     kind: ClassVar[StrategyKind] = "backer"
     description: ClassVar[str] = "Support grows with progress on the issues it cares about."
+    run_axis: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         _check_unit(self, "base", "responsiveness")

@@ -47,6 +47,7 @@ class TitForTat(Strategy):
     name: ClassVar[str] = "tit_for_tat"
     kind: ClassVar[StrategyKind] = "negotiator"
     description: ClassVar[str] = "Mirrors concessions; retaliates; forgives stalemates."
+    run_axis: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         for field in ("step", "mirror", "forgiveness", "floor"):

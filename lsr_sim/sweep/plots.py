@@ -14,6 +14,15 @@ Tables (the columns each function reads):
   ``scenario``, ``outcome``).
 - morris indices: ``parameter``, ``mu_star``, ``mu_star_conf``, ``sigma`` (optionally
   ``scenario``, ``outcome``).
+
+Scenario discovery (the tables of :func:`lsr_sim.sweep.discovery.discover`):
+
+- ``prim_trajectory``: ``coverage``, ``density``, ``restricted``, optionally ``chosen``
+  (:func:`plot_tradeoff`).
+- ``prim_box``: ``input``, ``min``, ``max``, ``restricted``, ``qp_min``, ``qp_max``,
+  ``sweep_min``, ``sweep_max`` (:func:`plot_box_limits`).
+- ``scores``: ``input``, ``importance`` (:func:`plot_feature_scores`); the fitted CART tree
+  for :func:`plot_tree`.
 """
 
 from __future__ import annotations
@@ -35,9 +44,14 @@ from matplotlib.figure import Figure
 from lsr_sim._atomic import atomic_write
 
 __all__ = [
+    "plot_box_limits",
+    "plot_feature_scores",
     "plot_heatmap",
     "plot_response",
     "plot_sensitivity",
+    "plot_tradeoff",
+    "plot_tree",
+    "save_discovery_figures",
     "save_sweep_figures",
 ]
 
@@ -338,8 +352,9 @@ def plot_sensitivity(
     y = np.arange(len(frame))
     height = 0.38
     ax = _new_axes(ax, (8, 1.2 + 0.55 * len(frame)))
-    bars = {"capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "0.25"}}
+    bars: dict[str, Any] = {"capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "0.25"}}
     # (column, its confidence column or None, colour, label): the upper bar, then the lower.
+    series: list[tuple[str, str | None, str, str]]
     if kind == "sobol":
         series = [
             ("S1", "S1_conf", _S1_COLOR, "first order S1"),
@@ -353,8 +368,11 @@ def plot_sensitivity(
         ]
         xlabel = "elementary effect (outcome change over the parameter range)"
     for offset, (column, conf, color, label) in zip((height / 2, -height / 2), series, strict=True):
-        errors = {"xerr": frame[conf], **bars} if conf else {}
-        ax.barh(y + offset, frame[column], height, color=color, label=label, **errors)
+        if conf:
+            ax.barh(y + offset, frame[column], height, color=color, label=label,
+                    xerr=frame[conf], **bars)  # fmt: skip
+        else:
+            ax.barh(y + offset, frame[column], height, color=color, label=label)
     ax.axvline(0.0, color="0.3", linewidth=0.8)
     ax.set_xlabel(xlabel)
     ax.set_yticks(y, [str(p) for p in frame["parameter"]])
@@ -542,25 +560,25 @@ def save_sweep_figures(
     panels = parameters[:MAX_PANELS]
     for outcome in shown:
         if panels:
-            fig = _panels(
-                len(panels),
-                lambda ax, i, o=outcome: plot_response(points, panels[i], o, kind=kind, ax=ax),
-                size=(4.6, 3.6),
-            )
+
+            def response(ax: Axes, i: int, o: str = outcome) -> Axes:
+                return plot_response(points, panels[i], o, kind=kind, ax=ax)
+
+            fig = _panels(len(panels), response, size=(4.6, 3.6))
             fig.suptitle(f"Response of {outcome}")
             written.append(_save_png(fig, out / f"response_{_safe(outcome)}.png", dpi))
         if design_type == "grid" and len(parameters) == 2:
-            fig = _panels(
-                len(scenarios),
-                lambda ax, i, o=outcome: plot_heatmap(
+
+            def heatmap(ax: Axes, i: int, o: str = outcome) -> Axes:
+                return plot_heatmap(
                     points, parameters[0], parameters[1], o, scenario=scenarios[i], ax=ax
-                ),
-                size=(6.5, 4.8),
-                ncols=2,
-            )
+                )
+
+            fig = _panels(len(scenarios), heatmap, size=(6.5, 4.8), ncols=2)
             written.append(_save_png(fig, out / f"heatmap_{_safe(outcome)}.png", dpi))
 
-    for sens in ("sobol", "morris"):
+    methods: tuple[Literal["sobol", "morris"], ...] = ("sobol", "morris")
+    for sens in methods:
         indices = tables.get(sens)
         if indices is None or indices.empty:
             continue
@@ -571,13 +589,185 @@ def save_sweep_figures(
             rows = indices[indices["outcome"].astype(str) == outcome]
             present = list(dict.fromkeys(rows["scenario"].astype(str)))
             n_params = rows["parameter"].nunique()
+
+            def sensitivity(
+                ax: Axes,
+                i: int,
+                o: str = outcome,
+                r: pd.DataFrame = rows,
+                s: list[str] = present,
+                k: Literal["sobol", "morris"] = sens,
+            ) -> Axes:
+                return plot_sensitivity(r, o, kind=k, scenario=s[i], ax=ax)
+
             fig = _panels(
                 len(present),
-                lambda ax, i, o=outcome, r=rows, s=present, k=sens: plot_sensitivity(
-                    r, o, kind=k, scenario=s[i], ax=ax
-                ),
+                sensitivity,
                 size=(7.5, 1.4 + 0.55 * n_params),
                 ncols=2,
             )
             written.append(_save_png(fig, out / f"{sens}_{_safe(outcome)}.png", dpi))
     return written
+
+
+# --------------------------------------------------------------------------- scenario discovery
+
+_BOX_COLOR = "#3182bd"
+
+
+def _root_figure(ax: Axes) -> Figure:
+    fig = ax.get_figure(root=True)
+    if not isinstance(fig, Figure):
+        raise ValueError("the axes belong to no figure")
+    return fig
+
+
+def plot_tradeoff(trajectory: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """PRIM's peeling trajectory: density against coverage, coloured by restricted inputs.
+
+    The chosen box (``chosen`` column, if present) is circled and labelled.
+    """
+    table = _require(trajectory, "prim_trajectory", ["coverage", "density", "restricted"])
+    ax = _new_axes(ax, (5.6, 4.6))
+    dims = table["restricted"].to_numpy(dtype=int)
+    top = int(dims.max()) if len(dims) else 0
+    norm = mpl.colors.BoundaryNorm(np.arange(-0.5, top + 1.5), mpl.colormaps["viridis"].N)
+    points = ax.scatter(
+        table["coverage"], table["density"], c=dims, cmap="viridis", norm=norm, s=22, zorder=2
+    )
+    ax.plot(table["coverage"], table["density"], color="0.75", lw=0.8, zorder=1)
+    if "chosen" in table and table["chosen"].any():
+        row = table[table["chosen"]].iloc[0]
+        ax.scatter(
+            [row["coverage"]], [row["density"]], s=150, facecolors="none", edgecolors="crimson"
+        )
+        label = f"box {int(row['box'])}" if "box" in table else "chosen"
+        ax.annotate(
+            label,
+            (row["coverage"], row["density"]),
+            xytext=(8, 8),
+            textcoords="offset points",
+            color="crimson",
+        )
+    bar = ax.figure.colorbar(points, ax=ax, ticks=range(top + 1))
+    bar.set_label("restricted inputs")
+    ax.set_xlim(0, 1.05)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("coverage (share of the runs of interest inside the box)")
+    ax.set_ylabel("density (share of the box's runs of interest)")
+    ax.set_title("PRIM peeling trajectory")
+    ax.grid(True, color="0.92")
+    return ax
+
+
+def _qp_label(low: float, high: float) -> str:
+    values = [f"{v:.2g}" for v in (low, high) if math.isfinite(v)]
+    return f" (qp {', '.join(values)})" if values else ""
+
+
+def plot_box_limits(
+    box: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    only_restricted: bool = True,
+) -> Axes:
+    """A box's limits on each input, as a share of the swept range, with quasi-p-values.
+
+    Each input is a row: the grey bar is the swept range, the blue bar the box, the numbers
+    the limits; the label gives the quasi-p-values of the restricted limits.
+    """
+    table = _require(
+        box,
+        "prim_box",
+        ["input", "min", "max", "restricted", "qp_min", "qp_max", "sweep_min", "sweep_max"],
+    )
+    if only_restricted and table["restricted"].any():
+        table = table[table["restricted"]]
+    ax = _new_axes(ax, (7.5, 1.2 + 0.55 * len(table)))
+    labels = []
+    for y, row in enumerate(table.to_dict("records")):
+        lo, hi = float(row["min"]), float(row["max"])
+        first, last = float(row["sweep_min"]), float(row["sweep_max"])
+        span = last - first
+        low = (lo - first) / span if span > 0 else 0.0
+        high = (hi - first) / span if span > 0 else 1.0
+        ax.barh(y, 1.0, left=0.0, height=0.5, color="0.88")
+        ax.barh(y, high - low, left=low, height=0.5, color=_BOX_COLOR)
+        ax.text(low, y + 0.33, f"{lo:.3g}", ha="center", va="top", fontsize=8)
+        ax.text(high, y + 0.33, f"{hi:.3g}", ha="center", va="top", fontsize=8)
+        ax.text(-0.02, y, f"{first:.3g}", ha="right", va="center", fontsize=8, color="0.4")
+        ax.text(1.02, y, f"{last:.3g}", ha="left", va="center", fontsize=8, color="0.4")
+        labels.append(f"{row['input']}{_qp_label(row['qp_min'], row['qp_max'])}")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.4, -0.6)
+    ax.set_xlim(-0.15, 1.15)
+    ax.set_xticks([])
+    ax.set_title(title or "PRIM box: limits within the swept range")
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def plot_tree(
+    tree: Any, inputs: Sequence[str], *, ax: Axes | None = None, max_depth: int | None = 3
+) -> Axes:
+    """The fitted CART tree (scikit-learn's ``plot_tree``), to `max_depth` levels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from sklearn.tree import plot_tree as draw
+
+    ax = _new_axes(ax, (16, 7))
+    fig = _root_figure(ax)
+    if not hasattr(fig.canvas, "get_renderer"):  # sklearn measures its text boxes
+        FigureCanvasAgg(fig)
+    draw(
+        tree,
+        feature_names=list(inputs),
+        class_names=["other", "of interest"],
+        filled=True,
+        impurity=False,
+        proportion=False,
+        max_depth=max_depth,
+        fontsize=7,
+        ax=ax,
+    )
+    ax.set_title("CART tree")
+    return ax
+
+
+def plot_feature_scores(scores: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Extra-trees feature scores, most important input on top."""
+    table = _require(scores, "scores", ["input", "importance"])
+    table = table.sort_values("importance", ascending=True, kind="stable")
+    ax = _new_axes(ax, (6.5, 1.2 + 0.4 * len(table)))
+    ax.barh(table["input"], table["importance"], color=_BOX_COLOR)
+    ax.set_xlabel("importance (extra trees)")
+    ax.set_title("Feature scores")
+    ax.grid(True, axis="x", color="0.92")
+    return ax
+
+
+def save_discovery_figures(
+    tables: Mapping[str, pd.DataFrame],
+    tree: Any,
+    inputs: Sequence[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    dpi: float = 120,
+) -> list[Path]:
+    """Write ``prim_tradeoff.png``, ``prim_box.png``, ``cart_tree.png`` and
+    ``feature_scores.png`` into `out_dir`, atomically and byte-reproducibly.
+
+    `tables` holds ``prim_trajectory``, ``prim_box`` and ``scores`` (as
+    :meth:`lsr_sim.sweep.discovery.Discovery.tables` gives them); `tree` is the fitted CART
+    tree over `inputs`; `title` heads the box figure.
+    """
+    out = Path(out_dir)
+    axes = {
+        "prim_tradeoff": plot_tradeoff(tables["prim_trajectory"]),
+        "prim_box": plot_box_limits(tables["prim_box"], title=title),
+        "cart_tree": plot_tree(tree, inputs),
+        "feature_scores": plot_feature_scores(tables["scores"]),
+    }
+    return [_save_png(_root_figure(ax), out / f"{name}.png", dpi) for name, ax in axes.items()]

@@ -1,0 +1,578 @@
+"""The step's phases as compiled functions over the run axis (see :mod:`lsr_sim.kernel`).
+
+Every function takes the state ``s`` and the inputs ``p`` (numba structures of the arrays in
+:class:`lsr_sim.kernel.State` and :class:`lsr_sim.kernel.Params`) and loops over runs; a phase
+that belongs to one actor takes its index. Each applies the rules of :mod:`lsr_sim.dynamics`
+(compiled, :mod:`lsr_sim.dynamics.compiled`) to one run's numbers at a time, so a run's
+arithmetic does not depend on how many other runs share the call. Nothing here draws random
+numbers or calls a strategy: the Python phases (:mod:`lsr_sim.kernel.phases`) do that between
+these calls. Outputs that the Mesa model logs (who convened what, which incidents struck) are
+written into arrays the caller passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lsr_sim.dynamics import compiled as rules
+from lsr_sim.dynamics.status import AGREED, COLLAPSED, IMPLEMENTED, IMPLEMENTING, ON_TABLE, OPEN
+from lsr_sim.jit import njit
+from lsr_sim.kernel.records import (
+    ACTION,
+    AGREE,
+    COMPLIANCE_DRAWS,
+    CONVENE,
+    DIRECT_DRAWS,
+    INCIDENT_DRAWS,
+    LINK,
+    MEDIATION_DRAWS,
+    SETBACK,
+    SHOCK,
+    SIGNAL,
+)
+
+__all__ = [
+    "agree",
+    "apply_effect",
+    "carry_out",
+    "commit_trust",
+    "convene",
+    "direct_talks",
+    "find_veto",
+    "mean_trust",
+    "mediate",
+    "mediation_view",
+    "position",
+    "rapprochement",
+    "record_implementation",
+    "reopen_collapsed",
+    "revise_trust",
+    "start_implementation",
+    "strike_incidents",
+    "vouch_all",
+]
+
+CHANNEL, MEDIATION, PATRONAGE, PRESSURE = 0, 1, 2, 3  # index into State.links (LINK_TYPES)
+
+
+# -- small helpers ---------------------------------------------------------------------------
+@njit
+def _table(p, t):
+    """The party indices of table t."""
+    return p.table_parties[t, : p.table_size[t]]
+
+
+@njit
+def _trust_gap(trust, parties):
+    """1 minus the parties' mean trust in each other (off-diagonal entries, row by row)."""
+    size = parties.shape[0]
+    block = np.empty(size * (size - 1))
+    c = 0
+    for a in range(size):
+        for b in range(size):
+            if a != b:
+                block[c] = trust[parties[a], parties[b]]
+                c += 1
+    return 1.0 - rules.numpy_mean(block)
+
+
+@njit
+def reset_talks(s, r, k):
+    s.rounds[r, k] = 0
+    s.offers[r, k, :] = np.nan
+    s.aspiration[r, k, :] = 1.0
+    s.concession[r, k, :, :] = 0.0
+
+
+@njit
+def lapse(s, r, k):
+    """Talks on issue k of run r end without a deal."""
+    s.status[r, k] = OPEN
+    reset_talks(s, r, k)
+
+
+@njit
+def convene(s, p, r, issues, mediator, convened):
+    """Put the open or collapsed ones among `issues` (an (m,) mask) on the table in run r.
+
+    Meeting is read as positive rhetoric between all the parties who meet. The issues put on
+    the table are marked in `convened` (an (m,) mask); returns whether there was any.
+    """
+    n = s.trust.shape[1]
+    met = np.zeros(n, dtype=np.bool_)
+    any_ = False
+    for k in range(issues.shape[0]):
+        if issues[k] and (s.status[r, k] == OPEN or s.status[r, k] == COLLAPSED):
+            s.status[r, k] = ON_TABLE
+            s.mediator_of[r, k] = mediator
+            reset_talks(s, r, k)
+            convened[k] = True
+            any_ = True
+            for i in range(n):
+                if p.parties[k, i]:
+                    met[i] = True
+    if any_:
+        for i in range(n):
+            for j in range(n):
+                if met[i] and met[j] and i != j:
+                    s.rhetoric[r, i, j] += 0.5
+    return any_
+
+
+@njit
+def agree(s, r, issues, terms, step):
+    """Run r agrees on `issues` at `terms` (one deal)."""
+    s.n_agreements[r] += 1
+    for c in range(issues.shape[0]):
+        k = issues[c]
+        s.status[r, k] = AGREED
+        s.agreed_step[r, k] = step
+        s.terms[r, k] = terms[c]
+        s.progress[r, k] = 0.0
+        if s.first_agreed[r, k] < 0:
+            s.first_agreed[r, k] = step
+
+
+# -- effects ---------------------------------------------------------------------------------
+@njit
+def apply_effect(s, p, r, e, step, convened):
+    """Apply effect e in run r; returns whether it changed anything that is logged as a deal
+    or a meeting (an agreement made, issues convened)."""
+    n = s.trust.shape[1]
+    kind = p.effect_type[e]
+    value = p.effect_value[r, e]
+    if kind == SHOCK:
+        for i in range(n):
+            for j in range(n):
+                if p.effect_hits[e, i, j]:
+                    s.trust[r, i, j] = rules.shock(s.trust[r, i, j], 1.0, value)
+    elif kind == SIGNAL:
+        actor = p.effect_actor[e]
+        for other in range(n):
+            for _ in range(p.effect_toward[e, other]):
+                if p.effect_channel[e] == ACTION:
+                    s.actions[r, other, actor] += value
+                else:
+                    s.rhetoric[r, other, actor] += value
+    elif kind == CONVENE:
+        return convene(s, p, r, p.effect_issues[e], p.effect_mediator[e], convened)
+    elif kind == AGREE:
+        k = p.effect_issue[e]
+        status = s.status[r, k]
+        if status in (OPEN, ON_TABLE, COLLAPSED):
+            if p.effect_mediator[e] >= 0:
+                s.mediator_of[r, k] = p.effect_mediator[e]
+            if status == COLLAPSED:
+                s.status[r, k] = OPEN
+            agree(s, r, np.array([k]), np.array([value]), step)
+            return True
+    elif kind == SETBACK:
+        k = p.effect_issue[e]
+        if s.status[r, k] == ON_TABLE:
+            lapse(s, r, k)
+        if s.status[r, k] == IMPLEMENTING:  # what is implemented stays implemented
+            s.progress[r, k] = max(0.0, s.progress[r, k] - value)
+    elif kind == LINK:
+        s.links[r, p.effect_channel[e], p.effect_actor[e], p.effect_other[e]] = value
+    return False
+
+
+@njit
+def apply_event_effect(s, p, e, step, taken, convened):
+    """Apply effect e in every run (a dated event); `taken` (R,) and `convened` (R, m) as in
+    :func:`apply_effect`."""
+    for r in range(s.trust.shape[0]):
+        taken[r] = apply_effect(s, p, r, e, step, convened[r])
+
+
+@njit
+def strike_incidents(s, p, step, hit, taken, convened):
+    """Random incidents strike, each with its probability; their effects apply at once.
+
+    `hit` (R, I) marks the incidents that struck, `taken` (R, E) the effects that made a deal
+    or a meeting (see :func:`apply_effect`).
+    """
+    offset = p.draw_offsets[INCIDENT_DRAWS]
+    for r in range(s.trust.shape[0]):
+        top = np.max(s.pressure[r])
+        for k in range(p.incident_rate.shape[1]):
+            chance = rules.incident_probability(
+                p.incident_rate[r, k], p.incident_spoiler[k], top, p.spoiler_boost[r]
+            )
+            if s.draws[r, offset + k] < chance:
+                hit[r, k] = True
+                s.n_incidents[r] += 1
+                if p.incident_veto[k]:
+                    s.n_vetoes[r] += 1
+                first, count = p.incident_effects[k, 0], p.incident_effects[k, 1]
+                for e in range(first, first + count):
+                    taken[r, e] = apply_effect(s, p, r, e, step, convened[r])
+
+
+# -- policies --------------------------------------------------------------------------------
+@njit
+def spoiler_view(s, p, i, threat):
+    """What spoiler i observes in each run: `threat` (R,)."""
+    m = s.status.shape[1]
+    vetoed = p.vetoes[:, i].copy()
+    for r in range(s.trust.shape[0]):
+        stage = np.empty(m)
+        for k in range(m):
+            stage[k] = rules.issue_stage(s.status[r, k], s.progress[r, k])
+        threat[r] = rules.spoiler_threat(stage, p.salience[r, i], vetoed)
+
+
+@njit
+def backer_view(s, p, i, progress):
+    """What backer i observes in each run: salience-weighted progress, `progress` (R,)."""
+    m = s.status.shape[1]
+    for r in range(s.trust.shape[0]):
+        total = 0.0
+        for k in range(m):
+            total += p.salience[r, i, k] * rules.issue_stage(s.status[r, k], s.progress[r, k])
+        progress[r] = total
+
+
+# -- convening -------------------------------------------------------------------------------
+@njit
+def _waiting(s, p, r, t, k, mediator):
+    """Issue k waits at table t in run r: open there (and, with a mediator, cared about)."""
+    if p.table_of_issue[k] != t or s.status[r, k] != OPEN:
+        return False
+    return mediator < 0 or p.salience[r, mediator, k] > 0
+
+
+@njit
+def mediation_view(s, p, i, go, gap, received):
+    """What mediator i observes: for each run and table, whether it can convene (`go`,
+    (R, T)), the parties' distrust (`gap`, (R, T)), and its backers' support (`received`, (R,))."""
+    m = s.status.shape[1]
+    for r in range(s.trust.shape[0]):
+        received[r] = rules.backer_support(s.links[r, PATRONAGE], s.support[r])[i]
+        for t in range(p.table_size.shape[0]):
+            parties = _table(p, t)
+            reach = np.inf
+            seated = False
+            for q in parties:
+                reach = min(reach, s.links[r, MEDIATION, i, q])
+                seated = seated or q == i
+            waiting = False
+            for k in range(m):
+                waiting = waiting or _waiting(s, p, r, t, k, i)
+            go[r, t] = waiting and reach > 0 and not seated
+            gap[r, t] = _trust_gap(s.trust[r], parties)
+
+
+@njit
+def mediate(s, p, i, go, effort, received, convened):
+    """Mediator i, with `effort` (R, T) from its strategy, may convene each table it can."""
+    m = s.status.shape[1]
+    offset = p.draw_offsets[MEDIATION_DRAWS] + i * p.table_size.shape[0]
+    waiting = np.zeros(m, dtype=np.bool_)
+    for r in range(s.trust.shape[0]):
+        for t in range(p.table_size.shape[0]):
+            if not go[r, t]:
+                continue
+            parties = _table(p, t)
+            reach = np.inf
+            trust_in_me = np.empty(parties.shape[0])
+            for a in range(parties.shape[0]):
+                reach = min(reach, s.links[r, MEDIATION, i, parties[a]])
+                trust_in_me[a] = s.trust[r, parties[a], i]
+            chance = rules.convening_probability(
+                p.capability[r, i],
+                rules.numpy_mean(trust_in_me),
+                received[r],
+                reach,
+                effort[r, t],
+                p.mediation_rate[r],
+                p.backer_weight[r],
+            )
+            if s.draws[r, offset + t] < chance:
+                for k in range(m):
+                    waiting[k] = _waiting(s, p, r, t, k, i)
+                convene(s, p, r, waiting, i, convened[r])
+
+
+@njit
+def direct_talks(s, p, convened):
+    """The parties at a table with open issues may meet without a mediator."""
+    m = s.status.shape[1]
+    offset = p.draw_offsets[DIRECT_DRAWS]
+    waiting = np.zeros(m, dtype=np.bool_)
+    for r in range(s.trust.shape[0]):
+        for t in range(p.table_size.shape[0]):
+            any_ = False
+            for k in range(m):
+                waiting[k] = _waiting(s, p, r, t, k, -1)
+                any_ = any_ or waiting[k]
+            if not any_:
+                continue
+            parties = _table(p, t)
+            channel = np.inf
+            for a in parties:
+                for b in parties:
+                    if a != b:
+                        channel = min(channel, s.links[r, CHANNEL, a, b])
+            chance = rules.direct_talks_probability(
+                1.0 - _trust_gap(s.trust[r], parties), channel, p.direct_talks_rate[r]
+            )
+            if s.draws[r, offset + t] < chance:
+                convene(s, p, r, waiting, -1, convened[r])
+
+
+# -- vetoes ----------------------------------------------------------------------------------
+@njit
+def find_veto(s, p, r, issues, parties, terms):
+    """(veto holder, pressured party) when a veto player blocks `terms` on `issues` in run r,
+    else (-1, -1). Holders in index order, then parties in order: the first whose leverage
+    over a party beats that party's resolve, stiffened by its patrons' support."""
+    n = s.trust.shape[1]
+    backing = rules.backer_support(s.links[r, PATRONAGE], s.support[r])
+    for h in range(n):
+        holds = False
+        for c in range(issues.shape[0]):
+            holds = holds or p.vetoes[issues[c], h]
+        if not holds:
+            continue
+        stake = 0.0
+        for c in range(issues.shape[0]):
+            k = issues[c]
+            g = rules.gain(terms[c], p.ideal[r, h, k], p.status_quo[r, k])
+            stake += p.salience[r, h, k] * g * p.vetoes[k, h]
+        if stake >= 0:
+            continue
+        for q in parties:
+            lev = s.pressure[r, h] * rules.leverage(
+                s.links[r, PRESSURE, h, q],
+                p.capability[r, h],
+                p.capability[r, q],
+                p.veto_strength[r],
+            )
+            resolve = rules.effective_resolve(p.resolve[r, q], backing[q], p.backing_weight[r])
+            if lev > resolve:
+                return h, q
+    return -1, -1
+
+
+# -- implementation --------------------------------------------------------------------------
+@njit
+def start_implementation(s, step):
+    """Deals agreed in an earlier step start being carried out; nobody has complied yet."""
+    for r in range(s.status.shape[0]):
+        for k in range(s.status.shape[1]):
+            if s.status[r, k] == AGREED and s.agreed_step[r, k] < step:
+                s.status[r, k] = IMPLEMENTING
+                s.stall_streak[r, k, :] = 0
+                s.other_complied[r, k, :] = 1.0
+    s.complied[:] = False
+
+
+@njit
+def _spoiler_drag(s, p, r, i, k):
+    """Compliance party i loses on issue k to the veto players pressing it."""
+    drag = -np.inf
+    for h in range(s.trust.shape[1]):
+        if p.vetoes[k, h]:
+            drag = max(drag, s.links[r, PRESSURE, h, i] * s.pressure[r, h])
+    if drag == -np.inf:
+        return 0.0
+    return p.spoiler_drag[r] * drag
+
+
+@njit
+def carry_out(s, p, i):
+    """Actor i complies or stalls on every deal being implemented at which it is a party."""
+    n, m = s.trust.shape[1], s.status.shape[1]
+    offset = p.draw_offsets[COMPLIANCE_DRAWS]
+    for r in range(s.status.shape[0]):
+        for k in range(m):
+            if s.status[r, k] != IMPLEMENTING or not p.parties[k, i]:
+                continue
+            others = np.empty(n - 1)
+            c = 0
+            for j in range(n):
+                if p.parties[k, j] and j != i:
+                    others[c] = s.trust[r, i, j]
+                    c += 1
+            chance = rules.compliance_probability(
+                p.reliability[r, i],
+                rules.numpy_mean(others[:c]),
+                p.reciprocity[r, i],
+                s.other_complied[r, k, i],
+                p.compliance_trust_weight[r],
+                _spoiler_drag(s, p, r, i, k),
+            )
+            s.complied[r, k, i] = s.draws[r, offset + k * n + i] < chance
+
+
+@njit
+def _update_delivered(s, p, r):
+    for q in range(p.quantity_issue.shape[0]):
+        k = p.quantity_issue[q]
+        if np.isfinite(s.terms[r, k]):
+            now = rules.delivered(
+                s.terms[r, k], s.progress[r, k], p.q_low[r, q], p.q_high[r, q], p.q_total[r, q]
+            )
+            s.delivered[r, q] = max(s.delivered[r, q], now)
+
+
+@njit
+def record_implementation(s, p, implemented, collapsed):
+    """Each side sees what the others did; progress grows with compliance; deals complete or
+    collapse after too many stalls. `implemented` and `collapsed` (R, m) mark this step's."""
+    n, m = s.trust.shape[1], s.status.shape[1]
+    parties = np.empty(n, dtype=np.int64)
+    for r in range(s.status.shape[0]):
+        for k in range(m):
+            if s.status[r, k] != IMPLEMENTING:
+                continue
+            size = 0
+            for i in range(n):
+                if p.parties[k, i]:
+                    parties[size] = i
+                    size += 1
+            done = 0
+            for a in range(size):
+                done += s.complied[r, k, parties[a]]
+            for a in range(size):
+                i = parties[a]
+                for b in range(size):
+                    j = parties[b]
+                    if i != j:
+                        s.actions[r, i, j] += 1.0 if s.complied[r, k, j] else -1.0
+                s.other_complied[r, k, i] = (done - s.complied[r, k, i]) / (size - 1)
+                if s.complied[r, k, i]:
+                    s.stall_streak[r, k, i] = 0
+                else:
+                    s.stall_streak[r, k, i] += 1
+            s.progress[r, k] = rules.progress_step(
+                s.progress[r, k], done / size, p.implementation_rate[r, k]
+            )
+            longest = 0
+            for a in range(size):
+                longest = max(longest, s.stall_streak[r, k, parties[a]])
+            if s.progress[r, k] >= 1.0:
+                s.status[r, k] = IMPLEMENTED
+                s.n_implemented[r] += 1
+                implemented[r, k] = True
+            elif longest >= p.collapse_after[r]:
+                s.status[r, k] = COLLAPSED
+                s.collapsed_for[r, k] = 0
+                s.n_collapsed[r] += 1
+                collapsed[r, k] = True
+        _update_delivered(s, p, r)
+
+
+@njit
+def reopen_collapsed(s, p):
+    """A collapsed issue reopens after ``reopen_after`` steps."""
+    for r in range(s.status.shape[0]):
+        for k in range(s.status.shape[1]):
+            if s.status[r, k] == COLLAPSED:
+                s.collapsed_for[r, k] += 1
+                if s.collapsed_for[r, k] > p.reopen_after[r]:
+                    s.status[r, k] = OPEN
+                    s.collapsed_for[r, k] = 0
+                    reset_talks(s, r, k)
+
+
+# -- trust -----------------------------------------------------------------------------------
+@njit
+def vouch_all(s, p):
+    """Trust after the mediators' vouching, this step (read by every actor's revision)."""
+    for r in range(s.trust.shape[0]):
+        s.vouched[r] = rules.vouch(s.trust[r], s.links[r, MEDIATION], p.vouching_rate[r])
+
+
+@njit
+def revise_trust(s, p, i):
+    """Actor i revises its trust in the others from what they did and said this step."""
+    n = s.trust.shape[1]
+    for r in range(s.trust.shape[0]):
+        for j in range(n):
+            signal = rules.trust_signal(
+                s.actions[r, i, j], s.rhetoric[r, i, j], p.action_weight[r], p.rhetoric_weight[r]
+            )
+            row = rules.update_trust(
+                s.trust[r, i, j], signal, p.trust_gain_rate[r], p.trust_loss_rate[r]
+            )
+            row = row + s.vouched[r, i, j] - s.trust[r, i, j]
+            row = min(max(row, 0.0), 1.0)
+            s.next_trust[r, i, j] = rules.decay_toward(row, p.trust0[r, i, j], p.trust_decay[r])
+        s.next_trust[r, i, i] = 1.0
+
+
+@njit
+def commit_trust(s):
+    """Every actor's revised trust takes effect at once; this step's deeds and words are spent."""
+    s.trust[:] = s.next_trust
+    s.actions[:] = 0.0
+    s.rhetoric[:] = 0.0
+
+
+# -- reporters -------------------------------------------------------------------------------
+@njit
+def mean_trust(s, out):
+    """Mean trust over all ordered pairs of distinct actors, per run (`out`, (R,))."""
+    n = s.trust.shape[1]
+    values = np.empty(n * (n - 1))
+    for r in range(s.trust.shape[0]):
+        c = 0
+        for i in range(n):
+            for j in range(n):
+                if i != j:
+                    values[c] = s.trust[r, i, j]
+                    c += 1
+        out[r] = rules.numpy_mean(values)
+
+
+@njit
+def rapprochement(s, p, out):
+    """Half the principals' mean mutual trust plus half the issues' mean stage, per run."""
+    m = s.status.shape[1]
+    principals = p.principals
+    size = principals.shape[0]
+    if size < 2:
+        mean_trust(s, out)
+    stage = np.empty(m)
+    block = np.empty(max(size * (size - 1), 1))
+    for r in range(s.trust.shape[0]):
+        if size >= 2:
+            c = 0
+            for a in range(size):
+                for b in range(size):
+                    if a != b:
+                        block[c] = s.trust[r, principals[a], principals[b]]
+                        c += 1
+            mutual = rules.numpy_mean(block)
+        else:
+            mutual = out[r]
+        for k in range(m):
+            stage[k] = rules.issue_stage(s.status[r, k], s.progress[r, k])
+        out[r] = 0.5 * mutual + 0.5 * rules.numpy_mean(stage)
+
+
+@njit
+def position(s, p, out):
+    """Where each issue stands (`out`, (R, m)): agreed terms, else the mean of current
+    offers while on the table, else the status quo."""
+    n, m = s.trust.shape[1], s.status.shape[1]
+    for r in range(s.status.shape[0]):
+        for k in range(m):
+            status = s.status[r, k]
+            value = p.status_quo[r, k]
+            if status == ON_TABLE:
+                total = 0.0
+                count = 0
+                for i in range(n):
+                    if p.parties[k, i] and np.isfinite(s.offers[r, k, i]):
+                        total += s.offers[r, k, i]
+                        count += 1
+                if count > 0:
+                    value = total / count
+            settled = status in (AGREED, IMPLEMENTING)
+            settled = settled or status in (IMPLEMENTED, COLLAPSED)
+            if settled and np.isfinite(s.terms[r, k]):
+                value = s.terms[r, k]
+            out[r, k] = value if np.isfinite(value) else p.status_quo[r, k]
