@@ -332,9 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_forecast_parsers(sub)
     _add_whatif_parser(sub)
 
-    p = sub.add_parser(
-        "dashboard", help="open the browser dashboard (Mesa SolaraViz) on http://127.0.0.1"
-    )
+    p = sub.add_parser("dashboard", help="open the browser dashboard on http://127.0.0.1 (Solara)")
     p.add_argument(
         "scenario",
         type=Path,

@@ -1,7 +1,9 @@
 """Input files read within the limits: the one place their bytes are read.
 
 Scenario and sweep files (through :mod:`lsr_sim.scenario.yamlfile`) and the classic models'
-actor tables (:mod:`lsr_sim.classic.inputs`) are read by :func:`read_input_text`. It imports
+actor tables (:mod:`lsr_sim.classic.inputs`) are read by :func:`read_input_text`; bytes that
+did not come from a file (a dashboard upload) are checked by :func:`decode_input`, the same
+size limit and decoding with the same messages. It imports
 only the errors, the limits and the messages, so any module can use it without a cycle.
 """
 
@@ -12,7 +14,7 @@ from pathlib import Path
 from lsr_sim.limits import MAX_FILE_BYTES
 from lsr_sim.messages import FileKind
 
-__all__ = ["read_input_text"]
+__all__ = ["decode_input", "read_input_text"]
 
 
 def read_input_text(path: Path, kind: FileKind) -> str:
@@ -36,6 +38,21 @@ def read_input_text(path: Path, kind: FileKind) -> str:
         raise kind.error(source, "", "file not found; check the path") from None
     except OSError as exc:
         raise kind.error(source, "", f"cannot be read: {exc.strerror or exc}") from None
+    return decode_input(data, source, kind)
+
+
+def decode_input(data: bytes, source: str, kind: FileKind) -> str:
+    """The text of an input's bytes, held to :data:`~lsr_sim.limits.MAX_FILE_BYTES`.
+
+    The checks (and messages) of :func:`read_input_text` once the file is read, for bytes
+    from elsewhere (a dashboard upload); `source` names the input in messages. Bytes cut
+    at the limit plus one are refused as too large, as a longer input would be.
+
+    Raises
+    ------
+    InputError
+        ``kind.error``: the bytes are too many or not UTF-8.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise kind.error(
             source,

@@ -1,12 +1,17 @@
-"""A browser dashboard for students: Mesa's SolaraViz over the negotiation model.
+"""A browser dashboard for students: a Solara page of its own over the negotiation model.
 
 ``lsr-sim dashboard [SCENARIO] [--port N]`` serves it on http://127.0.0.1:8765
 (:data:`DEFAULT_PORT`). The modules:
 
-- :mod:`lsr_sim.dashboard.model`: :class:`~lsr_sim.dashboard.model.DashboardModel`, the
-  model made from a scenario file and the sidebar's knobs (no Solara import);
-- :mod:`lsr_sim.dashboard.components`: the panels of the main area;
-- :mod:`lsr_sim.dashboard.app`: the SolaraViz page (``solara run lsr_sim.dashboard.app``);
+- :mod:`lsr_sim.dashboard.model`: the scenarios offered, the sidebar's knobs, uploads and the
+  live run (no Solara import);
+- :mod:`lsr_sim.dashboard.views`: what each chart shows, as ECharts options (no Solara);
+- :mod:`lsr_sim.dashboard.ensemble`: the fan chart's ensemble, by
+  :func:`lsr_sim.experiment.run_many`;
+- :mod:`lsr_sim.dashboard.export`: the files the Export tab offers;
+- :mod:`lsr_sim.dashboard.widgets`: the browser's frame clock (back-pressure for Play);
+- :mod:`lsr_sim.dashboard.app`: the Solara page;
+- :mod:`lsr_sim.dashboard.asgi`: the web server, behind a Host/Origin guard;
 - :mod:`lsr_sim.dashboard.server`: starts and stops the server (no Solara import).
 
 It needs the ``dashboard`` extra (``pip install 'lsr_sim[dashboard]'``). Importing this

@@ -1,38 +1,61 @@
-"""The dashboard's model: a :class:`NegotiationModel` built from a scenario file and a few knobs.
+"""What the dashboard runs, without any Solara: the scenarios it offers, the knobs, a live run.
 
-Mesa's SolaraViz re-creates the model on Reset by calling its class with the values of the
-sidebar's inputs as keyword arguments. :class:`DashboardModel` takes exactly those inputs (a
-scenario file, the mediators' strength, the veto strength, the trust decay and the seed) and
-maps them onto the scenario before building the model. Nothing here imports Solara.
+- :class:`Catalog`: the fixed, server-side set of scenarios a page may choose from (the file
+  ``lsr-sim dashboard`` was given and its variants), validated when the server starts. The
+  page names a scenario by its label; it never sends a path, and nothing here opens a path
+  that came from the browser.
+- :func:`scenario_from_upload`: a scenario from the bytes of an uploaded file, through the
+  same reader, size cap and validation as ``lsr-sim validate`` (an ``extends:`` may name only
+  a scenario of the catalog).
+- :class:`Knobs`, :func:`apply_knobs`: the values the sidebar's sliders set on a scenario.
+- :class:`LiveRun`: one :class:`~lsr_sim.model.NegotiationModel` stepped by the page, which
+  stops exactly at the scenario's last step, with its tables and recorded history.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
 
-from lsr_sim.dashboard import SCENARIO_ENV
-from lsr_sim.errors import InputError
-from lsr_sim.model import NegotiationModel
-from lsr_sim.scenario import Scenario, load_scenario
+import numpy as np
+
+from lsr_sim.errors import InputError, ScenarioError
+from lsr_sim.experiment import RunResult, collect_tables
+from lsr_sim.scenario import (
+    Scenario,
+    deep_merge,
+    load_scenario,
+    read_yaml_text,
+    scenario_from_dict,
+)
 from lsr_sim.scenario.paths import override_scenario
+
+if TYPE_CHECKING:
+    from lsr_sim.model import NegotiationModel
 
 __all__ = [
     "DEFAULT_SCENARIO",
-    "SCENARIO_ENV",
-    "DashboardModel",
+    "UPLOAD_PREFIX",
+    "Catalog",
     "Knobs",
+    "LiveRun",
     "apply_knobs",
     "default_knobs",
     "mediators",
+    "principal_pairs",
     "scenario_choices",
+    "scenario_from_upload",
+    "upload_name",
 ]
 
 #: The scenario the dashboard opens when it is given none (relative to the working folder).
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
+#: Label prefix of a scenario loaded from the page (kept in that browser session only).
+UPLOAD_PREFIX = "uploaded: "
 
 
 @dataclass(frozen=True)
@@ -57,10 +80,61 @@ class Knobs:
     trust_decay: float
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        for name in ("mediation", "veto_strength", "trust_decay"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not math.isfinite(value):
+                raise InputError("dashboard", name, f"expected a finite number, got {value!r}")
+            # Slider steps such as 0.1 + 0.2 leave float noise: keep what the label shows.
+            object.__setattr__(self, name, round(float(value), 6))
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise InputError("dashboard", "seed", f"must be an integer >= 0, got {self.seed!r}")
+
+    def seed_for(self, scenario: Scenario) -> int:
+        """The seed a run uses: this seed, or the scenario's own when it is 0.
+
+        Examples
+        --------
+        >>> from lsr_sim.scenario import load_scenario
+        >>> base = load_scenario("scenarios/baseline.yaml")
+        >>> Knobs(0.7, 1.5, 0.01).seed_for(base), Knobs(0.7, 1.5, 0.01, seed=5).seed_for(base)
+        (20241208, 5)
+        """
+        return self.seed or scenario.run.seed
+
+    def changes(self, other: Knobs) -> list[str]:
+        """What differs from `other`, as ``"name old → new"`` (for "press Reset to apply").
+
+        Examples
+        --------
+        >>> Knobs(0.7, 1.5, 0.01).changes(Knobs(0.3, 1.5, 0.01, seed=2))
+        ['mediation 0.7 → 0.3', 'seed 0 → 2']
+        """
+        return [
+            f"{name} {getattr(self, name):g} → {getattr(other, name):g}"
+            for name in ("mediation", "veto_strength", "trust_decay", "seed")
+            if getattr(self, name) != getattr(other, name)
+        ]
+
 
 def mediators(scenario: Scenario) -> list[str]:
     """Names of the scenario's actors whose role is ``mediator``, in file order."""
     return [name for name, actor in scenario.actors.items() if actor.role == "mediator"]
+
+
+def principal_pairs(scenario: Scenario) -> list[tuple[str, str]]:
+    """The ordered pairs of principals (every ordered pair of actors if there are none).
+
+    Examples
+    --------
+    >>> from lsr_sim.scenario import load_scenario
+    >>> principal_pairs(load_scenario("scenarios/baseline.yaml"))
+    [('Beirut', 'Damascus'), ('Damascus', 'Beirut')]
+    """
+    names = [n for n, a in scenario.actors.items() if a.role == "principal"] or list(
+        scenario.actors
+    )
+    return [(a, b) for a in names for b in names if a != b]
 
 
 def default_knobs(scenario: Scenario) -> Knobs:
@@ -122,7 +196,7 @@ def apply_knobs(scenario: Scenario, knobs: Knobs, source: str = "<dashboard>") -
 
 
 def scenario_choices(path: str | Path) -> dict[str, Path]:
-    """The scenarios the dashboard offers: `path`, then the variants beside it.
+    """The scenario files the dashboard offers: `path`, then the variants beside it.
 
     The variants are the ``*.yaml`` files in the ``variants/`` folder next to `path` (for
     ``scenarios/baseline.yaml``: ``scenarios/variants/*.yaml``), or, when `path` itself is in
@@ -151,93 +225,239 @@ def scenario_choices(path: str | Path) -> dict[str, Path]:
     return choices
 
 
-def _number(value: Any, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError("dashboard", name, f"expected a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise InputError("dashboard", name, f"expected a finite number, got {value!r}")
-    return round(number, 6)  # slider steps such as 0.1 + 0.2 leave float noise
+@dataclass(frozen=True)
+class Catalog(Mapping[str, Scenario]):
+    """The scenarios a dashboard page may choose from: label to validated scenario.
 
-
-class DashboardModel(NegotiationModel):
-    """A :class:`NegotiationModel` made from a scenario file and the dashboard's knobs.
-
-    The keyword arguments are what SolaraViz passes on Reset (see
-    :func:`lsr_sim.dashboard.app.model_params`). The model stops (``running`` is False) at
-    the scenario's last step, so Play stops there.
-
-    Parameters
-    ----------
-    scenario_file : str
-        The scenario's file, relative to `scenario_dir` (or absolute).
-    scenario_dir : str
-        Folder that `scenario_file` is relative to; default the working folder.
-    mediation, veto_strength, trust_decay : float, optional
-        See :class:`Knobs`; None keeps the scenario's value.
-    seed : int
-        Seed of the run; 0 (the default) means the scenario's ``run.seed``.
+    Built once, on the server, from the file ``lsr-sim dashboard`` was given. A page names
+    a scenario by label; a label outside the catalog is refused (:meth:`scenario`), so no
+    value sent by a browser ever becomes a path that is read.
 
     Attributes
     ----------
-    scenario_path : pathlib.Path
-        The scenario file the model was made from.
-    knobs : Knobs
-        The knob values in effect (seed: the seed actually used).
+    scenarios : dict of str to Scenario
+        In the order offered; the first is the one the page opens with.
+    left_out : dict of str to str
+        Variants that did not load, with their one-line error.
+    """
+
+    scenarios: dict[str, Scenario]
+    left_out: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> Catalog:
+        """`path` and its variants (:func:`scenario_choices`); variants that fail are left out.
+
+        Raises
+        ------
+        ScenarioError
+            If `path` itself does not load.
+
+        Examples
+        --------
+        >>> catalog = Catalog.from_path("scenarios/baseline.yaml")
+        >>> catalog.first, catalog["baseline.yaml"].name
+        ('baseline.yaml', 'baseline')
+        """
+        path = Path(path)
+        scenarios = {}
+        left_out = {}
+        for label, file in scenario_choices(path).items():
+            try:
+                scenarios[label] = load_scenario(file)
+            except InputError as exc:
+                if file == path:
+                    raise
+                left_out[label] = str(exc)
+        return cls(scenarios, left_out)
+
+    @property
+    def first(self) -> str:
+        """The label the page opens with."""
+        return next(iter(self.scenarios))
+
+    def scenario(self, label: str) -> Scenario:
+        """The scenario called `label`.
+
+        Raises
+        ------
+        InputError
+            If `label` is not in the catalog (whatever it is: it is never read as a path).
+        """
+        try:
+            return self.scenarios[label]
+        except (KeyError, TypeError):
+            shown = repr(label)[:80]
+            raise InputError(
+                "dashboard",
+                "scenario",
+                f"{shown} is not one of this dashboard's scenarios ({', '.join(self)})",
+            ) from None
+
+    def base_for(self, extends: str) -> str | None:
+        """The label an uploaded file's ``extends:`` names, or None.
+
+        It matches a label exactly (``variants/x.yaml``) or by file name, so that
+        ``extends: ../baseline.yaml``, written for a file in ``variants/``, finds the
+        baseline. Only the catalog's own scenarios can be extended.
+        """
+        if extends in self.scenarios:
+            return extends
+        name = PurePath(extends.replace("\\", "/")).name
+        matches = [label for label in self.scenarios if PurePath(label).name == name]
+        return matches[0] if len(matches) == 1 else None
+
+    def __getitem__(self, label: str) -> Scenario:
+        return self.scenarios[label]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scenarios)
+
+    def __len__(self) -> int:
+        return len(self.scenarios)
+
+
+def upload_name(filename: str) -> str:
+    """The name an uploaded file is shown and reported under: its last path part, printable,
+    at most 80 characters (a browser may send any string as the name).
 
     Examples
     --------
-    >>> model = DashboardModel("baseline.yaml", "scenarios", mediation=0.4, seed=3)
-    >>> model.spec.actors["Riyadh"].capability, model.knobs.seed, str(model.date)
-    (0.4, 3, '2024-12-08')
+    >>> upload_name("C:\\\\Users\\\\me\\\\my scenario.yaml"), upload_name("../../etc/passwd")
+    ('my scenario.yaml', 'passwd')
+    >>> upload_name("")
+    'upload.yaml'
+    """
+    name = PurePath(str(filename).replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable())[:80]
+    return name or "upload.yaml"
+
+
+def scenario_from_upload(data: bytes, filename: str, catalog: Catalog) -> Scenario:
+    """The scenario in an uploaded file's bytes, checked as ``lsr-sim validate`` checks a file.
+
+    The bytes are read by :func:`lsr_sim.scenario.read_yaml_text` (size cap, UTF-8, strict
+    YAML) and validated by :func:`lsr_sim.scenario.scenario_from_dict`, so a bad file gets
+    the one-line message the command line prints for a file with those bytes. Nothing on
+    disk is read: an ``extends:`` may name only a scenario of `catalog` (see
+    :meth:`Catalog.base_for`), which was validated when the server started.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    filename : str
+        The name the browser gave (only its last part is used, in messages).
+    catalog : Catalog
+        The scenarios an ``extends:`` may name.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the field and the fix.
+    """
+    source = upload_name(filename)
+    mapping = read_yaml_text(data, source)
+    parent = mapping.pop("extends", None)
+    if parent is not None:
+        if not isinstance(parent, str) or not parent.strip():
+            shown = type(parent).__name__ if isinstance(parent, dict | list) else repr(parent)
+            raise ScenarioError(
+                source,
+                "extends",
+                f"got {shown}; expected the name of a scenario, e.g. extends: {catalog.first}",
+            )
+        label = catalog.base_for(parent)
+        if label is None:
+            raise ScenarioError(
+                source,
+                "extends",
+                f"{parent[:80]!r} is not one of this dashboard's scenarios; an uploaded file "
+                f"can extend only those: {', '.join(catalog)}",
+            )
+        base = catalog[label].model_dump(mode="json", by_alias=True)
+        mapping = deep_merge(base, mapping)
+    return scenario_from_dict(mapping, source)
+
+
+class LiveRun:
+    """A run the page steps: the model, the knobs it was made with, its tables so far.
+
+    It stops exactly at the scenario's last step (``run.steps``): :meth:`advance` never
+    goes past it, whatever it is asked. All methods may be called from the play loop's
+    thread and the page's at once (one lock).
+
+    Parameters
+    ----------
+    label : str
+        The scenario's label in the catalog (or the upload's).
+    base : Scenario
+        The scenario before the knobs are applied.
+    knobs : Knobs
+        The sidebar's values when the run was made (Reset).
+
+    Examples
+    --------
+    >>> from lsr_sim.scenario import load_scenario
+    >>> base = load_scenario("scenarios/baseline.yaml")
+    >>> live = LiveRun("baseline.yaml", base, default_knobs(base))
+    >>> live.advance(1000), live.week, live.finished
+    (160, 160, True)
+    >>> live.advance(1), str(live.date)
+    (0, '2028-01-02')
     """
 
-    def __init__(
-        self,
-        scenario_file: str = str(DEFAULT_SCENARIO),
-        scenario_dir: str = "",
-        mediation: float | None = None,
-        veto_strength: float | None = None,
-        trust_decay: float | None = None,
-        seed: int = 0,
-    ) -> None:
-        path = Path(scenario_dir or ".") / scenario_file
-        base = load_scenario(path)
-        defaults = default_knobs(base)
-        chosen_seed = int(_number(seed, "seed"))
-        if chosen_seed < 0:
-            raise InputError("dashboard", "seed", f"must be >= 0, got {chosen_seed}")
-        knobs = Knobs(
-            mediation=defaults.mediation if mediation is None else _number(mediation, "mediation"),
-            veto_strength=(
-                defaults.veto_strength
-                if veto_strength is None
-                else _number(veto_strength, "veto_strength")
-            ),
-            trust_decay=(
-                defaults.trust_decay if trust_decay is None else _number(trust_decay, "trust_decay")
-            ),
-            seed=chosen_seed or base.run.seed,
-        )
-        scenario = apply_knobs(base, knobs, source=str(path))
-        super().__init__(scenario, rng=knobs.seed)
-        self.scenario_path = path
+    def __init__(self, label: str, base: Scenario, knobs: Knobs) -> None:
+        from lsr_sim.model import NegotiationModel  # Mesa loads here, not on import
+
+        self.label = label
+        self.base = base
         self.knobs = knobs
-        self.running = self.steps < scenario.run.steps
+        self.scenario = apply_knobs(base, knobs, source=label)
+        self.seed = knobs.seed_for(base)
+        self.model: NegotiationModel = NegotiationModel(self.scenario, rng=self.seed)
+        self.lock = threading.RLock()
+        self._tables: tuple[int, RunResult] | None = None
 
-    def step(self) -> None:
-        """One step of the negotiation; stops the model after the scenario's last step."""
-        super().step()
-        if self.steps >= self.spec.run.steps:
-            self.running = False
+    @property
+    def total(self) -> int:
+        """The scenario's number of steps (weeks with the default calendar)."""
+        return int(self.scenario.run.steps)
 
-    def knob_values(self) -> Mapping[str, float | int]:
-        """The knobs in effect, by name (for display)."""
-        k = self.knobs
-        return {
-            "mediation": k.mediation,
-            "veto_strength": k.veto_strength,
-            "trust_decay": k.trust_decay,
-            "seed": k.seed,
-        }
+    @property
+    def week(self) -> int:
+        """Steps run so far."""
+        return int(self.model.steps)
+
+    @property
+    def date(self) -> Any:
+        """The model's current date."""
+        return self.model.date
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has reached the scenario's last step."""
+        return self.week >= self.total
+
+    def advance(self, steps: int = 1) -> int:
+        """Run up to `steps` steps, never past the last one; return how many were run."""
+        with self.lock:
+            todo = max(0, min(int(steps), self.total - self.week))
+            for _ in range(todo):
+                self.model.step()
+            return todo
+
+    def tables(self) -> RunResult:
+        """The tidy tables of the run so far (built once per step reached)."""
+        with self.lock:
+            week = self.week
+            if self._tables is None or self._tables[0] != week:
+                self._tables = (week, collect_tables(self.model, seed=self.seed, steps=week))
+            return self._tables[1]
+
+    def history(self) -> dict[str, np.ndarray]:
+        """What the model's DataCollector recorded, step 0 to now, with a leading run axis
+        of length 1: the layout of :attr:`lsr_sim.experiment.Ensemble.history`."""
+        with self.lock:
+            recorded = self.model.datacollector.model_vars
+            return {name: np.asarray(values)[None] for name, values in recorded.items()}

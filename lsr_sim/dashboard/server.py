@@ -1,9 +1,11 @@
-"""Start and stop the dashboard's server: ``solara run`` in a child process, on 127.0.0.1 only.
+"""Start and stop the dashboard's server: a child process serving on 127.0.0.1 only.
 
-Nothing here imports Solara or Mesa's visualization (they take seconds to import), so
-``lsr-sim dashboard`` can refuse a bad scenario file or a busy port at once. The child gets
-the scenario file through ``LSR_SIM_DASHBOARD_SCENARIO``; Solara's telemetry and its check
-for a newer release are switched off, and its front-end files come from the ``solara-assets``
+The child runs :mod:`lsr_sim.dashboard.asgi`: Solara's app behind a guard that refuses
+requests whose Host is not a loopback name with our port and WebSockets from any other page
+(uvicorn, as ``solara run`` would start it). Nothing here imports Solara (it takes seconds to
+import), so ``lsr-sim dashboard`` can refuse a bad scenario file or a busy port at once. The
+child gets the scenario file through ``LSR_SIM_DASHBOARD_SCENARIO``; Solara's telemetry is
+switched off, and its front-end files come from the ``solara-assets``
 package (Solara serves them from ``<prefix>/share/solara/cdn``, so no CDN is needed). On Linux
 the child also stops when ``lsr-sim dashboard`` is killed outright (SIGKILL), so the port is
 not left busy.
@@ -30,6 +32,7 @@ __all__ = [
     "APP_MODULE",
     "DEFAULT_PORT",
     "HOST",
+    "SERVER_MODULE",
     "check_port",
     "check_requirements",
     "serve",
@@ -40,8 +43,10 @@ __all__ = [
 
 #: The only interface the dashboard listens on.
 HOST = "127.0.0.1"
-#: The module ``solara run`` serves.
+#: The Solara page the server serves.
 APP_MODULE = "lsr_sim.dashboard.app"
+#: The module the child runs: the web server (Solara behind the loopback guard).
+SERVER_MODULE = "lsr_sim.dashboard.asgi"
 
 
 def solara_command(port: int, *, python: str | None = None) -> list[str]:
@@ -49,24 +54,10 @@ def solara_command(port: int, *, python: str | None = None) -> list[str]:
 
     Examples
     --------
-    >>> solara_command(DEFAULT_PORT, python="python")[1:]  # doctest: +NORMALIZE_WHITESPACE
-    ['-m', 'solara', 'run', 'lsr_sim.dashboard.app', '--host', '127.0.0.1', '--port', '8765',
-     '--no-open', '--production', '--no-check-version']
+    >>> solara_command(DEFAULT_PORT, python="python")
+    ['python', '-m', 'lsr_sim.dashboard.asgi', '--port', '8765']
     """
-    return [
-        python or sys.executable,
-        "-m",
-        "solara",
-        "run",
-        APP_MODULE,
-        "--host",
-        HOST,
-        "--port",
-        str(int(port)),
-        "--no-open",
-        "--production",
-        "--no-check-version",
-    ]
+    return [python or sys.executable, "-m", SERVER_MODULE, "--port", str(int(port))]
 
 
 def server_env(scenario: str | Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -101,7 +92,7 @@ def check_requirements() -> None:
     InputError
         Naming the missing package and the install command.
     """
-    for package in ("solara", "solara_assets", "altair"):  # altair: for mesa.visualization
+    for package in ("solara", "solara_assets", "uvicorn"):
         if importlib.util.find_spec(package) is None:
             raise InputError(
                 "command line",
@@ -247,7 +238,7 @@ def serve(
     url = f"http://{HOST}:{port}"
     print(f"starting the dashboard for {path} ...", file=out, flush=True)
     # The child gets a process group of its own: Ctrl-C reaches only us, and we stop the
-    # child with SIGTERM (on SIGINT Solara would print "Aborted.").
+    # child with SIGTERM (uvicorn then shuts down quietly).
     process = subprocess.Popen(
         _stop_with_parent(command if command is not None else solara_command(port)),
         env=server_env(path),

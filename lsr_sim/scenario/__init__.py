@@ -8,8 +8,10 @@ from lsr_sim.scenario.loader import (
     read_yaml_mapping,
     scenario_from_dict,
     scenario_hash,
+    scenario_to_yaml,
 )
 from lsr_sim.scenario.schema import ISSUE_STATUSES, LINK_TYPES, ROLES, Scenario
+from lsr_sim.scenario.yamlfile import read_yaml_text
 
 __all__ = [
     "ISSUE_STATUSES",
@@ -22,8 +24,10 @@ __all__ = [
     "load_scenario",
     "read_scenario_data",
     "read_yaml_mapping",
+    "read_yaml_text",
     "scenario_from_dict",
     "scenario_hash",
+    "scenario_to_yaml",
 ]
 
 

@@ -34,7 +34,7 @@ from lsr_sim.messages import shown as shown_value
 from lsr_sim.scenario.checks import check_scenario
 from lsr_sim.scenario.facts import OBSERVATIONS_FILE, validate_observations
 from lsr_sim.scenario.schema import Scenario
-from lsr_sim.scenario.yamlfile import SCENARIO_FILE, read_yaml_mapping
+from lsr_sim.scenario.yamlfile import SCENARIO_FILE, dump_yaml, read_yaml_mapping
 
 __all__ = [
     "SCENARIO_FILE",
@@ -44,6 +44,7 @@ __all__ = [
     "read_yaml_mapping",
     "scenario_from_dict",
     "scenario_hash",
+    "scenario_to_yaml",
     "validate_observations",
 ]
 
@@ -233,3 +234,23 @@ def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the resolved scenario's canonical JSON (what a run depends on)."""
     blob = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """The resolved scenario as YAML text that :func:`load_scenario` reads back unchanged.
+
+    Every field is written out (``extends`` is resolved, observations are inline), so the
+    text stands on its own: the dashboard exports it so that ``lsr-sim run`` reproduces a run
+    made in the page.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> base = load_scenario("scenarios/baseline.yaml")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "copy.yaml"
+    ...     _ = path.write_text(scenario_to_yaml(base), encoding="utf-8")
+    ...     scenario_hash(load_scenario(path)) == scenario_hash(base)
+    True
+    """
+    return dump_yaml(scenario.model_dump(mode="json", by_alias=True))

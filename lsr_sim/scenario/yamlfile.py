@@ -6,6 +6,8 @@ keys, keys that are lists or mappings, nesting deeper than :data:`MAX_DEPTH` and
 expand to more than :data:`MAX_VALUES` values (a "billion laughs" file), and turns a bad
 ``!!int``, ``!!float`` or ``!!timestamp`` value into a message with its line. Dates stay text
 for the schema to check. Every problem is one line, with the line and column and what to fix.
+:func:`read_yaml_text` applies the same rules to bytes that are not a file (a dashboard
+upload); :func:`dump_yaml` writes data back as YAML.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
 from lsr_sim.errors import InputError, ScenarioError
-from lsr_sim.inputs import read_input_text
+from lsr_sim.inputs import decode_input, read_input_text
 from lsr_sim.limits import MAX_DEPTH, MAX_VALUES
 from lsr_sim.messages import FileKind, expected_mapping, key_path, quote
 
 __all__ = [
     "SCENARIO_FILE",
+    "dump_yaml",
     "parse_yaml",
     "read_yaml_mapping",
+    "read_yaml_text",
 ]
 
 #: Scenario files, for messages (sweep files have their own, in lsr_sim.sweep.loading).
@@ -293,3 +297,51 @@ def read_yaml_mapping(path: Path, kind: FileKind = SCENARIO_FILE) -> dict[str, A
     data = parse_yaml(read_input_text(path, kind), source, kind)
     expected_mapping(kind, source, data)
     return data
+
+
+def read_yaml_text(data: bytes, source: str, kind: FileKind = SCENARIO_FILE) -> dict[str, Any]:
+    """Parse the bytes of a YAML input that is not a file (an upload) into a mapping.
+
+    The rules and messages of :func:`read_yaml_mapping` for a file holding these bytes: the
+    size limit, UTF-8, this module's YAML rules, a mapping at the top.
+
+    Parameters
+    ----------
+    data : bytes
+        The content (at most the limit plus one byte needs to be passed).
+    source : str
+        Names the input in messages (a file name).
+    kind : FileKind
+        What kind of input it is (a scenario by default).
+
+    Raises
+    ------
+    InputError
+        ``kind.error``, naming `source`.
+
+    Examples
+    --------
+    >>> read_yaml_text(b"name: x", "upload.yaml")
+    {'name': 'x'}
+    >>> try:
+    ...     read_yaml_text(b"- a list", "upload.yaml")
+    ... except ScenarioError as exc:
+    ...     print(exc.source, exc.message[:23])
+    upload.yaml the top level is a list
+    """
+    parsed = parse_yaml(decode_input(data, source, kind), source, kind)
+    expected_mapping(kind, source, parsed)
+    return parsed
+
+
+def dump_yaml(data: Any) -> str:
+    """`data` (plain lists, mappings, text and numbers) as YAML text, keys in their order.
+
+    Examples
+    --------
+    >>> print(dump_yaml({"name": "x", "run": {"steps": 3}}), end="")
+    name: x
+    run:
+      steps: 3
+    """
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
