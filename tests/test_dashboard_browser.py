@@ -542,7 +542,7 @@ def test_reset_applies_the_edited_values_and_keeps_them(browser: Browser) -> Non
     _wait_date(page, START)
     _wait_text(page, ".lsr-knobs", "strength 0.30")
     knobs = page.locator(".lsr-knobs").inner_text()
-    assert "seed 5" in knobs and "veto strength 1.50" in knobs, knobs
+    assert "seed 5" in knobs and "veto strength 1.90" in knobs, knobs
     assert "week 0 of 160" in _step_text(page)
     expect(page.locator(".lsr-finished")).to_have_count(0)
     expect(_button(page, "Step")).to_be_enabled()
@@ -573,15 +573,15 @@ def test_compare_draws_runs_of_one_seed_on_the_same_dates(browser: Browser) -> N
     _button(page, "Add the sidebar's settings", main).click()  # the variant, seed 5
     page.locator("nav .v-select").click()
     page.locator(".v-menu__content .v-list-item", has_text="baseline.yaml").click()
-    _set_slider(page, "Veto strength", ["ArrowRight"] * 10, "2.5")
+    _set_slider(page, "Veto strength", ["ArrowRight"] * 6, "2.5")
     _button(page, "Add the sidebar's settings", main).click()  # the baseline, veto 2.5
-    _wait_text(page, ".lsr-compare-list", "baseline.yaml: veto_strength 1.5 → 2.5")
+    _wait_text(page, ".lsr-compare-list", "baseline.yaml: veto_strength 1.9 → 2.5")
     _button(page, "Compare", main).click()
     _wait_text(page, ".lsr-compare-message", "2 runs with seed 5 in")
     _wait_charts(page, ("compare",))
     table = page.locator(".lsr-compare-table").inner_text()
     assert "1. variants/riyadh_steps_back.yaml (its own values)" in table
-    assert "2. baseline.yaml (veto_strength 1.5 → 2.5)" in table
+    assert "2. baseline.yaml (veto_strength 1.9 → 2.5)" in table
     box = page.locator(".lsr-compare canvas").first.bounding_box()
     assert box is not None and box["height"] > 600  # trust panels, then one lane per run
     page.locator(".lsr-compare").scroll_into_view_if_needed()

@@ -112,7 +112,7 @@ def _knob_text(live: LiveRun) -> str:
     who = " and ".join(mediators(live.scenario)) or "mediators"
     return (
         f"{who}'s mediation strength {k.mediation:.2f} · veto strength {k.veto_strength:.2f}"
-        f" · trust decay {k.trust_decay:.3f} · seed {live.seed}"
+        f" · trust memory {k.trust_memory:.2f} · seed {live.seed}"
     )
 
 
@@ -281,7 +281,7 @@ class Session:
         for i, item in enumerate(self.compared):
             progress(f"running {i + 1} of {len(self.compared)}: {item.label} ...")
             knobs = Knobs(
-                item.knobs.mediation, item.knobs.veto_strength, item.knobs.trust_decay, seed
+                item.knobs.mediation, item.knobs.veto_strength, item.knobs.trust_memory, seed
             )
             run = LiveRun(item.label, self.scenario(item.label), knobs)
             run.advance(run.total)
@@ -301,7 +301,7 @@ class Session:
 def _short(knobs: Knobs, scenario: Scenario) -> str:
     """The knobs that differ from the scenario's own values, briefly."""
     changed = default_knobs(scenario).changes(
-        Knobs(knobs.mediation, knobs.veto_strength, knobs.trust_decay)
+        Knobs(knobs.mediation, knobs.veto_strength, knobs.trust_memory)
     )
     return ", ".join(changed) if changed else "its own values"
 
@@ -383,16 +383,16 @@ def Parameters(
         # A scenario brings its own values; the seed stays.
         label.set(new)
         base = default_knobs(session.scenario(new))
-        knobs.set(Knobs(base.mediation, base.veto_strength, base.trust_decay, k.seed))
+        knobs.set(Knobs(base.mediation, base.veto_strength, base.trust_memory, k.seed))
 
     def set_knob(name: str) -> Callable[[float], None]:
         def update(value: float) -> None:
             new = {"mediation": k.mediation, "veto_strength": k.veto_strength}
-            new["trust_decay"] = k.trust_decay
+            new["trust_memory"] = k.trust_memory
             if name != "seed":
                 new[name] = value
             seed = int(value) if name == "seed" else k.seed
-            knobs.set(Knobs(new["mediation"], new["veto_strength"], new["trust_decay"], seed))
+            knobs.set(Knobs(new["mediation"], new["veto_strength"], new["trust_memory"], seed))
 
         return update
 
@@ -420,7 +420,7 @@ def Parameters(
         sliders = (
             ("mediation", f"{who}'s mediation strength: {k.mediation:.2f}", 0.05, 1.0, 0.05),
             ("veto_strength", f"{veto}: {k.veto_strength:.1f}", 0.0, 3.0, 0.1),
-            ("trust_decay", f"Trust decay per week: {k.trust_decay:.3f}", 0.0, 0.1, 0.005),
+            ("trust_memory", f"Trust memory per week: {k.trust_memory:.2f}", 0.8, 1.0, 0.01),
         )
         for name, text, low, high, step in sliders:
             solara.SliderFloat(
@@ -795,7 +795,7 @@ def Page() -> None:
         playing.set(False)
         label.set(new)
         base = default_knobs(session.scenario(new))
-        knobs.set(Knobs(base.mediation, base.veto_strength, base.trust_decay, knobs.value.seed))
+        knobs.set(Knobs(base.mediation, base.veto_strength, base.trust_memory, knobs.value.seed))
         session.reset(new, knobs.value)
         finished.set(session.live.finished)
         moved()

@@ -69,19 +69,20 @@ class Knobs:
         it scales the mediators' chance to convene talks.
     veto_strength : float
         ``dynamics.veto_strength``: scales a veto player's leverage over a party.
-    trust_decay : float
-        ``dynamics.trust_decay``: pull of trust toward its initial value per step.
+    trust_memory : float
+        ``dynamics.trust_memory``: share of past evidence about the others that trust keeps
+        each step (below 1, trust forgets and drifts back toward its initial value).
     seed : int
         Seed of the run; 0 means the scenario's own ``run.seed``.
     """
 
     mediation: float
     veto_strength: float
-    trust_decay: float
+    trust_memory: float
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("mediation", "veto_strength", "trust_decay"):
+        for name in ("mediation", "veto_strength", "trust_memory"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not math.isfinite(value):
                 raise InputError("dashboard", name, f"expected a finite number, got {value!r}")
@@ -97,7 +98,7 @@ class Knobs:
         --------
         >>> from lsr_sim.scenario import load_scenario
         >>> base = load_scenario("scenarios/baseline.yaml")
-        >>> Knobs(0.7, 1.5, 0.01).seed_for(base), Knobs(0.7, 1.5, 0.01, seed=5).seed_for(base)
+        >>> Knobs(0.7, 1.5, 0.94).seed_for(base), Knobs(0.7, 1.5, 0.94, seed=5).seed_for(base)
         (20241208, 5)
         """
         return self.seed or scenario.run.seed
@@ -107,12 +108,12 @@ class Knobs:
 
         Examples
         --------
-        >>> Knobs(0.7, 1.5, 0.01).changes(Knobs(0.3, 1.5, 0.01, seed=2))
+        >>> Knobs(0.7, 1.5, 0.94).changes(Knobs(0.3, 1.5, 0.94, seed=2))
         ['mediation 0.7 → 0.3', 'seed 0 → 2']
         """
         return [
             f"{name} {getattr(self, name):g} → {getattr(other, name):g}"
-            for name in ("mediation", "veto_strength", "trust_decay", "seed")
+            for name in ("mediation", "veto_strength", "trust_memory", "seed")
             if getattr(self, name) != getattr(other, name)
         ]
 
@@ -144,14 +145,14 @@ def default_knobs(scenario: Scenario) -> Knobs:
     --------
     >>> from lsr_sim.scenario import load_scenario
     >>> default_knobs(load_scenario("scenarios/baseline.yaml"))
-    Knobs(mediation=0.7, veto_strength=1.5, trust_decay=0.01, seed=0)
+    Knobs(mediation=0.7, veto_strength=1.9, trust_memory=0.94, seed=0)
     """
     names = mediators(scenario)
     mediation = scenario.actors[names[0]].capability if names else 0.5
     return Knobs(
         mediation=float(mediation),
         veto_strength=float(scenario.dynamics.veto_strength),
-        trust_decay=float(scenario.dynamics.trust_decay),
+        trust_memory=float(scenario.dynamics.trust_memory),
     )
 
 
@@ -181,9 +182,9 @@ def apply_knobs(scenario: Scenario, knobs: Knobs, source: str = "<dashboard>") -
     --------
     >>> from lsr_sim.scenario import load_scenario
     >>> base = load_scenario("scenarios/baseline.yaml")
-    >>> new = apply_knobs(base, Knobs(mediation=0.3, veto_strength=0.5, trust_decay=0.02))
-    >>> new.actors["Riyadh"].capability, new.dynamics.veto_strength, new.dynamics.trust_decay
-    (0.3, 0.5, 0.02)
+    >>> new = apply_knobs(base, Knobs(mediation=0.3, veto_strength=0.5, trust_memory=0.9))
+    >>> new.actors["Riyadh"].capability, new.dynamics.veto_strength, new.dynamics.trust_memory
+    (0.3, 0.5, 0.9)
     >>> base.actors["Riyadh"].capability
     0.7
     """
@@ -191,7 +192,7 @@ def apply_knobs(scenario: Scenario, knobs: Knobs, source: str = "<dashboard>") -
         f"actors.{name}.capability": float(knobs.mediation) for name in mediators(scenario)
     }
     values["dynamics.veto_strength"] = float(knobs.veto_strength)
-    values["dynamics.trust_decay"] = float(knobs.trust_decay)
+    values["dynamics.trust_memory"] = float(knobs.trust_memory)
     return override_scenario(scenario, values, source)
 
 
@@ -340,7 +341,8 @@ def scenario_from_upload(data: bytes, filename: str, catalog: Catalog) -> Scenar
     YAML) and validated by :func:`lsr_sim.scenario.scenario_from_dict`, so a bad file gets
     the one-line message the command line prints for a file with those bytes. Nothing on
     disk is read: an ``extends:`` may name only a scenario of `catalog` (see
-    :meth:`Catalog.base_for`), which was validated when the server started.
+    :meth:`Catalog.base_for`), which was validated when the server started, and the upload's
+    own ``calibration`` section (which names its observations file) is left out.
 
     Parameters
     ----------
@@ -358,6 +360,9 @@ def scenario_from_upload(data: bytes, filename: str, catalog: Catalog) -> Scenar
     """
     source = upload_name(filename)
     mapping = read_yaml_text(data, source)
+    # A calibration section names files (its observations) and no run reads it: an upload's
+    # own is left out, since the page reads nothing on disk.
+    mapping.pop("calibration", None)
     parent = mapping.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str) or not parent.strip():

@@ -314,7 +314,7 @@ def network_option(view: RunView) -> dict[str, Any]:
     >>> from lsr_sim.scenario import load_scenario
     >>> view = RunView.of(NegotiationModel(load_scenario("scenarios/baseline.yaml"), rng=1))
     >>> [node["name"] for node in network_option(view)["series"][0]["data"]]
-    ['Beirut', 'Damascus', 'Hezbollah', 'Riyadh', 'Washington']
+    ['Beirut', 'Damascus', 'Gulf_EU', 'Hezbollah', 'Riyadh', 'Washington']
     """
     names = tuple(sorted(view.actors))
     pos = _circle(names)
