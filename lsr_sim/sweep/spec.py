@@ -61,6 +61,7 @@ from lsr_sim.scenario.loader import (
     scenario_hash,
 )
 from lsr_sim.scenario.schema import LINK_TYPES, Scenario
+from lsr_sim.sweep.derived import DerivedPathError, apply_derived, is_derived, resolve_derived
 
 __all__ = [
     "DESIGN_TYPES",
@@ -626,7 +627,9 @@ def resolve_path(scenario: Scenario, path: str) -> FieldTarget:
 
     Fields left at their defaults count (``dynamics.trust_loss_rate`` with no ``dynamics``
     section), and so do keys a mapping accepts but does not list yet (an actor's trust in
-    another, a strategy's declared parameters).
+    another, a strategy's declared parameters). The derived paths of
+    :mod:`lsr_sim.sweep.derived` (``dummy``, salience shares, effect values, rounded
+    integers) are checked there.
 
     Parameters
     ----------
@@ -657,6 +660,12 @@ def resolve_path(scenario: Scenario, path: str) -> FieldTarget:
     lsr_sim.sweep.spec.PathError: unknown actor 'Riyad' (did you mean 'Riyadh'?); expected one
     of Beirut, Damascus, Riyadh, Hezbollah, Washington
     """
+    if is_derived(path):  # a dummy, a salience share, an effect value, a rounded integer
+        try:
+            derived = resolve_derived(scenario, path)
+        except DerivedPathError as exc:
+            raise PathError(str(exc)) from None
+        return FieldTarget(path, derived.integer, derived.current)
     segments = path.split(".")
     if any(not s.strip() for s in segments):
         raise PathError(
@@ -780,8 +789,9 @@ def apply_parameters(data: Mapping[str, Any], params: Mapping[str, float]) -> di
     Missing intermediate mappings are created (an absent ``dynamics`` section; an actor's
     absent ``strategy`` becomes its default, ``{name: linear}``). Values become plain Python
     numbers: ``int`` for whole numbers in integer fields (``dynamics.talks_timeout``),
-    ``float`` in float fields. The input is not modified. Validate the result with
-    :func:`lsr_sim.scenario.scenario_from_dict`.
+    ``float`` in float fields. Derived paths (:mod:`lsr_sim.sweep.derived`) are applied
+    after the others; a ``dummy`` is applied to nothing. The input is not modified.
+    Validate the result with :func:`lsr_sim.scenario.scenario_from_dict`.
 
     Parameters
     ----------
@@ -813,7 +823,10 @@ def apply_parameters(data: Mapping[str, Any], params: Mapping[str, float]) -> di
                                                        'params': {'exponent': 3.0}}}}}
     """
     out: dict[str, Any] = _copy_tree(dict(data))
+    derived = {path: value for path, value in params.items() if is_derived(path)}
     for path, value in params.items():
+        if path in derived:
+            continue
         segments = path.split(".")
         steps = _schema_steps(segments)
         node = out
@@ -826,6 +839,7 @@ def apply_parameters(data: Mapping[str, Any], params: Mapping[str, float]) -> di
                 raise TypeError(f"cannot set {path}: {done} is {_shown(child)}, not a mapping")
             node = child
         node[segments[-1]] = _cast(value, steps[-1][0])
+    apply_derived(out, derived)  # lsr_sim.sweep.derived: after the plain paths
     return out
 
 
