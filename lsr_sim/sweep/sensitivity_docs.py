@@ -133,14 +133,23 @@ SENTENCES = {
         "replications. It counts as near zero here when it is at most {near_zero} of the "
         "outcome's largest μ*. The last column is the number of replications that would bring "
         "it there (replications times the square of the ratio over {near_zero}); noise share is "
-        "the part of the variance of the point means that is replication noise."
+        "the part of the variance of the point means that is replication noise. "
+        "{choosing}"
     ),
     "dummy_intro_sobol": (
         "The dummy's total index ST is what the estimator reports for an input with no effect: "
         "the share of the variance of the point means that is replication noise, which falls "
         "as one over the replications. It counts as near zero here when it is at most "
         "{near_zero} of the outcome's largest ST. The last column is the number of replications "
-        "that would bring it there (replications times the ratio over {near_zero})."
+        "that would bring it there (replications times the ratio over {near_zero}). "
+        "{choosing}"
+    ),
+    "choosing": (
+        "The replications are given on the command line (`--replications`). To choose them, "
+        "run a pilot with fewer trajectories, read this table, and rerun with the largest "
+        "`replications needed` the time allows (the runs grow in proportion to the "
+        "replications); an outcome whose dummy stays above the mark can still show which "
+        "inputs are well above its noise floor."
     ),
     "dummy_all_near": (
         "With {replications} replications per point the dummy's index is near zero for every "
@@ -150,8 +159,7 @@ SENTENCES = {
         "With {replications} replications per point the dummy's index is near zero for "
         "{near_count} of {count} outcomes ({near_list}); for {far_list} it is larger, so there "
         "only inputs well above the dummy can be told from noise, and about {needed} "
-        "replications would be needed (this run's size was bounded by the time it may take "
-        "on this machine)."
+        "replications would be needed for all of them."
     ),
     "dummy_none_near": (
         "With {replications} replications per point the dummy's index is near zero for none "
@@ -485,7 +493,7 @@ def render_sensitivity_docs(
             )
         ),
         dummy_intro=SENTENCES[f"dummy_intro_{method}"].format(
-            near_zero=_share(float(summary["near_zero"]))
+            near_zero=_share(float(summary["near_zero"])), choosing=SENTENCES["choosing"]
         ),
         dummy_table=_dummy_table(dummy),
         dummy_verdict=_dummy_verdict(dummy, summary),
