@@ -284,11 +284,11 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 def _add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sensitivity",
-        help="Morris or Sobol' screening of every free input of a scenario, against a dummy",
+        help="Morris or Sobol' screening of every free input of a scenario, against dummies",
         description="Vary every free numeric input of SCENARIO over a plausible range (+/-50%% "
-        "by default; see --ranges), with a dummy parameter the model never reads, in a Morris "
+        "by default; see --ranges), with dummy parameters the model never reads, in a Morris "
         "or Sobol' design; run it as a resumable sweep into OUT/sweep/, rank the inputs per "
-        "outcome and say which are not distinguishable from the dummy. Runs r (k + 1) x K "
+        "outcome and say which are not distinguishable from the dummies. Runs r (k + 1) x K "
         "(morris) or N (k + 2) x K (sobol) runs for k inputs and K replications.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
@@ -310,6 +310,12 @@ def _add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--ranges", type=Path, help="ranges file: own ranges and exclusions")
     p.add_argument("--levels", type=_positive_int, default=4, help="Morris levels (default 4)")
+    p.add_argument(
+        "--dummies",
+        type=_positive_int,
+        default=10,
+        help="dummy parameters, whose mean index is the noise floor (default 10)",
+    )
     p.add_argument("--seed", type=_non_negative_int, help="master seed (default: run.seed)")
     p.add_argument("--steps", type=_positive_int, help="steps per run (default: run.steps)")
     p.add_argument(
@@ -349,10 +355,12 @@ def _cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
         steps=args.steps,
         levels=args.levels,
         ranges=args.ranges,
+        dummies=args.dummies,
     )
     check_folder(plan, args.out, fresh=args.fresh)
     print(
-        f"{plan.scenario.name}: {plan.method} over {len(plan.inputs.inputs)} inputs and a dummy "
+        f"{plan.scenario.name}: {plan.method} over {len(plan.inputs.inputs)} inputs and "
+        f"{plan.dummies} dummies "
         f"({len(plan.inputs.excluded)} numeric fields left out, see {args.out / 'excluded.csv'}): "
         f"{plan.points} points x {plan.replications} replications = {plan.runs} runs"
     )
@@ -371,9 +379,10 @@ def _cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
     dummy = result.tables["dummy"]
     for row in dummy.itertuples(index=False):
         print(
-            f"  {row.outcome}: {row.above_dummy} of {row.inputs} inputs above the dummy; "
-            f"largest {row.top_parameter} ({row.top_index:.3g}), dummy {row.dummy_index:.3g} "
-            f"({row.ratio:.0%} of the largest)"
+            f"  {row.outcome}: {row.above_dummy} of {row.inputs} inputs above the dummies; "
+            f"largest {row.top_parameter} ({row.top_index:.3g}), dummies {row.dummy_index:.3g} "
+            f"({row.ratio:.0%} of the largest); {row.dummies_above} of {row.dummies} dummies "
+            "above the others"
         )
     written = list(result.written)
     if args.write_docs is not None:

@@ -28,7 +28,7 @@ from tests.cli_helpers import one_error, run_cli
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
-# Only the dynamics vary (26 inputs and the dummy): 2 trajectories x 28 points x 2 runs.
+# Only the dynamics vary (26 inputs and 4 dummies): 2 trajectories x 31 points x 2 runs.
 RANGES = {
     "exclude": {
         "actors.*": "fixed in this test",
@@ -38,7 +38,20 @@ RANGES = {
         "incidents.*": "fixed in this test",
     }
 }
-TINY = ["--samples", "2", "--replications", "2", "--steps", "30", "--workers", "1", "--quiet"]
+TINY = [
+    "--samples",
+    "2",
+    "--replications",
+    "2",
+    "--steps",
+    "30",
+    "--workers",
+    "1",
+    "--quiet",
+    "--dummies",
+    "4",
+]
+DUMMIES = ["dummy.1", "dummy.2", "dummy.3", "dummy.4"]
 
 
 def _main(*argv: object) -> tuple[int, str, str]:
@@ -85,21 +98,22 @@ def test_morris_run_writes_the_sweep_the_tables_the_figures_and_the_report(morri
         assert (out / name).is_file(), name
     sweep = yaml.safe_load((out / "sweep.yaml").read_text())
     inputs = pd.read_csv(out / "inputs.csv")
-    assert list(sweep["parameters"]) == [*inputs["path"], "dummy"]
+    assert list(sweep["parameters"]) == [*inputs["path"], *DUMMIES]
     assert sweep["design"] == {"type": "morris", "samples": 2, "levels": 4}
     assert sweep["replications"] == 2 and sweep["steps"] == 30
     assert (out / sweep["scenario"]).resolve() == BASELINE.resolve()
     assert len(inputs) == 26 and set(inputs["group"]) == {"dynamics"}
     runs = pd.read_parquet(out / "sweep" / "runs")
-    assert len(runs) == 2 * 28 * 2 and (runs["error"] == "").all()
-    assert runs["dummy"].between(0, 1).all()
+    assert len(runs) == 2 * 31 * 2 and (runs["error"] == "").all()
+    assert all(runs[d].between(0, 1).all() for d in DUMMIES)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario_sha256"] == scenario_hash(load_scenario(BASELINE))
-    assert (summary["inputs"], summary["runs"], summary["points"]) == (26, 112, 56)
+    assert (summary["inputs"], summary["dummies"]) == (26, 4)
+    assert (summary["runs"], summary["points"]) == (124, 62)
     assert summary["command"][:2] == ["lsr-sim", "sensitivity"]
     ranking = pd.read_csv(out / "ranking.csv")
-    assert set(ranking["parameter"]) == {*inputs["path"], "dummy"}
-    assert not ranking.loc[ranking["parameter"] == "dummy", "above_dummy"].any()
+    assert set(ranking["parameter"]) == {*inputs["path"], *DUMMIES}
+    assert set(ranking.loc[ranking["parameter"].isin(DUMMIES), "group"]) == {"dummy"}
     for outcome in ranking["outcome"].unique():
         assert (out / "figures" / f"screening_{outcome}.png").is_file()
     doc: Path = morris_run["doc"]
@@ -109,7 +123,11 @@ def test_morris_run_writes_the_sweep_the_tables_the_figures_and_the_report(morri
     assert summary["scenario_sha256"] in text
     assert (doc.parent / "img" / "sensitivity" / "overview.png").is_file()
     assert "](img/sensitivity/overview.png)" in text
-    assert "wrote " in morris_run["stdout"] and "above the dummy" in morris_run["stdout"]
+    assert "wrote " in morris_run["stdout"] and "above the dummies" in morris_run["stdout"]
+    for outcome, rows in ranking.groupby("outcome"):
+        ranks = rows.loc[~rows["parameter"].isin(DUMMIES), "rank"]
+        assert ranks.tolist() == list(range(1, len(ranks) + 1)), outcome
+        assert rows.loc[rows["parameter"].isin(DUMMIES), "rank"].isna().all()
 
 
 def test_rerun_resumes_with_nothing_to_do_and_the_same_tables(morris_run, tmp_path):
@@ -154,7 +172,7 @@ def test_fresh_starts_over(morris_run, tmp_path, ranges):
     ]
     code, _, stderr = _main(*argv)
     assert code == 0, stderr
-    assert len(pd.read_parquet(out / "sweep" / "runs")) == 56
+    assert len(pd.read_parquet(out / "sweep" / "runs")) == 62
     assert not (out / "figures").exists()
 
 
@@ -186,7 +204,7 @@ def test_sobol_run(tmp_path, ranges):
     ranking = pd.read_csv(out / "ranking.csv")
     assert {"S1", "S1_conf", "ST", "ST_conf", "above_dummy", "p_dummy"} <= set(ranking.columns)
     assert set(ranking["outcome"]) == {"mean_trust", "trust_Beirut_Damascus"}
-    assert len(pd.read_parquet(out / "sweep" / "runs")) == 4 * (27 + 2)
+    assert len(pd.read_parquet(out / "sweep" / "runs")) == 4 * (26 + 10 + 2)  # 10 dummies
     dummy = pd.read_csv(out / "dummy.csv")
     assert list(dummy["outcome"]) == ["mean_trust", "trust_Beirut_Damascus"]
     assert "sobol" in render_sensitivity_docs(out).lower()
@@ -197,7 +215,7 @@ def test_an_interrupted_run_says_how_to_resume(tmp_path, ranges, monkeypatch):
 
     def interrupted(loaded, out_dir, **kwargs):
         return runner.SweepReport(
-            Path(out_dir), total=112, done_before=0, done_now=40, interrupted=True
+            Path(out_dir), total=124, done_before=0, done_now=40, interrupted=True
         )
 
     monkeypatch.setattr(runner, "run_sweep", interrupted)
@@ -205,7 +223,7 @@ def test_an_interrupted_run_says_how_to_resume(tmp_path, ranges, monkeypatch):
     code, _, stderr = _main("sensitivity", BASELINE, *TINY, "--ranges", ranges, "--out", out)
     assert code == 130
     assert stderr.strip() == (
-        f"interrupted: 40 of 112 runs are saved in {out / 'sweep'}; run the same command "
+        f"interrupted: 40 of 124 runs are saved in {out / 'sweep'}; run the same command "
         "again to resume (add --fresh to start over)"
     )
     assert not (out / "ranking.csv").exists()
@@ -392,8 +410,9 @@ def test_the_report_changes_when_a_table_does(morris_run, tmp_path):
 
 
 def test_dummy_table_reads_the_ranking(morris_run):
-    """Each row of dummy.csv restates the ranking: the dummy's row, the largest, the counts,
-    and the replications that would bring the ratio to NEAR_ZERO (mu* ~ 1 / sqrt(reps))."""
+    """Each row of dummy.csv restates the ranking: the dummies' mean index, the largest input,
+    the counts, and the replications that would bring the ratio to NEAR_ZERO (mu* falls as
+    1 / sqrt(reps)); each dummy is compared with the mean of the other dummies."""
     import math
 
     from lsr_sim.sweep.sensitivity import NEAR_ZERO
@@ -402,10 +421,18 @@ def test_dummy_table_reads_the_ranking(morris_run):
     ranking = pd.read_csv(out / "ranking.csv")
     for row in pd.read_csv(out / "dummy.csv").itertuples(index=False):
         rows = ranking[ranking["outcome"] == row.outcome]
-        dummy = rows[rows["parameter"] == "dummy"].iloc[0]
-        assert row.dummy_index == dummy["mu_star"]
-        assert row.top_index == rows["mu_star"].max() == rows.iloc[0]["mu_star"]
-        assert row.above_dummy == rows["above_dummy"].sum()
+        noise = rows[rows["parameter"].isin(DUMMIES)]
+        inputs = rows[~rows["parameter"].isin(DUMMIES)]
+        assert row.dummy_index == pytest.approx(noise["mu_star"].mean())
+        assert (inputs["dummy_index"] == inputs["dummy_index"].iloc[0]).all()
+        assert inputs["dummy_index"].iloc[0] == pytest.approx(row.dummy_index)
+        for dummy in noise.itertuples(index=False):
+            others = noise.loc[noise["parameter"] != dummy.parameter, "mu_star"].mean()
+            assert dummy.dummy_index == pytest.approx(others)
+        assert row.top_index == inputs["mu_star"].max() == inputs.iloc[0]["mu_star"]
+        assert row.above_dummy == inputs["above_dummy"].sum()
+        assert (row.dummies, row.dummies_above) == (4, noise["above_dummy"].sum())
+        assert row.dummies_expected == pytest.approx(0.05 * 4)
         assert row.ratio == pytest.approx(row.dummy_index / row.top_index)
         assert row.near_zero == (row.ratio <= NEAR_ZERO)
         expected = 2 if row.near_zero else math.ceil(2 * (row.ratio / NEAR_ZERO) ** 2)
@@ -419,11 +446,13 @@ def _ranking() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "outcome": ["y"] * 4 + ["z"] * 4,
-            "parameter": ["a", "b", "c", "dummy"] * 2,
+            "parameter": ["a", "b", "c", "dummy.1"] * 2,
             "mu_star": [0.5, 0.2, 0.01, 0.02, 0.1, 0.3, 0.0, 0.01],
             "mu_star_conf": [0.05, 0.05, 0.01, 0.01, 0.02, 0.02, 0.0, 0.01],
             "above_dummy": [True, True, False, False, True, True, False, False],
             "relative": [1.0, 0.4, 0.02, 0.04, 1 / 3, 1.0, 0.0, 1 / 30],
+            "dummy_index": [0.02] * 4 + [0.01] * 4,
+            "dummy_conf": [0.005] * 8,
         }
     )
 
@@ -436,9 +465,9 @@ def test_plot_screening_draws_the_inputs_against_the_dummy():
 
     bars = next(c for c in ax.containers if isinstance(c, BarContainer))  # not the band
     assert [round(b.get_width(), 6) for b in bars] == [0.2, 0.5]  # largest on top
-    assert [b.get_facecolor() for b in bars][0] == bars[1].get_facecolor()  # both above
+    assert bars[0].get_facecolor() == bars[1].get_facecolor()  # both above
     assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "a"]
-    assert "2 of 3 inputs above the dummy" in ax.get_title()
+    assert "2 of 3 inputs above the dummies" in ax.get_title()
     assert ax.lines[-1].get_xdata()[0] == pytest.approx(0.02)  # the dummy's line
 
 
@@ -454,9 +483,9 @@ def test_plot_screening_overview_blanks_what_is_not_above_the_dummy():
 @pytest.mark.parametrize(
     ("outcome", "frame", "message"),
     [
-        ("w", _ranking(), "no screening rows for outcome 'w'"),
-        ("y", _ranking()[_ranking()["parameter"] != "dummy"], "has no 'dummy' row"),
-        ("y", _ranking().drop(columns="above_dummy"), "missing column(s): above_dummy"),
+        ("w", _ranking(), "no screening rows of inputs for outcome 'w'"),
+        ("y", _ranking()[_ranking()["parameter"] == "dummy.1"], "no screening rows of inputs"),
+        ("y", _ranking().drop(columns="dummy_conf"), "missing column(s): dummy_conf"),
     ],
 )
 def test_plot_screening_errors(outcome, frame, message):

@@ -108,10 +108,30 @@ def test_sobol_dummy_with_noise_is_the_noise_share():
     ("method", "problem", "message"),
     [
         ("fast", MORRIS, "method must be morris or sobol, got 'fast'"),
-        ("morris", {**MORRIS, "names": ["a", "b", "c", "d"]}, "the problem has no 'dummy'"),
+        ("morris", {**MORRIS, "names": ["a", "b", "c", "d"]}, "the problem has no dummy"),
     ],
 )
 def test_errors(method, problem, message):
     X = morris_sample.sample(MORRIS, 2, num_levels=4, seed=1)
     with pytest.raises(ValueError, match=message):
         dummy_comparison(method, problem, X, X[:, 0])
+
+
+def test_several_dummies_pool_the_reference_and_check_the_test():
+    problem = {
+        "num_vars": 8,
+        "names": ["x0", "x1", "x2", *(f"dummy.{i}" for i in range(1, 6))],
+        "bounds": [[0.0, 1.0]] * 8,
+    }
+    rng = np.random.default_rng(11)
+    X = morris_sample.sample(problem, 30, num_levels=4, seed=11)
+    table = dummy_comparison("morris", problem, X, linear(X, 0.05, rng), seed=3)
+    dummies = table[table["parameter"].str.startswith("dummy.")]
+    # the reference of an input is the mean of the dummies; of a dummy, of the other four
+    assert table.loc[0, "dummy_index"] == pytest.approx(dummies["index"].mean())
+    for row in dummies.itertuples(index=False):
+        others = dummies.loc[dummies["parameter"] != row.parameter, "index"].mean()
+        assert row.dummy_index == pytest.approx(others)
+    assert table["above_dummy"].tolist()[:3] == [True, True, False]
+    assert dummies["above_dummy"].sum() <= 1  # about 5% of five by chance
+    assert (table["dummy_conf"] > 0).all()

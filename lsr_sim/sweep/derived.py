@@ -47,8 +47,10 @@ __all__ = [
     "DerivedPathError",
     "DerivedTarget",
     "apply_derived",
+    "dummy_names",
     "integer_dynamics",
     "is_derived",
+    "is_dummy",
     "resolve_derived",
 ]
 
@@ -95,6 +97,30 @@ def is_derived(path: str) -> bool:
     if len(segments) >= 3 and head == "actors" and segments[2] == SALIENCE_SHARE:
         return True
     return len(segments) >= 3 and head in _EFFECT_SECTIONS and segments[2] == "effects"
+
+
+def is_dummy(path: str) -> bool:
+    """Whether `path` names a dummy parameter (``dummy`` or ``dummy.<label>``).
+
+    Examples
+    --------
+    >>> [is_dummy(p) for p in ("dummy", "dummy.3", "dummyish", "actors.A.capability")]
+    [True, True, False, False]
+    """
+    return path == DUMMY or path.startswith(f"{DUMMY}.")
+
+
+def dummy_names(count: int) -> list[str]:
+    """The names of `count` dummy parameters: ``dummy``, or ``dummy.1`` ... ``dummy.<count>``.
+
+    Examples
+    --------
+    >>> dummy_names(1), dummy_names(3)
+    (['dummy'], ['dummy.1', 'dummy.2', 'dummy.3'])
+    """
+    if count < 1:
+        raise ValueError(f"count must be >= 1, got {count}")
+    return [DUMMY] if count == 1 else [f"{DUMMY}.{i}" for i in range(1, count + 1)]
 
 
 def integer_dynamics() -> list[str]:

@@ -47,6 +47,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from lsr_sim._atomic import atomic_write
+from lsr_sim.sweep.derived import is_dummy
 
 __all__ = [
     "plot_box_limits",
@@ -413,28 +414,28 @@ def plot_screening(
     *,
     kind: Literal["sobol", "morris"] = "morris",
     top: int = 20,
-    dummy: str = "dummy",
     ax: Axes | None = None,
 ) -> Axes:
-    """The largest indices of one outcome against the dummy's, most influential on top.
+    """The largest indices of one outcome against the dummies', most influential on top.
 
     Each of the `top` inputs with the largest index (mu* or ST) is a bar with its
-    confidence half width; blue if it is distinguishable from the dummy (``above_dummy``),
-    grey if not. The dummy's index and interval are the orange line and band: what the
-    estimator reports for an input without effect.
+    confidence half width; blue if it is distinguishable from the dummies
+    (``above_dummy``), grey if not. The dummies' mean index and its interval
+    (``dummy_index``, ``dummy_conf``) are the orange line and band: what the estimator
+    reports for an input without effect. Dummy rows (``dummy``, ``dummy.<label>``) are not
+    drawn as bars.
 
     Parameters
     ----------
     ranking : pandas.DataFrame
-        ``outcome``, ``parameter``, the index and its ``*_conf`` column, ``above_dummy``.
+        ``outcome``, ``parameter``, the index and its ``*_conf`` column, ``above_dummy``,
+        ``dummy_index``, ``dummy_conf``.
     outcome : str
         The outcome to draw.
     kind : {"morris", "sobol"}
         Which index the table holds.
     top : int
         How many inputs to draw (the dummy is drawn as a band, not a bar).
-    dummy : str
-        The dummy's name in ``parameter``.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on. Default: a new Axes on a new Figure.
 
@@ -445,17 +446,16 @@ def plot_screening(
     Raises
     ------
     ValueError
-        If a column is missing or the table has no row for the outcome or the dummy.
+        If a column is missing or the table has no input row for the outcome.
     """
     key, conf, label = _screening_key(kind)
-    ranking = _require(ranking, "screening", ["outcome", "parameter", key, conf, "above_dummy"])
+    columns = ["outcome", "parameter", key, conf, "above_dummy", "dummy_index", "dummy_conf"]
+    ranking = _require(ranking, "screening", columns)
     rows = ranking[ranking["outcome"].astype(str) == outcome]
-    if rows.empty:
-        raise ValueError(f"no screening rows for outcome {outcome!r}")
-    noise = rows[rows["parameter"] == dummy]
-    if noise.empty:
-        raise ValueError(f"the screening of {outcome!r} has no {dummy!r} row")
-    inputs = rows[rows["parameter"] != dummy].sort_values(key, ascending=False, kind="stable")
+    inputs = rows[~rows["parameter"].astype(str).map(is_dummy)]
+    if inputs.empty:
+        raise ValueError(f"no screening rows of inputs for outcome {outcome!r}")
+    inputs = inputs.sort_values(key, ascending=False, kind="stable")
     shown = inputs.head(top).iloc[::-1]  # barh draws row 0 at the bottom
     ax = _new_axes(ax, (8, 1.4 + 0.32 * len(shown)))
     y = np.arange(len(shown))
@@ -470,7 +470,7 @@ def plot_screening(
         capsize=2,
         error_kw={"elinewidth": 0.8, "ecolor": "0.3"},
     )
-    level, half = float(noise[key].iloc[0]), float(noise[conf].iloc[0])
+    level, half = float(inputs["dummy_index"].iloc[0]), float(inputs["dummy_conf"].iloc[0])
     # the dummy's band behind the bars, its line in front
     ax.axvspan(max(level - half, 0.0), level + half, color=_DUMMY_COLOR, alpha=0.15, lw=0, zorder=0)
     ax.axvline(level, color=_DUMMY_COLOR, linewidth=1.2, zorder=3)
@@ -480,13 +480,13 @@ def plot_screening(
     ax.grid(True, axis="x", alpha=0.3)
     count = int(inputs["above_dummy"].astype(bool).sum())
     ax.set_title(
-        f"{outcome}: {count} of {len(inputs)} inputs above the dummy (largest {len(shown)})",
+        f"{outcome}: {count} of {len(inputs)} inputs above the dummies (largest {len(shown)})",
         fontsize="small",
     )
     handles = [
-        Patch(color=_MATTERS_COLOR, label="distinguishable from the dummy"),
+        Patch(color=_MATTERS_COLOR, label="distinguishable from the dummies"),
         Patch(color=_NOISE_COLOR, label="not distinguishable"),
-        Line2D([], [], color=_DUMMY_COLOR, label=f"dummy ({level:.3g})"),
+        Line2D([], [], color=_DUMMY_COLOR, label=f"dummies' mean ({level:.3g})"),
     ]
     ax.legend(handles=handles, fontsize="x-small", frameon=False, loc="lower right")
     return ax
@@ -497,14 +497,14 @@ def plot_screening_overview(
     *,
     kind: Literal["sobol", "morris"] = "morris",
     top: int = 30,
-    dummy: str = "dummy",
     ax: Axes | None = None,
 ) -> Axes:
     """Which inputs matter for which outcome: their relative index, as a heatmap.
 
     Rows: the `top` inputs with the largest relative index (index over the outcome's
-    largest) for any outcome, among those distinguishable from the dummy somewhere; columns:
-    the outcomes. A cell not distinguishable from the dummy is left blank.
+    largest) for any outcome, among those distinguishable from the dummies somewhere; columns:
+    the outcomes. A cell not distinguishable from the dummies is left blank; dummies are not
+    drawn.
 
     Parameters
     ----------
@@ -514,8 +514,6 @@ def plot_screening_overview(
         Which index the table holds (for the colour bar's label).
     top : int
         How many inputs to show.
-    dummy : str
-        The dummy's name in ``parameter`` (not drawn).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on. Default: a new Axes on a new Figure.
 
@@ -525,7 +523,7 @@ def plot_screening_overview(
     """
     _, _, label = _screening_key(kind)
     ranking = _require(ranking, "screening", ["outcome", "parameter", "relative", "above_dummy"])
-    rows = ranking[ranking["parameter"] != dummy]
+    rows = ranking[~ranking["parameter"].astype(str).map(is_dummy)]
     outcomes = list(dict.fromkeys(rows["outcome"].astype(str)))
     table = rows.pivot_table(index="parameter", columns="outcome", values="relative", sort=False)
     above = rows.pivot_table(
@@ -538,7 +536,7 @@ def plot_screening_overview(
     width = 2.5 + 0.075 * longest + 0.6 * max(len(outcomes), 1)  # room for the input names
     ax = _new_axes(ax, (width, 2.4 + 0.3 * max(len(chosen), 1)))
     if not chosen:
-        return _placeholder(ax, "no input is distinguishable from the dummy")
+        return _placeholder(ax, "no input is distinguishable from the dummies")
     values = table.loc[chosen].where(above.loc[chosen]).to_numpy(dtype=float)
     image = ax.imshow(
         np.ma.masked_invalid(values), aspect="auto", cmap="viridis", norm=Normalize(0.0, 1.0)
@@ -546,7 +544,7 @@ def plot_screening_overview(
     ax.set_xticks(np.arange(len(outcomes)), outcomes, rotation=60, ha="right", fontsize="small")
     ax.set_yticks(np.arange(len(chosen)), chosen, fontsize="small")
     ax.set_title(
-        "Inputs that matter (blank: not distinguishable from the dummy)", fontsize="medium"
+        "Inputs that matter (blank: not distinguishable from the dummies)", fontsize="medium"
     )
     _root_figure(ax).colorbar(image, ax=ax, label=f"{label}, relative to the outcome's largest")
     return ax

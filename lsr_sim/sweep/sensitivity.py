@@ -3,26 +3,31 @@
 The steps, each a plain function (``lsr-sim sensitivity`` calls them in turn):
 
 1. :func:`plan_sensitivity`: the scenario's free inputs and their ranges
-   (:func:`lsr_sim.sweep.inputs.free_inputs`), plus a ``dummy`` parameter the model never
-   reads (:mod:`lsr_sim.sweep.derived`), in a Morris or Sobol' design;
+   (:func:`lsr_sim.sweep.inputs.free_inputs`), plus dummy parameters the model never reads
+   (``dummy.1`` ... ``dummy.<n>``, :mod:`lsr_sim.sweep.derived`), in a Morris or Sobol'
+   design;
 2. :func:`run_sensitivity`: writes the plan as an ordinary sweep file (``sweep.yaml``) into
    the output folder and runs it with the resumable sweep runner into ``sweep/`` (run the
    same command again and only the missing runs are computed), then
 3. :func:`screen`: the sweep's indices (:func:`lsr_sim.sweep.analysis.analyze`: SALib's
    estimators on the means over replications) and, for each input and outcome, whether its
-   index is distinguishable from the dummy's, by a paired bootstrap (below), and
+   index is distinguishable from the dummies', by a paired bootstrap (below), and
 4. :func:`write_screening`: the tables (CSV), a summary (JSON) and figures.
 
-**Distinguishable from the dummy.** The dummy's index is what the estimator reports for an
-input with no effect: replication (seed) noise in the point means plus sampling error. An
-input "does not matter" for an outcome when its index is not significantly above the
-dummy's: the blocks of the design (Morris trajectories; Sobol' base rows, each with its k + 2
-points) are resampled with replacement, the same blocks for the input and the dummy, and the
-input is distinguishable when the share of resamples in which its index (mu*, or ST) does not
-exceed the dummy's (``p_dummy``) is below ``1 - confidence``. The test is one-sided and per
-input, with no correction for testing many inputs: a correction would move more inputs into
-the "does not matter" list, so the list errs on the short side; among inputs with no effect
-about ``1 - confidence`` of them are expected to pass as distinguishable by chance.
+**Distinguishable from the dummies.** A dummy's index is what the estimator reports for an
+input with no effect: replication (seed) noise in the point means plus sampling error. One
+dummy is one noisy draw of that floor, shared by every comparison (if its few effects happen
+to be small, every input looks above it); the mean of several dummies pools their noise.
+An input "does not matter" for an outcome when its index is not significantly above the
+dummies' mean: the blocks of the design (Morris trajectories; Sobol' base rows, each with its
+k + 2 points) are resampled with replacement, the same blocks for every parameter, and the
+input is distinguishable when the share of resamples in which its index (mu*, or ST) does
+not exceed the dummies' mean (``p_dummy``) is below ``1 - confidence``. Each dummy is tested
+in the same way against the mean of the others: about ``1 - confidence`` of them should pass,
+a check of the test on the run itself. The test is one-sided and per input, with no
+correction for testing many inputs: a correction would move more inputs into the "does not
+matter" list, so the list errs on the short side; among inputs with no effect about
+``1 - confidence`` of them are expected to pass as distinguishable by chance.
 
 Morris elementary effects per trajectory come from SALib itself (its ``mu`` for a design of
 one trajectory is that trajectory's effects); the Sobol' estimators are SALib's
@@ -51,10 +56,11 @@ from lsr_sim._atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
 from lsr_sim.scenario import Scenario, load_scenario
 from lsr_sim.scenario.checks import did_you_mean
-from lsr_sim.sweep.derived import DUMMY
+from lsr_sim.sweep.derived import dummy_names, is_dummy
 from lsr_sim.sweep.inputs import InputSet, RangeRules, free_inputs, load_range_rules
 
 __all__ = [
+    "DEFAULT_DUMMIES",
     "DEFAULT_REPLICATIONS",
     "DEFAULT_SAMPLES",
     "METHODS",
@@ -75,6 +81,8 @@ METHODS = ("morris", "sobol")
 #: Default trajectories (morris) and base sample size (sobol, a power of two).
 DEFAULT_SAMPLES = {"morris": 20, "sobol": 64}
 DEFAULT_REPLICATIONS = 4
+#: Dummy parameters: their pooled index is the noise floor (one alone is a noisy reference).
+DEFAULT_DUMMIES = 10
 #: The dummy's index counts as near zero when it is at most this share of the largest one.
 NEAR_ZERO = 0.05
 #: Outcomes every scenario reports that :func:`main_outcomes` keeps.
@@ -149,6 +157,8 @@ class SensitivityPlan:
         Master seed of the sweep (its design and every run's seed).
     steps : int or None
         Steps per run (None: the scenario's ``run.steps``).
+    dummies : int
+        Dummy parameters (``dummy``, or ``dummy.1`` ... ``dummy.<n>``).
     """
 
     scenario_file: Path
@@ -161,15 +171,16 @@ class SensitivityPlan:
     outcomes: tuple[str, ...]
     seed: int
     steps: int | None
+    dummies: int = DEFAULT_DUMMIES
 
     @property
     def parameters(self) -> list[str]:
-        """The sweep's parameters: every input, then the dummy."""
-        return [*self.inputs.paths, DUMMY]
+        """The sweep's parameters: every input, then the dummies."""
+        return [*self.inputs.paths, *dummy_names(self.dummies)]
 
     @property
     def points(self) -> int:
-        """Design points: r (k + 1) for Morris, N (k + 2) for Sobol' (k with the dummy)."""
+        """Design points: r (k + 1) for Morris, N (k + 2) for Sobol' (k with the dummies)."""
         k = len(self.parameters)
         return self.samples * (k + 1 if self.method == "morris" else k + 2)
 
@@ -187,7 +198,8 @@ class SensitivityPlan:
         parameters: dict[str, Any] = {
             i.path: {"range": [i.low, i.high]} for i in self.inputs.inputs
         }
-        parameters[DUMMY] = {"range": [0.0, 1.0]}
+        for name in dummy_names(self.dummies):
+            parameters[name] = {"range": [0.0, 1.0]}
         design: dict[str, Any] = {"type": self.method, "samples": self.samples}
         if self.method == "morris":
             design["levels"] = self.levels
@@ -226,6 +238,7 @@ def plan_sensitivity(
     steps: int | None = None,
     levels: int = 4,
     ranges: str | os.PathLike[str] | RangeRules | None = None,
+    dummies: int = DEFAULT_DUMMIES,
 ) -> SensitivityPlan:
     """Plan a sensitivity analysis of a scenario file (nothing runs, nothing is written).
 
@@ -250,6 +263,8 @@ def plan_sensitivity(
         Morris levels (even, >= 2).
     ranges : path or RangeRules, optional
         A ranges file (:func:`lsr_sim.sweep.inputs.load_range_rules`) or its rules.
+    dummies : int
+        Dummy parameters; their pooled index is the noise floor.
 
     Returns
     -------
@@ -282,6 +297,8 @@ def plan_sensitivity(
         )
     if replications < 1:
         raise _option("--replications", f"is {replications}; must be >= 1")
+    if dummies < 1:
+        raise _option("--dummies", f"is {dummies}; must be >= 1")
     if steps is not None and steps < 1:
         raise _option("--steps", f"is {steps}; must be >= 1")
     if method == "morris" and (levels < 2 or levels % 2):
@@ -329,6 +346,7 @@ def plan_sensitivity(
         outcomes=tuple(chosen),
         seed=scenario.run.seed if seed is None else int(seed),
         steps=steps,
+        dummies=int(dummies),
     )
 
 
@@ -544,28 +562,34 @@ def dummy_comparison(
     X: np.ndarray,
     Y: np.ndarray,
     *,
-    dummy: str = DUMMY,
     levels: int = 4,
     confidence: float = 0.95,
     num_resamples: int = 1000,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Whether each input's index is above the dummy's, by a paired bootstrap over blocks.
+    """Whether each input's index is above the dummies', by a paired bootstrap over blocks.
+
+    The reference is the mean index of the dummies (the problem's names ``dummy`` or
+    ``dummy.<label>``): with one dummy, all inputs are compared with one noisy draw, which
+    moves every comparison together; several pool the noise of as many. The blocks of the
+    design (Morris trajectories, Sobol' base rows) are resampled with replacement, the same
+    for every parameter, and an input is above the dummies when the share of resamples in
+    which its index does not exceed the reference (``p_dummy``) is below ``1 - confidence``.
+    Each dummy is compared with the mean of the others (with two or more): a check of the
+    test, since about ``1 - confidence`` of them should pass by chance.
 
     Parameters
     ----------
     method : {"morris", "sobol"}
         The design `X` comes from (Sobol' without second order).
     problem : mapping
-        The SALib problem; its names include `dummy`.
+        The SALib problem; its names include at least one dummy.
     X : numpy.ndarray
         The design (rows in SALib's order); Sobol' needs only its row count.
     Y : numpy.ndarray
         One output per row (for example the mean over replications).
-    dummy : str
-        The dummy's name in the problem.
     confidence : float
-        One-sided level: distinguishable when ``p_dummy < 1 - confidence``.
+        One-sided level of the test, and of the reference's interval.
     num_resamples : int
         Bootstrap resamples.
     seed : int
@@ -574,16 +598,17 @@ def dummy_comparison(
     Returns
     -------
     pandas.DataFrame
-        One row per input (problem order, the dummy's own row included): ``parameter``,
-        ``index`` (mu* or ST on all blocks), ``dummy_index``, ``difference_low`` (the
-        ``1 - confidence`` quantile of index minus the dummy's index over resamples),
-        ``p_dummy`` (share of resamples in which the index does not exceed the dummy's) and
-        ``above_dummy``.
+        One row per parameter (problem order, dummies included): ``parameter``, ``index``
+        (mu* or ST on all blocks), ``dummy_index`` (the reference: the mean of the dummies,
+        or of the other dummies for a dummy), ``dummy_conf`` (half width of its bootstrap
+        interval, normal approximation as SALib's), ``difference_low`` (the
+        ``1 - confidence`` quantile of index minus reference over resamples), ``p_dummy``
+        and ``above_dummy``.
 
     Examples
     --------
-    Morris on y = 2 x0 + 0.1 x1 with a dummy x2: x0 and x1 are distinguishable from the
-    dummy, whose effects are exactly 0 here (no noise):
+    Morris on y = 2 x0 + 0.1 x1 with a dummy: x0 and x1 are above it, whose effects are
+    exactly 0 here (no noise):
 
     >>> from SALib.sample import morris as ms
     >>> problem = {"num_vars": 3, "names": ["x0", "x1", "dummy"], "bounds": [[0, 1]] * 3}
@@ -592,10 +617,12 @@ def dummy_comparison(
     >>> table[["parameter", "above_dummy"]].to_dict("list")
     {'parameter': ['x0', 'x1', 'dummy'], 'above_dummy': [True, True, False]}
     """
+    from scipy.stats import norm
+
     names = [str(n) for n in problem["names"]]
-    if dummy not in names:
-        raise ValueError(f"the problem has no {dummy!r} parameter")
-    d = names.index(dummy)
+    dummies = np.array([is_dummy(n) for n in names])
+    if not dummies.any():
+        raise ValueError("the problem has no dummy parameter (dummy or dummy.<label>)")
     k = len(names)
     rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
     if method == "morris":
@@ -617,16 +644,26 @@ def dummy_comparison(
         resampled = np.array([total_order(A[draws], AB[draws, j], B[draws]) for j in range(k)])
     else:
         raise ValueError(f"method must be morris or sobol, got {method!r}")
-    difference = resampled - resampled[d]
+    count = int(dummies.sum())
+    total, total_resampled = index[dummies].sum(), resampled[dummies].sum(axis=0)
+    reference = np.full(k, total / count)
+    reference_resampled = np.broadcast_to(total_resampled / count, resampled.shape).copy()
+    if count > 1:  # a dummy against the mean of the others
+        reference[dummies] = (total - index[dummies]) / (count - 1)
+        reference_resampled[dummies] = (total_resampled - resampled[dummies]) / (count - 1)
+    difference = resampled - reference_resampled
     alpha = 1.0 - confidence
     p_dummy = (difference <= 0).mean(axis=1)
     above = p_dummy < alpha
-    above[d] = False
+    if count == 1:
+        above[dummies] = False  # a lone dummy against itself
+    z = float(norm.ppf(0.5 + confidence / 2))
     return pd.DataFrame(
         {
             "parameter": names,
             "index": index,
-            "dummy_index": np.full(k, index[d]),
+            "dummy_index": reference,
+            "dummy_conf": z * reference_resampled.std(axis=1, ddof=1),
             "difference_low": np.quantile(difference, alpha, axis=1),
             "p_dummy": p_dummy,
             "above_dummy": above,
@@ -650,14 +687,16 @@ def screen(
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``ranking``: per outcome, every input (the dummy included) ranked by its index
-        (mu* or ST), with the SALib indices and intervals, its group, ``relative`` (the
-        index over the outcome's largest), ``p_dummy``, ``difference_low`` and
-        ``above_dummy`` (see :func:`dummy_comparison`);
-        ``dummy``: per outcome, the dummy's index and interval, the largest index and its
-        input, their ratio, whether the dummy is near zero (ratio <= :data:`NEAR_ZERO`),
-        the number of inputs above the dummy, the noise share of the point means and the
-        replications that would bring the ratio to :data:`NEAR_ZERO`;
+        ``ranking``: per outcome, every parameter (the dummies included, without a
+        ``rank``) in the order of its index (mu* or ST; ``rank`` counts the inputs only),
+        with the SALib indices and intervals, its group, ``relative``
+        (the index over the outcome's largest input's), and from :func:`dummy_comparison`
+        ``dummy_index``, ``dummy_conf``, ``difference_low``, ``p_dummy``, ``above_dummy``;
+        ``dummy``: per outcome, the dummies' mean index and its interval, the largest
+        input's index and name, their ratio, whether the dummies are near zero (ratio <=
+        :data:`NEAR_ZERO`), the inputs above the dummies, how many dummies pass as above
+        the others (and how many would by chance), the noise share of the point means and
+        the replications that would bring the ratio to :data:`NEAR_ZERO`;
         ``not_distinguishable``: the inputs above the dummy for no analysed outcome;
         ``groups``: per kind of input, how many there are and how many matter for at least
         one outcome; ``notes``: the sweep analysis's notes.
@@ -681,10 +720,11 @@ def screen(
     problem = design_info["problem"]
     levels = int(design_info.get("levels") or 4)
     names = [str(n) for n in problem["names"]]
-    if DUMMY not in names:
+    dummies = [n for n in names if is_dummy(n)]
+    if not dummies:
         raise InputError(str(sweep_dir), "manifest.json", "the sweep has no dummy parameter")
     inputs = pd.read_csv(folder / INPUTS_FILE)
-    groups = {**_groups_of(inputs), DUMMY: "dummy"}
+    groups = {**_groups_of(inputs), **dict.fromkeys(dummies, "dummy")}
     design = read_design(sweep_dir)
     points = tables["points"]
     X = design[names].to_numpy(dtype=float)
@@ -710,21 +750,25 @@ def screen(
             seed=seed,
         )
         frame = own.drop(columns=["scenario", "outcome"]).merge(
-            compared.drop(columns=["index", "dummy_index"]), on="parameter"
+            compared.drop(columns=["index"]), on="parameter"
         )
         frame.insert(0, "outcome", outcome)
         frame.insert(2, "group", frame["parameter"].map(groups).fillna(""))
-        top = float(frame[key].max())
+        is_input = ~frame["parameter"].map(is_dummy)
+        top = float(frame.loc[is_input, key].max())
         frame["relative"] = frame[key] / top if top > 0 else np.nan
         frame = frame.sort_values([key, "parameter"], ascending=[False, True], kind="stable")
-        frame.insert(1, "rank", np.arange(1, len(frame) + 1))
+        # rank among the inputs; the dummies keep their place in the order, without a rank
+        order = np.cumsum(~frame["parameter"].map(is_dummy).to_numpy())
+        frame.insert(1, "rank", np.where(frame["parameter"].map(is_dummy), np.nan, order))
         ranking.append(frame.reset_index(drop=True))
-        best = frame.iloc[0]
-        dummy = frame[frame["parameter"] == DUMMY].iloc[0]
-        conf = "mu_star_conf" if method == "morris" else "ST_conf"
-        ratio = float(dummy[key]) / top if top > 0 else math.nan
-        # Morris: the dummy's mu* is seed noise, which falls as 1/sqrt(replications);
-        # Sobol: the dummy's ST is the noise share of the variance, which falls as 1/reps.
+        real = frame[~frame["parameter"].map(is_dummy)]
+        noise_rows = frame[frame["parameter"].map(is_dummy)]
+        best = real.iloc[0]
+        level = float(real["dummy_index"].iloc[0])  # the mean of every dummy's index
+        ratio = level / top if top > 0 else math.nan
+        # Morris: the dummies' mu* is seed noise, which falls as 1/sqrt(replications);
+        # Sobol: their ST is the noise share of the variance, which falls as 1/reps.
         power = 2.0 if method == "morris" else 1.0
         needed = (
             replications
@@ -742,14 +786,17 @@ def screen(
         dummy_rows.append(
             {
                 "outcome": outcome,
-                "dummy_index": float(dummy[key]),
-                "dummy_conf": float(dummy[conf]),
+                "dummy_index": level,
+                "dummy_conf": float(real["dummy_conf"].iloc[0]),
                 "top_parameter": str(best["parameter"]),
                 "top_index": top,
                 "ratio": ratio,
                 "near_zero": bool(ratio <= NEAR_ZERO),
-                "above_dummy": int(frame["above_dummy"].sum()),
-                "inputs": len(frame) - 1,
+                "above_dummy": int(real["above_dummy"].sum()),
+                "inputs": len(real),
+                "dummies": len(noise_rows),
+                "dummies_above": int(noise_rows["above_dummy"].sum()),
+                "dummies_expected": (1.0 - confidence) * len(noise_rows),
                 "noise_share": noise,
                 "replications": replications,
                 "replications_needed": needed,
@@ -760,9 +807,9 @@ def screen(
         if ranking
         else pd.DataFrame(columns=["outcome", "rank", "parameter", "group", key])
     )
-    real = ranked[ranked["parameter"] != DUMMY]
+    real = ranked[~ranked["parameter"].map(is_dummy)]
     matters = real.groupby("parameter", sort=False)["above_dummy"].any()
-    paths = [p for p in names if p != DUMMY]
+    paths = [p for p in names if not is_dummy(p)]
     inert = [p for p in paths if not bool(matters.get(p, False))]
     best_relative = real.groupby("parameter")["relative"].max() if len(real) else pd.Series()
     not_distinguishable = pd.DataFrame(
@@ -822,7 +869,8 @@ def _summary(
         "samples": design["samples"],
         "levels": design.get("levels"),
         "parameters": len(design["parameters"]),
-        "inputs": len(design["parameters"]) - 1,
+        "inputs": sum(1 for name in design["parameters"] if not is_dummy(name)),
+        "dummies": sum(1 for name in design["parameters"] if is_dummy(name)),
         "points": design["points"],
         "replications": manifest["replications"],
         "runs": manifest["total_runs"],

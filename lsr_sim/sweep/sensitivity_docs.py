@@ -20,6 +20,7 @@ import pandas as pd
 
 from lsr_sim._atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
+from lsr_sim.sweep.derived import is_dummy
 
 __all__ = [
     "FIGURES_SUBDIR",
@@ -54,7 +55,7 @@ Made on {date} from `{scenario_file}` (scenario hash `{sha}`), lsr_sim {version}
 
 The outcome of a design point is the mean, over its replications, of each outcome at the end
 of the run ({steps} steps). Each replication has its own seed, derived from the master seed
-{seed}: replication noise is part of every point mean, and the dummy measures it.
+{seed}: replication noise is part of every point mean, and the dummies measure it.
 
 ## Inputs and their ranges
 
@@ -105,14 +106,16 @@ The full list of inputs with their values and ranges is in the appendix.
 SENTENCES = {
     "morris": (
         "Morris screening (elementary effects, SALib) over all {k} free numeric inputs of the "
-        "scenario plus a dummy parameter the model never reads: {r} trajectories on {levels} "
+        "scenario plus {dummies} dummy parameters the model never reads: {r} trajectories on "
+        "{levels} "
         "levels, {points} design points, each run {replications} times: {runs} runs. "
         "The runs took {seconds} s ({rate} runs per second on {workers} worker processes, "
         "{computed} runs computed in {invocations} invocation(s) of the command)."
     ),
     "sobol": (
         "Sobol' indices (Saltelli sampling and estimators, SALib) over all {k} free numeric "
-        "inputs of the scenario plus a dummy parameter the model never reads: base sample "
+        "inputs of the scenario plus {dummies} dummy parameters the model never reads: base "
+        "sample "
         "{r}, {points} design points, each run {replications} times: {runs} runs. "
         "The runs took {seconds} s ({rate} runs per second on {workers} worker processes, "
         "{computed} runs computed in {invocations} invocation(s) of the command)."
@@ -128,63 +131,68 @@ SENTENCES = {
         "their own range or exclude them{ranges_file}."
     ),
     "dummy_intro_morris": (
-        "The dummy's μ* is what the estimator reports for an input with no effect: the seed "
+        "A dummy's μ* is what the estimator reports for an input with no effect: the seed "
         "noise of two point means, which falls as one over the square root of the "
-        "replications. It counts as near zero here when it is at most {near_zero} of the "
-        "outcome's largest μ*. The last column is the number of replications that would bring "
-        "it there (replications times the square of the ratio over {near_zero}); noise share is "
-        "the part of the variance of the point means that is replication noise. "
+        "replications. The reference is the mean over the dummies (one dummy would be one "
+        "noisy draw shared by every comparison). It counts as near zero here when it is at "
+        "most {near_zero} of the outcome's largest μ*. Each dummy is also tested against the "
+        "others: 'dummies above' counts those that pass as distinguishable, about 'by chance' "
+        "of them if the test holds its level. 'Replications needed' would bring the ratio to "
+        "{near_zero} (replications times the square of the ratio over {near_zero}); noise "
+        "share is the part of the variance of the point means that is replication noise. "
         "{choosing}"
     ),
     "dummy_intro_sobol": (
-        "The dummy's total index ST is what the estimator reports for an input with no effect: "
+        "A dummy's total index ST is what the estimator reports for an input with no effect: "
         "the share of the variance of the point means that is replication noise, which falls "
-        "as one over the replications. It counts as near zero here when it is at most "
-        "{near_zero} of the outcome's largest ST. The last column is the number of replications "
-        "that would bring it there (replications times the ratio over {near_zero}). "
-        "{choosing}"
+        "as one over the replications. The reference is the mean over the dummies. It counts "
+        "as near zero here when it is at most {near_zero} of the outcome's largest ST. Each "
+        "dummy is also tested against the others: 'dummies above' counts those that pass as "
+        "distinguishable, about 'by chance' of them if the test holds its level. "
+        "'Replications needed' would bring the ratio to {near_zero} (replications times the "
+        "ratio over {near_zero}). {choosing}"
     ),
     "choosing": (
         "The replications are given on the command line (`--replications`). To choose them, "
         "run a pilot with fewer trajectories, read this table, and rerun with the largest "
         "`replications needed` the time allows (the runs grow in proportion to the "
-        "replications); an outcome whose dummy stays above the mark can still show which "
+        "replications); an outcome whose dummies stay above the mark can still show which "
         "inputs are well above its noise floor."
     ),
     "dummy_all_near": (
-        "With {replications} replications per point the dummy's index is near zero for every "
+        "With {replications} replications per point the dummies' index is near zero for every "
         "outcome analysed ({count})."
     ),
     "dummy_some_near": (
-        "With {replications} replications per point the dummy's index is near zero for "
+        "With {replications} replications per point the dummies' index is near zero for "
         "{near_count} of {count} outcomes ({near_list}); for {far_list} it is larger, so there "
-        "only inputs well above the dummy can be told from noise, and about {needed} "
+        "only inputs well above the dummies can be told from noise, and about {needed} "
         "replications would be needed for all of them."
     ),
     "dummy_none_near": (
-        "With {replications} replications per point the dummy's index is near zero for none "
-        "of the {count} outcomes: only inputs well above the dummy can be told from noise; "
+        "With {replications} replications per point the dummies' index is near zero for none "
+        "of the {count} outcomes: only inputs well above the dummies can be told from noise; "
         "about {needed} replications would be needed."
     ),
     "matter_intro": (
-        "An input matters for an outcome when its index is distinguishable from the dummy's "
+        "An input matters for an outcome when its index is distinguishable from the dummies' "
         "(one-sided paired bootstrap over the design's {blocks}, level {confidence}). "
         "{any_count} of {k} inputs matter for at least one outcome; by kind of input:"
     ),
     "outcome": (
-        "**{outcome}**: {above} of {k} inputs are distinguishable from the dummy; the largest "
+        "**{outcome}**: {above} of {k} inputs are distinguishable from the dummies; the largest "
         "{index_name} among them: {leaders}."
     ),
     "outcome_none": (
-        "**{outcome}**: no input is distinguishable from the dummy; the largest {index_name}: "
+        "**{outcome}**: no input is distinguishable from the dummies; the largest {index_name}: "
         "{leaders}."
     ),
     "inert": (
-        "{count} of {k} inputs are not distinguishable from the dummy for any outcome analysed "
+        "{count} of {k} inputs are not distinguishable from the dummies for any outcome analysed "
         "(at these ranges and this run's size: a statement about the noise floor above, not "
         "proof of no effect). By kind of input:"
     ),
-    "inert_none": "Every input is distinguishable from the dummy for at least one outcome.",
+    "inert_none": "Every input is distinguishable from the dummies for at least one outcome.",
     "skipped": "Outcomes without indices (see the notes): {names}.",
     "no_notes": "None.",
     "reading": (
@@ -192,7 +200,7 @@ SENTENCES = {
         "moves by {jump} of its range, over that step, averaged over the trajectories; "
         "σ large against μ* means interactions or a non-monotone effect; μ with a sign unlike "
         "μ*'s magnitude means effects of both signs. Intervals (±) are SALib's bootstrap half "
-        "widths at level {confidence}. The test against the dummy is per input and one-sided, "
+        "widths at level {confidence}. The test against the dummies is per input and one-sided, "
         "without correction for the number of inputs: among inputs with no effect, about "
         "{alpha} are expected to pass as distinguishable by chance, and a correction would "
         "only lengthen the list of inputs that do not matter. Ranges are plausible "
@@ -200,8 +208,8 @@ SENTENCES = {
     ),
 }
 
-_COLUMNS_MORRIS = ["rank", "input", "kind", "μ*", "±", "μ", "σ", "relative", "p vs dummy"]
-_COLUMNS_SOBOL = ["rank", "input", "kind", "ST", "±", "S1", "± S1", "relative", "p vs dummy"]
+_COLUMNS_MORRIS = ["rank", "input", "kind", "μ*", "±", "μ", "σ", "relative", "p vs dummies"]
+_COLUMNS_SOBOL = ["rank", "input", "kind", "ST", "±", "S1", "± S1", "relative", "p vs dummies"]
 
 
 def format_number(x: Any) -> str:
@@ -259,6 +267,7 @@ def _design(summary: Mapping[str, Any]) -> str:
     workers = summary.get("workers") or []
     return SENTENCES[str(summary["method"])].format(
         k=format_number(summary["inputs"]),
+        dummies=format_number(summary["dummies"]),
         r=format_number(summary["samples"]),
         levels=format_number(summary.get("levels") or 0),
         points=format_number(summary["points"]),
@@ -287,14 +296,16 @@ def _dummy_table(dummy: pd.DataFrame) -> str:
     frame = pd.DataFrame(
         {
             "outcome": dummy["outcome"].astype(str),
-            "dummy": dummy["dummy_index"],
+            "dummies": dummy["dummy_index"],
             "±": dummy["dummy_conf"],
             "largest": dummy["top_index"],
             "largest input": [_code(p) for p in dummy["top_parameter"].astype(str)],
             "ratio": [_share(r) for r in dummy["ratio"]],
             "near zero": dummy["near_zero"].astype(bool),
             "noise share": [_share(s) if math.isfinite(s) else "-" for s in dummy["noise_share"]],
-            "above dummy": dummy["above_dummy"],
+            "inputs above": dummy["above_dummy"],
+            "dummies above": dummy["dummies_above"],
+            "by chance": dummy["dummies_expected"],
             "replications needed": dummy["replications_needed"],
         }
     )
@@ -339,7 +350,9 @@ def _outcome_sections(
     k = format_number(summary["inputs"])
     parts = []
     for outcome in dict.fromkeys(ranking["outcome"].astype(str)):
-        rows = ranking[(ranking["outcome"] == outcome) & (ranking["parameter"] != "dummy")]
+        rows = ranking[
+            (ranking["outcome"] == outcome) & ~ranking["parameter"].astype(str).map(is_dummy)
+        ]
         above = rows[rows["above_dummy"].astype(bool)]
         lead = above if len(above) else rows
         sentence = SENTENCES["outcome" if len(above) else "outcome_none"].format(
