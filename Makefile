@@ -21,6 +21,7 @@ baseline: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check lsr_sim tests benchmarks notebooks
 	$(BIN)/ruff format --check lsr_sim tests benchmarks notebooks
+	$(BIN)/mypy lsr_sim
 
 test: lint
 	$(BIN)/python -m pytest

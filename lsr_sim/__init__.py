@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# The one place the version is written: pyproject.toml reads it (setuptools dynamic version)
+# and sweep run keys hash it, so a new version never mixes with old results.
 __version__ = "0.1.0"
 
 __all__ = [

@@ -23,7 +23,7 @@ from lsr_sim.scenario.schema import CalibrationPattern
 if TYPE_CHECKING:
     from lsr_sim.model import NegotiationModel
 
-__all__ = ["calibrate", "pattern_hits", "pattern_matches"]
+__all__ = ["calibrate", "check_facts", "pattern_hits", "pattern_matches"]
 
 
 def pattern_hits(
@@ -93,6 +93,8 @@ def calibrate(
     if cal is None:
         raise ValueError(f"scenario {scenario.name!r} has no calibration section")
     at = cal.at if at is None else at
+    if at is None:
+        raise ValueError(f"scenario {scenario.name!r} gives no calibration.at date; pass `at`")
     runs = cal.runs if runs is None else runs
     if runs <= 0:
         raise ValueError(f"runs must be positive, got {runs}")
@@ -123,3 +125,56 @@ def calibrate(
             "met": share >= targets - 1e-12,
         }
     )
+
+
+def check_facts(
+    scenario: Scenario, *, runs: int | None = None, seed: int | None = None
+) -> tuple[pd.DataFrame, float]:
+    """Each calibration fact in runs of the scenario as it is, and all of them jointly.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its ``calibration.observations`` are checked.
+    runs : int, optional
+        Number of runs (default the section's ``runs``).
+    seed : int, optional
+        Master seed (default ``run.seed``).
+
+    Returns
+    -------
+    (DataFrame, float)
+        One row per fact (``fact``, ``date``, ``measured``, ``share`` of runs in which it
+        holds, or exactly matches for a measured amount, and ``mean`` of a measured amount),
+        and the share of runs meeting every fact at once: the quantity the estimation
+        (:mod:`lsr_sim.inference`) scores.
+    """
+    from lsr_sim.inference.simulate import fact_distances, fact_errors
+    from lsr_sim.observations import fact_outcomes, fact_step
+
+    cal = scenario.calibration
+    if cal is None or cal.observations is None:
+        raise ValueError(f"scenario {scenario.name!r} has no calibration.observations")
+    observations = cal.observations
+    runs = cal.runs if runs is None else runs
+    if runs <= 0:
+        raise ValueError(f"runs must be positive, got {runs}")
+    master = scenario.run.seed if seed is None else seed
+    steps = max(1, *(fact_step(scenario, f.date) for f in observations.facts.values()))
+    ensemble = run_many(scenario, derive_seeds(master, runs), steps, history=True)
+    assert ensemble.history is not None
+    table = fact_outcomes(observations, scenario, ensemble.history, ensemble.final["first_agreed"])
+    errors = fact_errors(table, observations, cal.abc.scales)
+    rows = []
+    for name, fact in observations.facts.items():
+        rows.append(
+            {
+                "fact": name,
+                "date": fact.date.isoformat(),
+                "measured": fact.measured,
+                "share": float((errors[name] == 0).mean()),
+                "mean": float(table[name].astype(float).mean()),
+            }
+        )
+    joint = float((fact_distances(errors) == 0).mean())
+    return pd.DataFrame(rows), joint

@@ -1,7 +1,7 @@
 """The command line: a thin shell over the library.
 
 ``lsr-sim run | validate | schema | calibrate | plot | sweep | analyze | discover |
-sensitivity | classic | compare | dashboard``. Bad input prints one line naming
+sensitivity | classic | compare | forecast | score | dashboard``. Bad input prints one line naming
 the file, the field and the fix, and exits with status 2; nothing is written.
 Heavy modules (Mesa, matplotlib) are imported inside the commands, so ``--help`` is quick.
 """
@@ -12,32 +12,101 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from lsr_sim.dashboard import DEFAULT_PORT
 from lsr_sim.errors import InputError
+from lsr_sim.limits import (
+    MAX_CALIBRATION_RUNS,
+    MAX_DUMMIES,
+    MAX_LEVELS,
+    MAX_ROUNDS,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_SWEEP_RUNS,
+    MAX_WORKERS,
+    calendar_problem,
+)
+
+if TYPE_CHECKING:
+    from lsr_sim.scenario import Scenario
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def _non_negative_int(text: str) -> int:
+def _whole(text: str, low: int, high: int, why: str = "") -> int:
+    """`text` as a whole number in [low, high], or an argparse error saying which bound."""
+    digits = text.strip().lstrip("+-")
+    if not digits.isdigit() or len(digits) > 40:
+        shown = text if len(text) <= 40 else text[:30] + "..."
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {shown!r}")
+    value = int(text)
+    if value < low:
+        bound = "> 0" if low == 1 else f">= {low}"
+        raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+    if value > high:
+        raise argparse.ArgumentTypeError(f"must be <= {high:,}{why}, got {value:,}")
+    return value
+
+
+def _bounded(low: int, high: int, why: str = "") -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        return _whole(text, low, high, why)
+
+    return parse
+
+
+_seed = _bounded(0, MAX_SEED, " (a 64-bit seed)")
+_steps = _bounded(1, MAX_STEPS, " (the longest run a scenario file may ask for)")
+_runs = _bounded(1, MAX_CALIBRATION_RUNS)
+
+
+def _scheduler(text: str) -> str:
+    """A Dask scheduler address, ``tcp://host:port`` (or ``host:port``), checked for form."""
+    scheme, sep, rest = text.strip().partition("://")
+    if not sep:
+        scheme, rest = "tcp", text.strip()
+    host, colon, port = rest.rpartition(":")
+    if scheme not in ("tcp", "tls", "ws", "wss") or not colon or not host.strip("[]"):
+        raise argparse.ArgumentTypeError(
+            f"expected an address like tcp://127.0.0.1:8786, got {text[:80]!r}"
+        )
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"the port in {text[:80]!r} must be a number from 1 to 65535"
+        )
+    return f"{scheme}://{host}:{int(port)}"
+
+
+def _check_scheduler(address: str) -> None:
+    """Refuse a scheduler nobody listens at, before anything is written to --out."""
+    import socket
+
+    host, _, port = address.partition("://")[2].rpartition(":")
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=5):
+            pass
+    except OSError as exc:
+        raise InputError(
+            "command line",
+            "--scheduler",
+            f"cannot reach a Dask scheduler at {address} ({exc.strerror or exc}); start one "
+            "with `dask scheduler --host 127.0.0.1` or check the address",
+        ) from None
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be > 0, got 0")
-    return value
+def _check_steps(scenario: Scenario, steps: int | None) -> None:
+    """Refuse --steps whose last date is beyond the calendar."""
+    if steps is None:
+        return
+    run = scenario.run
+    problem = calendar_problem(run.start_date, run.step_days, steps)
+    if problem:
+        raise InputError("command line", "--steps", problem)
 
 
 def _share(text: str) -> float:
@@ -92,11 +161,15 @@ def _check_out(out: Path, option: str = "--out") -> None:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but errors say which option and exit 2 without a traceback (as usual)."""
+    """argparse, but a bad argument gets the one ``error:`` line every bad input gets."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+    def error(self, message: str) -> NoReturn:
+        option, sep, problem = message.partition(": ")
+        if option.startswith("argument ") and sep:
+            where = f"{option.removeprefix('argument ').split('/')[0]}: {problem}"
+        else:
+            where = message
+        self.exit(EXIT_BAD_INPUT, f"error: command line: {where} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario once; write tables, figures and a manifest")
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument("--seed", type=_non_negative_int, help="random seed (default: run.seed)")
-    p.add_argument("--steps", type=_positive_int, help="number of steps (default: run.steps)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: run.seed)")
+    p.add_argument("--steps", type=_steps, help="number of steps (default: run.steps)")
     p.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
@@ -127,11 +200,59 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     p.add_argument("--out", type=Path, help="write to this file instead of printing")
 
-    p = sub.add_parser("calibrate", help="share of runs matching the scenario's stylised facts")
+    p = sub.add_parser(
+        "calibrate",
+        help="estimate the scenario's uncertain inputs from its facts (ABC) and compare models; "
+        "or, without --out, a quick check of its facts and patterns",
+        description="With --out: ABC-SMC over calibration.priors against calibration.observations "
+        "(the joint share of facts violated as the distance), ABC model choice against the "
+        "models of --models or --model, predictive checks; tables, figures and a manifest in "
+        "DIR (needs pip install 'lsr_sim[inference]'). Without --out: run the scenario as it is "
+        "and print each fact's share, the share of runs meeting all facts jointly, and the "
+        "patterns.",
+    )
     p.add_argument("scenario", type=Path)
-    p.add_argument("--runs", type=_positive_int, help="number of runs (default: calibration.runs)")
-    p.add_argument("--at", type=_date, help="date of the check (default: calibration.at)")
-    p.add_argument("--seed", type=_non_negative_int, help="master seed (default: run.seed)")
+    p.add_argument("--out", type=Path, help="run the estimation; write its results to this folder")
+    p.add_argument(
+        "--models", type=Path, help="YAML file of candidate models (models: NAME: overrides: ...)"
+    )
+    p.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME=PATH=VALUE,...",
+        help="a candidate model: the scenario with these values (repeat for several), e.g. "
+        "null=dynamics.trust_gain_rate=0,dynamics.trust_loss_rate=0",
+    )
+    p.add_argument(
+        "--population", type=_bounded(1, 1_000_000), help="particles (default: abc.population)"
+    )
+    p.add_argument(
+        "--generations",
+        type=_bounded(1, 10_000),
+        help="most generations (default: abc.generations)",
+    )
+    p.add_argument(
+        "--replications",
+        type=_bounded(1, 10_000),
+        help="runs per parameter set (default: abc.replications)",
+    )
+    p.add_argument(
+        "--draws",
+        type=_bounded(1, 1_000_000),
+        help="prior and posterior predictive draws per model (default: abc.predictive_draws)",
+    )
+    p.add_argument(
+        "--runs", type=_runs, help="quick check: number of runs (default: calibration.runs)"
+    )
+    p.add_argument(
+        "--at", type=_date, help="quick check: date of the patterns (default: calibration.at)"
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        help="master seed (default: abc.seed for the estimation, run.seed for the quick check)",
+    )
 
     p = sub.add_parser("plot", help="redraw the figures of a results folder from its tables")
     p.add_argument("results", type=Path, help="a folder written by `lsr-sim run`")
@@ -143,10 +264,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sweep", type=Path, help="sweep YAML file (see scenarios/sweeps/)")
     p.add_argument("--out", type=Path, required=True, help="results folder")
     p.add_argument(
-        "--workers", type=_positive_int, help="local worker processes (default: every core)"
+        "--workers",
+        type=_bounded(1, MAX_WORKERS),
+        help="local worker processes (default: every core)",
     )
     p.add_argument(
-        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786"
+        "--scheduler",
+        type=_scheduler,
+        help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786",
     )
     p.add_argument(
         "--executor",
@@ -156,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: local processes, or Dask with --scheduler)",
     )
     p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")
-    p.add_argument("--runs-per-task", type=_positive_int, help="runs grouped into one task")
+    p.add_argument(
+        "--runs-per-task", type=_bounded(1, 1_000_000), help="runs grouped into one task"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument(
         "--engine",
@@ -180,8 +307,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "file", type=Path, help="CSV: actor,capability,position,salience (+ issue for several)"
     )
-    p.add_argument("--rounds", type=_non_negative_int, help="number of rounds (default: 10)")
-    p.add_argument("--seed", type=_non_negative_int, help="seed for random tie-breaking")
+    p.add_argument("--rounds", type=_bounded(0, MAX_ROUNDS), help="number of rounds (default: 10)")
+    p.add_argument("--seed", type=_seed, help="seed for random tie-breaking")
+    p.add_argument(
+        "--variant",
+        help="the model's variant: bdm lsr (default) or scholz (Scholz et al. 2011's code); "
+        "stokman lsr (default) or decide (decide-exchange-model)",
+    )
+    p.add_argument(
+        "--scale",
+        metavar="LOW,HIGH",
+        help="every issue's scale (default: the range of its starting positions); "
+        "bdm, and stokman --variant decide",
+    )
     p.add_argument("--out", type=Path, help="also write the round-by-round forecast to this CSV")
 
     p = sub.add_parser(
@@ -191,12 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--protocols", help="comma-separated protocol names (default: every one that fits)"
     )
-    p.add_argument("--runs", type=_positive_int, default=20, help="runs per protocol (default: 20)")
-    p.add_argument("--seed", type=_non_negative_int, help="master seed (default: run.seed)")
-    p.add_argument("--steps", type=_positive_int, help="steps per run (default: run.steps)")
+    p.add_argument("--runs", type=_runs, default=20, help="runs per protocol (default: 20)")
+    p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
+    p.add_argument("--steps", type=_steps, help="steps per run (default: run.steps)")
     p.add_argument(
         "--out", type=Path, required=True, help="folder for protocols.csv and protocols.png"
     )
+
+    _add_forecast_parsers(sub)
 
     p = sub.add_parser(
         "dashboard", help="open the browser dashboard (Mesa SolaraViz) on http://127.0.0.1"
@@ -208,7 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("scenarios/baseline.yaml"),
         help="scenario YAML file (default: scenarios/baseline.yaml); its variants are offered too",
     )
-    p.add_argument("--port", type=_positive_int, default=8765, help="port (default: 8765)")
+    p.add_argument(
+        "--port",
+        type=_bounded(1, 65535),
+        default=DEFAULT_PORT,
+        help=f"port (default: {DEFAULT_PORT})",
+    )
     return parser
 
 
@@ -236,14 +381,182 @@ def _add_discover_parser(sub: argparse._SubParsersAction) -> None:
         "interest (default: 0.5)",
     )
     p.add_argument(
-        "--box", type=_non_negative_int, help="choose this box of the peeling trajectory"
+        "--box", type=_bounded(0, 1_000_000), help="choose this box of the peeling trajectory"
     )
     p.add_argument("--scenario", help="look at this scenario's runs only (default: pool them)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
-    p.add_argument(
-        "--seed", type=_non_negative_int, default=0, help="seed of CART and the feature scores"
+    p.add_argument("--seed", type=_seed, default=0, help="seed of CART and the feature scores")
+
+
+def _add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "forecast",
+        help="probabilistic forecast from the state at a date: tables, fan charts, manifest",
+        description="Forecast from the state at --from (the scenario's events after it are "
+        "removed) to --to: per issue and date, P(agreed by then), P(implemented by then), "
+        "P(each status) with Monte Carlo intervals, and quantiles of every delivered quantity "
+        "(see docs/forecasting.md).",
     )
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--from", dest="start", type=_date, required=True, help="cut-off, YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=_date, required=True, help="last date, YYYY-MM-DD")
+    p.add_argument("--runs", type=_runs, required=True, help="number of runs")
+    p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
+    p.add_argument(
+        "--parameters",
+        type=Path,
+        help="CSV or Parquet of parameter draws (columns: dotted paths); run r uses row r %% N",
+    )
+    p.add_argument(
+        "--condition-on",
+        type=Path,
+        help="observations file: keep the runs that agree with its yes/no facts dated on or "
+        "before --from",
+    )
+    p.add_argument("--every", type=_steps, default=1, help="forecast every K steps (default: 1)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
+    p.add_argument("--no-figures", action="store_true", help="write tables only")
+
+    p = sub.add_parser(
+        "score",
+        help="score a forecast, and naive baselines, against facts dated after its cut-off",
+        description="Brier and log scores for yes/no facts, CRPS for measured amounts, skill "
+        "against persistence, base rates and the classic models, and a reliability diagram. "
+        "Needs pip install 'lsr_sim[forecast]'.",
+    )
+    p.add_argument("forecast", type=Path, help="a folder written by `lsr-sim forecast`")
+    p.add_argument("observations", type=Path, help="observations YAML file")
+    p.add_argument("--out", type=Path, help="output folder (default: FORECAST/scores)")
+    p.add_argument(
+        "--eps",
+        type=float,
+        default=0.01,
+        help="probabilities are clipped to [eps, 1 - eps] for the log score (default: 0.01)",
+    )
+    p.add_argument(
+        "--bins", type=_bounded(1, 1000), default=10, help="reliability bins (default: 10)"
+    )
+    p.add_argument("--no-figures", action="store_true", help="write tables only")
+
+
+_FORECAST_OPTIONS = {
+    "start": "--from",
+    "end": "--to",
+    "runs": "--runs",
+    "every": "--every",
+    "eps": "--eps",
+    "bins": "--bins",
+}
+
+
+def _cmd_forecast(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim.forecast import ArgumentError, forecast, load_parameters
+    from lsr_sim.observations import load_observations
+    from lsr_sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    _check_out(args.out)
+    if args.format == "parquet":
+        _require_pyarrow()
+    sources = {"scenario": str(args.scenario)}
+    parameters = observations = None
+    if args.parameters is not None:
+        parameters = load_parameters(args.parameters)
+        sources["parameters"] = str(args.parameters)
+    if args.condition_on is not None:
+        observations = load_observations(args.condition_on)
+        sources["condition_on"] = str(args.condition_on)
+    try:
+        result = forecast(
+            scenario,
+            args.start,
+            args.end,
+            args.runs,
+            seed=args.seed,
+            parameters=parameters,
+            condition_on=observations,
+            every=args.every,
+            sources=sources,
+        )
+    except ArgumentError as exc:
+        option = _FORECAST_OPTIONS.get(exc.argument, exc.argument)
+        raise InputError("command line", option, exc.message) from None
+    try:
+        written = result.write(
+            args.out, fmt=args.format, figures=not args.no_figures, command=["lsr-sim", *argv]
+        )
+    except OSError as exc:
+        raise InputError("command line", "--out", f"cannot write to {args.out}: {exc}") from None
+    m = result.manifest
+    print(
+        f"{scenario.name} cut at {m['cutoff']} ({len(m['events_removed'])} later event(s) "
+        f"removed): {m['runs']} runs to {m['end']} (steps {m['first_step']} to "
+        f"{m['last_step']}, master seed {m['master_seed']})"
+    )
+    if m["conditioning"] is not None:
+        c = m["conditioning"]
+        print(
+            f"conditioned on {len(c['facts'])} fact(s) known at {m['cutoff']}: kept "
+            f"{c['kept']} of {c['runs']} runs ({c['share_kept']:.1%})"
+        )
+    for note in m["notes"]:
+        print(f"note: {note}")
+    print(_format_forecast_end(result.probabilities))
+    print(f"wrote {len(written)} files to {args.out}")
+    return EXIT_OK
+
+
+def _format_forecast_end(probabilities: Any) -> str:
+    last = probabilities[probabilities["step"] == probabilities["step"].max()]
+    date = str(last["date"].iloc[0])[:10]
+    width = max(len(str(i)) for i in last["issue"])
+    lines = [f"{'issue':<{width}}  P(agreed by {date})  P(implemented by {date})"]
+    for issue, part in last.groupby("issue", sort=False):
+        cells = []
+        for event in ("agreed_by_date", "implemented_by_date"):
+            row = part[part["event"] == event].iloc[0]
+            cells.append(f"{row.probability:.2f} [{row.low:.2f}, {row.high:.2f}]")
+        lines.append(f"{issue!s:<{width}}  {cells[0]:<{17 + len(date)}}  {cells[1]}")
+    return "\n".join(lines)
+
+
+def _cmd_score(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim.forecast import ArgumentError, read_forecast
+    from lsr_sim.forecast.scoring import format_scores, require_scoringrules, score_forecast
+    from lsr_sim.observations import load_observations
+
+    require_scoringrules("lsr-sim score")
+    out = args.out or args.forecast / "scores"
+    _check_out(out)
+    result = read_forecast(args.forecast)
+    observations = load_observations(args.observations)
+    try:
+        scores = score_forecast(
+            result, observations, source=str(args.observations), eps=args.eps, bins=args.bins
+        )
+    except ArgumentError as exc:
+        option = _FORECAST_OPTIONS.get(exc.argument, exc.argument)
+        raise InputError("command line", option, exc.message) from None
+    try:
+        written = scores.write(out, figures=not args.no_figures, command=["lsr-sim", *argv])
+    except OSError as exc:
+        raise InputError("command line", "--out", f"cannot write to {out}: {exc}") from None
+    m = scores.manifest
+    print(
+        f"forecast from {m['forecast_cutoff']} to {m['forecast_end']} ({m['forecast_kept']} "
+        f"runs) against {len(m['facts_scored'])} fact(s) of {observations.name!r} dated after "
+        "the cut-off"
+    )
+    if m["facts_left_out"]:
+        print(
+            f"left out {len(m['facts_left_out'])} fact(s) dated on or before the cut-off "
+            f"(known when the forecast was made): {', '.join(m['facts_left_out'])}"
+        )
+    print(format_scores(scores))
+    print(f"wrote {len(written)} files to {out}")
+    return EXIT_OK
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
@@ -295,12 +608,15 @@ def _add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("morris", "sobol"), default="morris")
     p.add_argument(
         "--samples",
-        type=_positive_int,
+        type=_bounded(1, MAX_SWEEP_RUNS),
         help="Morris trajectories r (default 20), or Sobol' base size N, a power of two "
         "(default 64)",
     )
     p.add_argument(
-        "--replications", type=_positive_int, default=4, help="runs per design point (default 4)"
+        "--replications",
+        type=_bounded(1, MAX_SWEEP_RUNS),
+        default=4,
+        help="runs per design point (default 4)",
     )
     p.add_argument(
         "--outcomes",
@@ -309,17 +625,24 @@ def _add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
         "outcomes: rapprochement index, trust, agreements, delivered quantities)",
     )
     p.add_argument("--ranges", type=Path, help="ranges file: own ranges and exclusions")
-    p.add_argument("--levels", type=_positive_int, default=4, help="Morris levels (default 4)")
+    p.add_argument(
+        "--levels",
+        type=_bounded(1, MAX_LEVELS),
+        default=4,
+        help="Morris levels (default 4)",
+    )
     p.add_argument(
         "--dummies",
-        type=_positive_int,
+        type=_bounded(1, MAX_DUMMIES),
         default=10,
         help="dummy parameters, whose mean index is the noise floor (default 10)",
     )
-    p.add_argument("--seed", type=_non_negative_int, help="master seed (default: run.seed)")
-    p.add_argument("--steps", type=_positive_int, help="steps per run (default: run.steps)")
+    p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
+    p.add_argument("--steps", type=_steps, help="steps per run (default: run.steps)")
     p.add_argument(
-        "--workers", type=_positive_int, help="local worker processes (default: every core)"
+        "--workers",
+        type=_bounded(1, MAX_WORKERS),
+        help="local worker processes (default: every core)",
     )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")
@@ -393,12 +716,14 @@ def _cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim._atomic import write_error
     from lsr_sim.experiment import run
     from lsr_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     if args.format == "parquet":
         _require_pyarrow()
+    _check_steps(scenario, args.steps)
     steps = args.steps or scenario.run.steps
     _check_dates(args.network_dates or [], scenario.run.start_date, scenario.run.date_of(steps))
     out = args.out or Path("results") / scenario.name
@@ -413,7 +738,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             network_dates=args.network_dates,
         )
     except OSError as exc:
-        raise InputError("command line", "--out", f"cannot write to {out}: {exc}") from None
+        raise write_error(out, exc) from None
     summary = result.summary.iloc[0]
     print(
         f"{scenario.name}: {result.steps} steps from {scenario.run.start_date} "
@@ -472,51 +797,126 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from lsr_sim.calibration import calibrate
+def _cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    if args.out is not None:
+        return _cmd_estimate(args, argv)
+    for option in ("models", "population", "generations", "replications", "draws"):
+        if getattr(args, option) is not None:
+            raise InputError(
+                "command line", f"--{option}", "belongs to the estimation: add --out DIR"
+            )
+    if args.model:
+        raise InputError("command line", "--model", "belongs to the estimation: add --out DIR")
+    from lsr_sim.calibration import calibrate, check_facts
     from lsr_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    if scenario.calibration is None:
+    cal = scenario.calibration
+    if cal is None:
         raise InputError(
-            str(args.scenario), "calibration", "no calibration section; add patterns to check"
+            str(args.scenario),
+            "calibration",
+            "no calibration section; add observations (dated facts) or patterns to check",
         )
-    at = args.at or scenario.calibration.at
-    if not scenario.run.start_date <= at <= scenario.run.end_date:
+    runs = args.runs or cal.runs
+    status = EXIT_OK
+    if cal.observations is not None:
+        table, joint = check_facts(scenario, runs=runs, seed=args.seed)
+        print(f"{scenario.name}: {runs} runs of the scenario as it is, facts at their dates")
+        width = max(len(f) for f in table["fact"])
+        print(f"{'fact':<{width}}  {'date':<10}  share  (mean for a measured amount)")
+        for row in table.itertuples():
+            value = f"{row.mean:.4g}" if row.measured else f"{row.share:.3f}"
+            print(f"{row.fact:<{width}}  {row.date}  {value}")
+        print(f"all facts jointly: {joint:.3f} of runs (the quantity the estimation uses)")
+    if cal.patterns:
+        at = args.at or cal.at
+        assert at is not None
+        if not scenario.run.start_date <= at <= scenario.run.end_date:
+            raise InputError(
+                "command line",
+                "--at",
+                f"{at} is outside the run ({scenario.run.start_date} to {scenario.run.end_date})",
+            )
+        table = calibrate(scenario, runs=args.runs, at=at, seed=args.seed)
+        print(f"{scenario.name}: {runs} runs, state at {at}")
+        width = max(len(p) for p in table["pattern"])
+        print(f"{'pattern':<{width}}  target  share  met")
+        for row in table.itertuples():
+            mark = "yes" if row.met else "NO"
+            print(f"{row.pattern:<{width}}  {row.target:>6.2f}  {row.share:>5.2f}  {mark}")
+        missed = int((~table["met"]).sum())
+        if missed:
+            print(f"{missed} pattern(s) missed their target", file=sys.stderr)
+            status = EXIT_FAILED
+        else:
+            print("all patterns met")
+    return status
+
+
+def _cmd_estimate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    if args.runs is not None or args.at is not None:
+        option = "--runs" if args.runs is not None else "--at"
         raise InputError(
             "command line",
-            "--at",
-            f"{at} is outside the run ({scenario.run.start_date} to {scenario.run.end_date})",
+            option,
+            "belongs to the quick check (without --out); the estimation's size is --population, "
+            "--replications and --draws",
         )
-    table = calibrate(scenario, runs=args.runs, at=at, seed=args.seed)
-    runs = args.runs or scenario.calibration.runs
-    print(f"{scenario.name}: {runs} runs, state at {at}")
-    width = max(len(p) for p in table["pattern"])
-    print(f"{'pattern':<{width}}  target  share  met")
-    for row in table.itertuples():
-        mark = "yes" if row.met else "NO"
-        print(f"{row.pattern:<{width}}  {row.target:>6.2f}  {row.share:>5.2f}  {mark}")
-    missed = int((~table["met"]).sum())
-    if missed:
-        print(f"{missed} pattern(s) missed their target", file=sys.stderr)
-        return EXIT_FAILED
-    print("all patterns met")
+    _check_out(args.out)
+    from lsr_sim.inference.run import require_inference_libraries
+
+    require_inference_libraries()
+    from lsr_sim.inference import estimate, format_estimation, load_estimation, write_estimation
+
+    settings = {
+        key: value
+        for key, value in (
+            ("population", args.population),
+            ("generations", args.generations),
+            ("replications", args.replications),
+            ("predictive_draws", args.draws),
+            ("seed", args.seed),
+        )
+        if value is not None
+    }
+    estimation = load_estimation(
+        args.scenario, models_file=args.models, model_options=args.model, settings=settings
+    )
+    result = estimate(estimation)
+    try:
+        written = write_estimation(result, args.out, command=["lsr-sim", *argv])
+    except OSError as exc:
+        raise InputError("command line", "--out", f"cannot write to {args.out}: {exc}") from None
+    print(format_estimation(result))
+    print(f"wrote {len(written)} files to {args.out}")
     return EXIT_OK
 
 
-def _cmd_plot(args: argparse.Namespace) -> int:
+def _cmd_plot(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim._atomic import folder_writer, move_into, staging_folder, write_error
     from lsr_sim.plotting import save_figures
-    from lsr_sim.results import read_tables
+    from lsr_sim.results import read_tables, refresh_manifest
 
     tables = read_tables(args.results)
     trust = tables["trust"]
     if args.network_dates and len(trust):
         first, last = trust["date"].min().date(), trust["date"].max().date()
         _check_dates(args.network_dates, first, last)
+    # Drawn aside, then moved in, then the manifest's hashes follow the new figures.
     try:
-        written = save_figures(tables, args.results / "figures", dates=args.network_dates)
-    except ValueError as exc:  # tables that are there but not what `lsr-sim run` writes
-        raise InputError(str(args.results / "tables"), "", str(exc)) from None
+        with (
+            folder_writer(args.results, ["lsr-sim", *argv], "figures"),
+            staging_folder(args.results) as staging,
+        ):
+            try:
+                drawn = save_figures(tables, staging / "figures", dates=args.network_dates)
+            except ValueError as exc:  # tables that are there but not what `lsr-sim run` writes
+                raise InputError(str(args.results / "tables"), "", str(exc)) from None
+            written = move_into(staging, args.results, drawn)
+            refresh_manifest(args.results, written)
+    except OSError as exc:
+        raise write_error(args.results, exc, "results") from None
     print(f"wrote {len(written)} figures to {args.results / 'figures'}")
     return EXIT_OK
 
@@ -528,6 +928,9 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
         raise InputError("command line", "--workers", "give --workers or --scheduler, not both")
     executor = _sweep_executor(args)
     loaded = load_sweep(args.sweep)
+    _check_out(args.out)
+    if args.scheduler is not None:
+        _check_scheduler(args.scheduler)
     report = run_sweep(
         loaded,
         args.out,
@@ -596,20 +999,31 @@ def _sweep_executor(args: argparse.Namespace) -> Any:
 def _cmd_classic(args: argparse.Namespace) -> int:
     from lsr_sim.classic.cli import run_classic
 
-    print(run_classic(args.model, args.file, rounds=args.rounds, seed=args.seed, out=args.out))
+    print(
+        run_classic(
+            args.model,
+            args.file,
+            rounds=args.rounds,
+            seed=args.seed,
+            variant=args.variant,
+            scale=args.scale,
+            out=args.out,
+        )
+    )
     return EXIT_OK
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     import io
 
-    from lsr_sim._atomic import write_bytes_atomic
+    from lsr_sim._atomic import write_bytes_atomic, write_error
     from lsr_sim.classic.compare import (
         check_protocols,
         compare_protocols,
         format_comparison,
         plot_protocol_comparison,
     )
+    from lsr_sim.plotting import figure_of
     from lsr_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -620,20 +1034,21 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         names = check_protocols(scenario, names)
     except ValueError as exc:
         raise InputError("command line", "--protocols", str(exc)) from None
+    _check_steps(scenario, args.steps)
     _check_out(args.out)
     table = compare_protocols(
         scenario, names, runs=args.runs, master_seed=args.seed, steps=args.steps
     )
     csv = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
     figure = io.BytesIO()
-    plot_protocol_comparison(table).figure.savefig(
+    figure_of(plot_protocol_comparison(table)).savefig(
         figure, format="png", dpi=150, metadata={"Software": None}
     )
     try:
         write_bytes_atomic(args.out / "protocols.csv", csv)
         write_bytes_atomic(args.out / "protocols.png", figure.getvalue())
     except OSError as exc:
-        raise InputError("command line", "--out", f"cannot write to {args.out}: {exc}") from None
+        raise write_error(args.out, exc) from None
     steps = args.steps or scenario.run.steps
     seed = scenario.run.seed if args.seed is None else args.seed
     print(
@@ -646,10 +1061,23 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    from lsr_sim._atomic import write_error
+    from lsr_sim.results import folder_kind
     from lsr_sim.sweep.analysis import analyze, format_report, read_manifest, write_analysis
 
+    if folder_kind(args.results) == "run":
+        raise InputError(
+            str(args.results),
+            "",
+            "holds one run (written by `lsr-sim run`), not a sweep; analyze the folder of "
+            f"`lsr-sim sweep SWEEP.yaml --out DIR`, or redraw this run's figures with "
+            f"`lsr-sim plot {args.results}`",
+        )
     tables = analyze(args.results)
-    written = write_analysis(args.results, tables, figures=not args.no_figures)
+    try:
+        written = write_analysis(args.results, tables, figures=not args.no_figures)
+    except OSError as exc:
+        raise write_error(args.results / "analysis", exc, "results") from None
     print(format_report(tables, read_manifest(args.results)))
     print(f"wrote {len(written)} files to {args.results / 'analysis'}")
     return EXIT_OK
@@ -685,7 +1113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             return _cmd_schema(args)
         if args.command == "calibrate":
-            return _cmd_calibrate(args)
+            return _cmd_calibrate(args, argv)
         if args.command == "sweep":
             return _cmd_sweep(args, argv)
         if args.command == "analyze":
@@ -700,7 +1128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_classic(args)
         if args.command == "compare":
             return _cmd_compare(args)
-        return _cmd_plot(args)
+        if args.command == "forecast":
+            return _cmd_forecast(args, argv)
+        if args.command == "score":
+            return _cmd_score(args, argv)
+        return _cmd_plot(args, argv)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -6,7 +6,7 @@ and what was expected, so that the command line can print one clear line and exi
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ScenarioError"]
+__all__ = ["InputError", "ObservationsError", "ScenarioError", "SweepError"]
 
 
 class InputError(ValueError):
@@ -27,7 +27,14 @@ class InputError(ValueError):
     'x.yaml: actors.Hezbollah.salience: sums to 1.4, must sum to 1'
     """
 
+    #: Longest message kept: a message quoting a huge value is cut, never printed whole.
+    MAX_MESSAGE = 2000
+
     def __init__(self, source: str, path: str, message: str) -> None:
+        if len(message) > self.MAX_MESSAGE:
+            message = message[: self.MAX_MESSAGE - 100] + f"... (cut: {len(message):,} characters)"
+        if len(path) > self.MAX_MESSAGE // 2:
+            path = path[: self.MAX_MESSAGE // 4] + "..."
         self.source = source
         self.path = path
         self.message = message
@@ -37,3 +44,12 @@ class InputError(ValueError):
 
 class ScenarioError(InputError):
     """A scenario file that cannot be loaded or does not validate."""
+
+
+class SweepError(InputError):
+    """A sweep file that cannot be loaded, does not validate, or does not fit its scenarios."""
+
+
+class ObservationsError(InputError):
+    """An observations file that cannot be loaded, does not validate, or does not fit the
+    scenario it is used with."""

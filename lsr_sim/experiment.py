@@ -8,12 +8,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import platform
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -23,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_bytes_atomic
+from lsr_sim import interrupts
+from lsr_sim._atomic import folder_writer, move_into, staging_folder, write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
+from lsr_sim.results import file_hashes, refuse_sweep_folder
 from lsr_sim.scenario import Scenario, scenario_hash
 
 if TYPE_CHECKING:
@@ -96,25 +95,27 @@ class RunResult:
     ) -> list[Path]:
         """Write tables (and figures) with ``manifest.json`` into `out_dir`, atomically.
 
-        Everything is first written to a temporary folder beside `out_dir`, then moved into
-        place file by file, so an interrupted write leaves no half-written file.
+        Everything is first written to a hidden staging folder beside `out_dir`, then moved into
+        place file by file, the manifest last (the old one goes first), so a full disk or a
+        SIGKILL never leaves a half-written file: `out_dir` keeps its old files whole, or gets
+        the new ones. One process writes into `out_dir` at a time; staging folders that a killed
+        writer left beside it are removed.
+
+        Raises
+        ------
+        InputError
+            If another process is writing into `out_dir`, or it holds the results of a sweep.
+        OSError
+            If the files cannot be written (a full disk: see ``lsr_sim._atomic.write_error``).
         """
         out_dir = Path(out_dir)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-        try:
+        refuse_sweep_folder(out_dir)
+        with folder_writer(out_dir, command), staging_folder(out_dir) as staging:
             written = self._write_into(
                 staging, fmt=fmt, figures=figures, command=command, network_dates=network_dates
             )
-            final = []
-            for path in written:
-                target = out_dir / path.relative_to(staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                path.replace(target)
-                final.append(target)
-            return final
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            (out_dir / "manifest.json").unlink(missing_ok=True)  # no stale manifest over a mix
+            return move_into(staging, out_dir, written)
 
     def _write_into(
         self,
@@ -149,10 +150,7 @@ class RunResult:
             "format": fmt,
             "command": list(command) if command is not None else None,
             "environment": environment(),
-            "files": {
-                str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in written
-            },
+            "files": file_hashes(folder, written),
         }
         path = folder / "manifest.json"
         path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -355,7 +353,9 @@ def _run_mesa(scenario: Scenario, seed: int, steps: int, history: bool) -> _Outc
     from lsr_sim.model import NegotiationModel
 
     model = NegotiationModel(scenario, rng=seed)
-    model.run_for(steps)
+    for _ in range(steps):
+        model.run_for(1)
+        interrupts.check()
     final = {name: getattr(model.kernel.state, name)[0].copy() for name in FINAL_NAMES}
     kept = (
         {name: np.array(model.datacollector.model_vars[name]) for name in HISTORY_NAMES}

@@ -17,14 +17,20 @@ An observations file (YAML) lists facts, each about the state of the negotiation
       no_detainee_deal_yet:
         date: 2026-01-19
         agreed: {issue: detainees, by_then: false}
+      demarcation_not_begun:
+        date: 2026-01-19
+        holds: false
+        status: {issue: border_demarcation, in: [implementing, implemented]}
       convicted_transferred:
         date: 2026-06-30
         delivered: {issue: detainees, quantity: convicted, value: 370}
 
 A fact holds in a run or not (``status`` in a set; ``progress``, ``trust`` or ``delivered``
-within ``at_least``/``at_most``; an agreement reached by the date, or not); a ``delivered``
-fact with a ``value`` is a measured quantity instead, compared with the run's number. The
-state "at a date" is the state at the end of the last step that ends on or before it.
+within ``at_least``/``at_most``; an agreement reached by the date, or not); ``holds: false``
+records that the condition did not hold (the issue was not in those statuses), so a file
+can say what did not happen as well as what did. A ``delivered`` fact with a ``value`` is a
+measured quantity instead, compared with the run's number. The state "at a date" is the
+state at the end of the last step that ends on or before it.
 
 :func:`load_observations` reads a file once, at the edge, into a frozen
 :class:`Observations`; :func:`check_observations` checks its names and dates against a
@@ -36,26 +42,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictFloat,
-    ValidationError,
-    model_validator,
-)
 
 from lsr_sim.dynamics.status import STATUS_NAMES
-from lsr_sim.errors import InputError
-from lsr_sim.scenario.loader import format_validation_error, read_yaml_mapping
+from lsr_sim.errors import ObservationsError
+from lsr_sim.scenario.facts import (
+    KINDS,
+    OBSERVATIONS_FILE,
+    Bounds,
+    Fact,
+    Observations,
+    validate_observations,
+)
 from lsr_sim.scenario.schema import Scenario
+from lsr_sim.scenario.yamlfile import read_yaml_mapping
 
 __all__ = [
+    "KINDS",
     "Fact",
     "Observations",
     "ObservationsError",
@@ -66,140 +72,16 @@ __all__ = [
     "observations_from_dict",
 ]
 
-KINDS = ("status", "progress", "trust", "delivered", "agreed")
-
-
-class ObservationsError(InputError):
-    """An observations file that cannot be loaded, does not validate, or does not fit the
-    scenario it is used with."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class _Bounds(_Frozen):
-    at_least: StrictFloat | None = None
-    at_most: StrictFloat | None = None
-
-    @model_validator(mode="after")
-    def _bounded(self) -> _Bounds:
-        value = getattr(self, "value", None)
-        if self.at_least is None and self.at_most is None and value is None:
-            raise ValueError("give at_least, at_most (or both)")
-        both = self.at_least is not None and self.at_most is not None
-        if both and self.at_least > self.at_most:  # type: ignore[operator]
-            raise ValueError(f"at_least {self.at_least} is above at_most {self.at_most}")
-        return self
-
-
-class StatusFact(_Frozen):
-    issue: str = Field(min_length=1)
-    in_: list[Literal[STATUS_NAMES]] = Field(alias="in", min_length=1)  # type: ignore[valid-type]
-
-
-class ProgressFact(_Bounds):
-    issue: str = Field(min_length=1)
-
-
-class TrustFact(_Bounds):
-    truster: str = Field(min_length=1)
-    trustee: str = Field(min_length=1)
-
-
-class DeliveredFact(_Bounds):
-    issue: str = Field(min_length=1)
-    quantity: str = Field(min_length=1)
-    value: StrictFloat | None = Field(
-        None, ge=0.0, description="A measured amount (scored as a number, not a yes/no fact)."
-    )
-
-    @model_validator(mode="after")
-    def _value_or_bounds(self) -> DeliveredFact:
-        if self.value is not None and (self.at_least is not None or self.at_most is not None):
-            raise ValueError("give either value (a measured amount) or at_least/at_most")
-        return self
-
-
-class AgreedFact(_Frozen):
-    issue: str = Field(min_length=1)
-    by_then: StrictBool = Field(
-        description="True: an agreement on the issue was reached by the date; false: none was."
-    )
-
-
-class Fact(_Frozen):
-    """One dated fact: exactly one of ``status``, ``progress``, ``trust``, ``delivered`` or
-    ``agreed``."""
-
-    description: str = ""
-    date: dt.date
-    source: str = ""
-    status: StatusFact | None = None
-    progress: ProgressFact | None = None
-    trust: TrustFact | None = None
-    delivered: DeliveredFact | None = None
-    agreed: AgreedFact | None = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Fact:
-        given = [kind for kind in KINDS if getattr(self, kind) is not None]
-        if len(given) != 1:
-            what = ", ".join(given) if given else "none"
-            raise ValueError(f"give exactly one of {', '.join(KINDS)} (got {what})")
-        return self
-
-    @property
-    def kind(self) -> str:
-        """Which kind of fact this is (``"status"``, ..., ``"agreed"``)."""
-        return next(kind for kind in KINDS if getattr(self, kind) is not None)
-
-    @property
-    def measured(self) -> bool:
-        """Whether this is a measured amount (a number) rather than a yes/no fact."""
-        return self.delivered is not None and self.delivered.value is not None
-
-
-class Observations(_Frozen):
-    """Dated facts, by name (see the module docstring)."""
-
-    name: str = Field(min_length=1)
-    description: str = ""
-    source: str = ""
-    facts: dict[str, Fact] = Field(min_length=1)
-
-    def up_to(self, date: dt.date) -> Observations:
-        """The facts dated on or before `date` (what was known then)."""
-        kept = {name: fact for name, fact in self.facts.items() if fact.date <= date}
-        if not kept:
-            raise ValueError(f"no fact of {self.name!r} is dated on or before {date}")
-        return self.model_copy(update={"facts": kept})
-
-    def after(self, date: dt.date) -> Observations:
-        """The facts dated after `date` (what a forecast from `date` is scored against)."""
-        kept = {name: fact for name, fact in self.facts.items() if fact.date > date}
-        if not kept:
-            raise ValueError(f"no fact of {self.name!r} is dated after {date}")
-        return self.model_copy(update={"facts": kept})
-
 
 def observations_from_dict(data: Mapping[str, Any], source: str = "<observations>") -> Observations:
     """Validate observations given as a mapping (as read from YAML); ObservationsError if bad."""
-    try:
-        return Observations.model_validate(dict(data))
-    except ValidationError as exc:
-        path, message = format_validation_error(exc)
-        raise ObservationsError(source, path, message) from None
+    return validate_observations(data, source)
 
 
 def load_observations(path: str | Path) -> Observations:
     """Read and validate an observations file; ObservationsError (one line) if it is bad."""
     path = Path(path)
-    try:
-        data = read_yaml_mapping(path, what="observations")
-    except InputError as exc:
-        raise ObservationsError(exc.source, exc.path, exc.message) from None
-    return observations_from_dict(data, str(path))
+    return observations_from_dict(read_yaml_mapping(path, OBSERVATIONS_FILE), str(path))
 
 
 # -- against a scenario --------------------------------------------------------------------------
@@ -250,7 +132,7 @@ def check_observations(
                 )
 
 
-def _within(values: np.ndarray, bounds: _Bounds) -> np.ndarray:
+def _within(values: np.ndarray, bounds: Bounds) -> np.ndarray:
     ok = np.ones(values.shape, dtype=bool)
     if bounds.at_least is not None:
         ok &= values >= bounds.at_least - 1e-12
@@ -264,14 +146,19 @@ def fact_outcomes(
     scenario: Scenario,
     history: Mapping[str, np.ndarray],
     first_agreed: np.ndarray,
+    *,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """Each fact in each run: one row per run, one column per fact.
 
-    A yes/no fact gives True or False; a measured amount gives the run's number. `history`
+    A yes/no fact gives whether the run agrees with it (True or False: for ``holds: false``,
+    that the condition does not hold); a measured amount gives the run's number. `history`
     holds the state after every step with the run axis first (``status``, ``progress``,
     ``trust``, ``delivered``: as :attr:`lsr_sim.experiment.Ensemble.history`), long enough to
     reach every fact's date; `first_agreed` (runs, issues) is the step of each issue's first
-    agreement, -1 for none (``Ensemble.final["first_agreed"]``).
+    agreement, -1 for none (``Ensemble.final["first_agreed"]``). With `offset`, the history
+    starts later: ``history[:, 0]`` is the state after step `offset` (a forecast keeps only
+    the steps from its cut-off on), and a fact dated before it is refused.
     """
     from lsr_sim.model import compile_scenario
 
@@ -280,18 +167,23 @@ def fact_outcomes(
     out: dict[str, np.ndarray] = {}
     for name, fact in observations.facts.items():
         step = fact_step(scenario, fact.date)
-        if not 0 <= step < length:
-            raise ValueError(f"fact {name!r} ({fact.date}) is beyond the {length - 1} steps run")
+        if step < offset:
+            raise ValueError(
+                f"fact {name!r} ({fact.date}) is before step {offset}, where the history starts"
+            )
+        if step >= offset + length:
+            last = offset + length - 1
+            raise ValueError(f"fact {name!r} ({fact.date}) is beyond the {last} steps run")
         if fact.status is not None:
             k = c.issue_index(fact.status.issue)
             wanted = [STATUS_NAMES.index(label) for label in fact.status.in_]
-            out[name] = np.isin(history["status"][:, step, k], wanted)
+            out[name] = np.isin(history["status"][:, step - offset, k], wanted)
         elif fact.progress is not None:
             k = c.issue_index(fact.progress.issue)
-            out[name] = _within(history["progress"][:, step, k], fact.progress)
+            out[name] = _within(history["progress"][:, step - offset, k], fact.progress)
         elif fact.trust is not None:
             i, j = c.actor_index(fact.trust.truster), c.actor_index(fact.trust.trustee)
-            out[name] = _within(history["trust"][:, step, i, j], fact.trust)
+            out[name] = _within(history["trust"][:, step - offset, i, j], fact.trust)
         elif fact.delivered is not None:
             k = c.issue_index(fact.delivered.issue)
             q = next(
@@ -299,11 +191,13 @@ def fact_outcomes(
                 for i, spec in enumerate(c.quantities)
                 if spec.issue == k and spec.name == fact.delivered.quantity
             )
-            values = history["delivered"][:, step, q]
+            values = history["delivered"][:, step - offset, q]
             out[name] = values if fact.measured else _within(values, fact.delivered)
         else:
             assert fact.agreed is not None
             k = c.issue_index(fact.agreed.issue)
             reached = (first_agreed[:, k] >= 0) & (first_agreed[:, k] <= step)
             out[name] = reached if fact.agreed.by_then else ~reached
+        if not fact.holds:
+            out[name] = ~out[name]
     return pd.DataFrame(out, index=pd.RangeIndex(runs, name="run"))

@@ -48,6 +48,7 @@ __all__ = [
     "LINK_COLORS",
     "ROLE_COLORS",
     "STATUS_COLORS",
+    "figure_of",
     "plot_issue_timeline",
     "plot_network",
     "plot_quantities",
@@ -56,7 +57,7 @@ __all__ = [
     "save_figures",
 ]
 
-DateLike = str | datetime | _date | np.datetime64 | pd.Timestamp
+type DateLike = str | datetime | _date | np.datetime64 | pd.Timestamp
 
 #: Fill colour of each issue status lane segment (canonical status order).
 STATUS_COLORS: dict[str, str] = {
@@ -299,7 +300,7 @@ def _mark_scheduled_events(ax: Axes, events: pd.DataFrame) -> int:
     dates = sorted(_scheduled(events)["date"].unique())
     for when in dates:
         ax.axvline(
-            np.datetime64(pd.Timestamp(when)),
+            mdates.date2num(pd.Timestamp(when)),
             color=_EVENT_COLOR,
             linewidth=0.8,
             linestyle=":",
@@ -415,7 +416,8 @@ def plot_network(
             weights: dict[tuple[str, str], float] = {}
             for s, t, w in zip(frame["source"], frame["target"], frame["weight"], strict=True):
                 if str(s) != str(t):
-                    key = tuple(sorted((str(s), str(t))))
+                    low, high = sorted((str(s), str(t)))
+                    key = (low, high)
                     weights[key] = max(weights.get(key, 0.0), abs(float(w)))
             if not weights:
                 continue
@@ -640,7 +642,7 @@ def _mark_timeline_events(
     scheduled = _scheduled(events)
     top = blended_transform_factory(ax.transData, ax.transAxes)
     for when, group in scheduled.groupby("date", sort=True):
-        x = np.datetime64(pd.Timestamp(when))
+        x = mdates.date2num(pd.Timestamp(when))
         ax.axvline(
             x, color=_EVENT_COLOR, linewidth=0.8, linestyle=":", zorder=0, label="_scheduled event"
         )
@@ -862,6 +864,22 @@ def plot_summary(tables: Mapping[str, pd.DataFrame], *, title: str | None = None
 # --------------------------------------------------------------------------- saving
 
 
+def figure_of(ax: Axes) -> Figure:
+    """The figure an Axes is drawn on (the top-level one, for a subfigure's Axes).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> figure_of(fig.subplots()) is fig
+    True
+    """
+    fig = ax.get_figure(root=True)
+    if fig is None:
+        raise ValueError("these Axes are on no figure")
+    return fig
+
+
 def _save(fig: Figure, path: Path, fmt: str, dpi: float) -> Path:
     """Save ``fig`` to ``path`` atomically: write a sibling temp file, then replace."""
 
@@ -939,17 +957,17 @@ def save_figures(
     written: list[Path] = []
 
     ax = plot_trust(trust, events=events)
-    written.append(_save(ax.figure, out / f"trust.{fmt}", fmt, dpi))
+    written.append(_save(figure_of(ax), out / f"trust.{fmt}", fmt, dpi))
     for when in wanted:
         ax = plot_network(trust, date=when, links=links, actors=actors)
-        written.append(_save(ax.figure, out / f"network_{when:%Y-%m-%d}.{fmt}", fmt, dpi))
+        written.append(_save(figure_of(ax), out / f"network_{when:%Y-%m-%d}.{fmt}", fmt, dpi))
     ax = plot_issue_timeline(tables["issues"], events=events)
-    written.append(_save(ax.figure, out / f"issues.{fmt}", fmt, dpi))
+    written.append(_save(figure_of(ax), out / f"issues.{fmt}", fmt, dpi))
     if isinstance(quantities, pd.DataFrame) and quantities.empty:
         _check_table(quantities, "quantities", _QUANTITY_COLUMNS, allow_empty=True)
         ax = _placeholder(_new_axes(None, (9, 5)), "No quantities recorded")
     else:
         ax = plot_quantities(quantities)
-    written.append(_save(ax.figure, out / f"quantities.{fmt}", fmt, dpi))
+    written.append(_save(figure_of(ax), out / f"quantities.{fmt}", fmt, dpi))
     written.append(_save(plot_summary(tables), out / f"summary.{fmt}", fmt, dpi))
     return written

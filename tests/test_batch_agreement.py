@@ -16,10 +16,9 @@ import pytest
 
 from lsr_sim.batch import HISTORY_NAMES, run_batch, supports
 from lsr_sim.model import NegotiationModel
-from lsr_sim.scenario import load_scenario, scenario_from_dict
-from lsr_sim.scenario.loader import _resolve
+from lsr_sim.scenario import load_scenario, read_scenario_data, scenario_from_dict
+from lsr_sim.scenario.paths import apply_parameters
 from lsr_sim.strategies import Linear, register_strategy, unregister_strategy
-from lsr_sim.sweep.spec import apply_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -94,7 +93,7 @@ def perturbed(data: dict[str, Any], k: int):
 @pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
 def test_batch_equals_mesa_inside_a_mixed_batch(path: Path) -> None:
     scenario = load_scenario(path)
-    data = _resolve(path, ())
+    data = read_scenario_data(path)
     others = [perturbed(data, k) for k in range(3)]
     scenarios = [scenario] * len(SEEDS) + others
     seeds = [*SEEDS, 11, 12, 13]
@@ -110,7 +109,7 @@ def test_batch_equals_mesa_inside_a_mixed_batch(path: Path) -> None:
 def test_batch_runs_meet_agreements_incidents_and_vetoes() -> None:
     """The checked runs are not trivial: deals, incidents and vetoes do happen in them."""
     scenario = load_scenario(BASELINE)
-    data = _resolve(BASELINE, ())
+    data = read_scenario_data(BASELINE)
     scenarios = [perturbed(data, k) for k in range(8)] + [scenario] * 8
     result = run_batch(scenarios, list(range(16)), 160)
     table = result.summary()
@@ -142,7 +141,7 @@ def test_runs_of_different_lengths_and_scenarios_in_one_batch() -> None:
 def test_a_run_alone_equals_the_same_run_in_a_batch() -> None:
     base = load_scenario(BASELINE)
     alone = run_batch([base], [42], 90)
-    data = _resolve(BASELINE, ())
+    data = read_scenario_data(BASELINE)
     batch = run_batch([perturbed(data, 1), base, perturbed(data, 2)], [1, 42, 3], 90)
     row, other = alone.rows[0], batch.rows[1]
     assert list(row) == list(other)
@@ -186,7 +185,7 @@ def custom_strategy():
 
 
 def test_user_strategy_falls_back_to_mesa_with_a_reason(custom_strategy) -> None:
-    data = _resolve(BASELINE, ())
+    data = read_scenario_data(BASELINE)
     data["actors"]["Beirut"]["strategy"] = {"name": custom_strategy.name}
     scenario = scenario_from_dict(data, "custom")
     ok, reason = supports(scenario)
@@ -207,11 +206,11 @@ def test_structure_mismatch_raises() -> None:
     goodwill = load_scenario(ROOT / "scenarios" / "variants" / "damascus_goodwill.yaml")
     with pytest.raises(ValueError, match="events"):
         run_batch([base, goodwill], [1, 2], 10)
-    data = _resolve(BASELINE, ())
+    data = read_scenario_data(BASELINE)
     data["network"]["channel"]["Hezbollah"]["Damascus"] = 0.3
     with pytest.raises(ValueError, match="link pattern"):
         run_batch([base, scenario_from_dict(data)], [1, 2], 10)
-    data = _resolve(BASELINE, ())
+    data = read_scenario_data(BASELINE)
     data["actors"]["Damascus"]["strategy"] = {"name": "conceder"}
     with pytest.raises(ValueError, match="strategy classes"):
         run_batch([base, scenario_from_dict(data)], [1, 2], 10)

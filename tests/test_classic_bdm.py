@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from lsr_sim.classic.bdm import (
     OFFER_KINDS,
+    VARIANTS,
     BDMResult,
+    BDMVariant,
     bdm,
     bdm_round,
     expected_utilities,
@@ -493,3 +495,233 @@ def test_property_accepted_offer_is_the_preferred_one(table) -> None:
         moves = (same_kind["new_position"] - x[chosen["to"].iloc[0]]).abs()
         chosen_move = abs(chosen["new_position"].iloc[0] - x[chosen["to"].iloc[0]])
         assert chosen_move == moves.min()
+
+
+# --------------------------------------------------------------------------- variants
+# Worked examples for each choice of BDMVariant, derived by hand from the module's equations
+# (numbers written out to 1e-12; sqrt(2) = 1.41421356..., sqrt(0.75) = 0.86602540...).
+# Every example has R = max x - min x and votes with r = 1 in the risk phase.
+
+
+def variant_round(x, c, s, variant, names=("a", "b", "c", "d")) -> pd.DataFrame:
+    """The positions and accepted offers of one round, by name."""
+    step = bdm_round(capability=c, position=x, salience=s, names=list(names[: len(x)]),
+                     variant=variant)  # fmt: skip
+    return step
+
+
+def test_the_named_variants_are_the_documented_choices() -> None:
+    assert VARIANTS["lsr"] == BDMVariant()
+    assert VARIANTS["lsr"] == BDMVariant("challenger", "linear", "smallest_move", "lower_position")
+    assert VARIANTS["scholz"] == BDMVariant(
+        challenger_exponent="receiver",
+        offer_votes="own",
+        compromise="weighted_position",
+        ties="listed_first",
+    )
+
+
+def test_default_variant_is_unchanged(ec: pd.DataFrame, ec_run: BDMResult) -> None:
+    """variant="lsr" is what bdm() did before variants existed, to the bit."""
+    for run in (bdm(ec, rounds=10, variant="lsr"), bdm(ec, rounds=10, variant=BDMVariant())):
+        assert np.array_equal(run.positions, ec_run.positions)
+        assert np.array_equal(run.risk, ec_run.risk)
+        pd.testing.assert_frame_equal(run.offers, ec_run.offers)
+    assert ec_run.variant == VARIANTS["lsr"]
+
+
+def test_receiver_exponent_in_the_challengers_utility() -> None:
+    # a at 0 (c 1, s 1); b and c at 1 (c 1, s .5). w = (1, .5, .5), W = 2, R = 1.
+    # All distances are 0 or 1, so exponents do not change the votes (0^r = 0, 1^r = 1):
+    # denominator: each voter has 4 ordered pairs at distance 1 -> 4 W = 8;
+    # P_ab = w_a / 8 = 1/8 (only a prefers 0 to 1); P_ba = (w_b + w_c) / 8 = 1/8.
+    # d = 1: U_s = 2, U_f = -2, U_sq = 2 - 4 (.5)^r, so EU_i(j) = 4 (.5)^r - 4 s_j (1 - P_ij).
+    # Risk (r = 1): EU_b(a) = 2 - 4 * 1 * 7/8 = -1.5 (as EU_c(a)), EU_a(b) = 2 - 4 * .5 * 7/8
+    # = .25; danger_a = -1.5 - 1.5 = -3, danger_b = danger_c = .25: r_a = 2, r_b = r_c = .5.
+    # Offers to b from a (b's own EU_ij uses r_b = .5: 4/sqrt(2) - 3.5 = -0.671572875254):
+    #   lsr: EU_ji = EU_a(b) with r_a = 2:      1 - 1.75 = -0.75 -> no offer;
+    #   receiver's exponent r_b = .5: 2 sqrt(2) - 1.75 = 1.078427124746 > .671572875254
+    #   -> compromise: 1 + (0 - 1) * 0.671572875254 / 1.078427124746 = 0.377266335533.
+    # Offers to a from b: EU_ij = EU_a(b) with r_a = 2 = -0.75 and EU_ji < 0 with either
+    # exponent (2 sqrt(2) - 3.5 or 1 - 3.5): none.
+    x, c, s = [0, 1, 1], [1, 1, 1], [1, 0.5, 0.5]
+    lsr = variant_round(x, c, s, "lsr")
+    np.testing.assert_allclose(lsr.risk, [2, 0.5, 0.5], rtol=1e-12)
+    assert lsr.position.tolist() == [0, 1, 1] and lsr.offers.empty
+    moved = 0.37726633553299616
+    for variant in (BDMVariant(challenger_exponent="receiver"), "scholz"):
+        step = variant_round(x, c, s, variant)
+        np.testing.assert_allclose(step.position, [0, moved, moved], rtol=1e-12)
+        assert step.offers["kind"].tolist() == ["compromise", "compromise"]
+        assert step.offers["from"].tolist() == ["a", "a"]
+    # the other choices alone change nothing here
+    for variant in (BDMVariant(offer_votes="own"), BDMVariant(compromise="weighted_position")):
+        assert variant_round(x, c, s, variant).position.tolist() == [0, 1, 1]
+
+
+def test_offer_votes_with_the_voters_own_exponents() -> None:
+    # a at 0, b at 1, c at 2 (c = 1, 2, 1; s = .5 each): w = (.5, 1, .5), R = 2, so the
+    # distances / R are d_ab = d_bc = .5 and d_ac = 1.
+    # Risk phase (r = 1): denominator 2 + 2 + 2 = 6 (voter a: pairs 2 (.5 + 1 + .5) = 4,
+    # times .5; voter b: 2 (.5 + .5) = 2, times 1; c as a); P_ba = (1 * .5 + .5 * .5) / 6
+    # = 1/8, P_ab = .5 * .5 / 6 = 1/24. Dangers: a and c 0.291666..., b 0.083333...:
+    # r_a = r_c = .5, r_b = 2.
+    # Offer phase, own exponents: voter a sees (0, .5^.5, 1) = (0, .707107, 1), pairs 4,
+    # times .5 = 2; voter b sees (.25, 0, .25), pairs 1, times 1 = 1; c as a: denominator 5.
+    # P_ba = [1 * (.25 - 0) + .5 * (1 - .5^.5)] / 5 = 0.079289321881,
+    # P_ab = .5 * .5^.5 / 5 = 0.070710678119.
+    # b's EU against a (r_b = 2, d = .5): U_s = 1.75, U_f = -.25, U_sq = 1, s_a = .5
+    #   EU_ij = .5 (1.75 P - .25 (1 - P)) + .875 - 1 = P_ba - .25:
+    #   linear votes -.125, own votes -0.170710678119.
+    # a's EU against b (r_a = .5, d = .5): U_s = 0, U_f = 2 - 4 sqrt(.75) = -1.464101615138,
+    #   U_sq = 2 - 2 sqrt(2) = -0.828427124746; EU_ji = .828427124746 - .732050807569 (1 - P_ab):
+    #   linear votes 0.126878434159 > .125: compromise to 1 - .125 / .126878434159
+    #   = 0.014804991658; own votes 0.148140126198 < .170710678119: capitulation to 0.
+    # c offers b the mirror image (to 2 - 0.014804991658 or to 2): a tie, broken by the
+    # lower position (or, with ties="listed_first", by the offerer listed first).
+    x, c, s = [0, 1, 2], [1, 2, 1], [0.5, 0.5, 0.5]
+    lsr = variant_round(x, c, s, "lsr")
+    np.testing.assert_allclose(lsr.risk, [0.5, 2, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(lsr.position, [0, 0.014804991658318056, 2], rtol=1e-12)
+    assert lsr.offers["kind"].tolist() == ["compromise", "compromise"]
+    own = variant_round(x, c, s, BDMVariant(offer_votes="own"))
+    assert own.position.tolist() == [0, 0, 2]
+    assert own.offers["kind"].tolist() == ["capitulation", "capitulation"]
+    assert own.offers[own.offers["accepted"]]["from"].tolist() == ["a"]
+    # listed c, b, a: the tie goes to c, listed first
+    listed = bdm_round(capability=c[::-1], position=x[::-1], salience=s, names=["c", "b", "a"],
+                       variant=BDMVariant(offer_votes="own", ties="listed_first"))  # fmt: skip
+    assert listed.position.tolist() == [2, 2, 0]
+    assert listed.offers[listed.offers["accepted"]]["from"].tolist() == ["c"]
+    # the same listing under the default tie rule still takes the lower position
+    lower = bdm_round(capability=c[::-1], position=x[::-1], salience=s, names=["c", "b", "a"],
+                      variant=BDMVariant(offer_votes="own"))  # fmt: skip
+    assert lower.position.tolist() == [2, 0, 0]
+
+
+def test_compromise_with_the_lowest_weighted_position() -> None:
+    # a at 0 (s .25), b at 1 (s .75), c at 2 (s .75), capability 1 each: w = (.25, .75, .75),
+    # R = 2. Risk phase: denominator 5.5; in 44ths, P_ab = 1, P_ac = 2, P_ba = P_ca = 6,
+    # P_bc = 4, P_cb = 3; dangers 75/44, -38/44, -54/44: r_a = .5, r_c = 2 and
+    # R_b = (-76 - 75 + 54) / (75 + 54) = -97/129, r_b = (1 + 97/387) / (1 - 97/387) = 242/145.
+    # a receives two compromises (EU_ij with r_a = .5, EU_ji with the offerer's exponent):
+    #   from c (d = 1): EU_ij = .75 (4 * 2/44 - 2) + .5 - (2 - 2 sqrt(2)) = -0.035209238890,
+    #     EU_ji = .25 (4 * 6/44 - 2) + 1.5 - 1 = 6/44 = 0.136363636364
+    #     -> a moves to 0 + 2 * 0.035209238890 / 0.136363636364 = 0.516402170389;
+    #     weighted position (|EU_ij| * 0 + |EU_ji| * 2) / (|EU_ij| + |EU_ji|) = 1.589571034022;
+    #   from b (d = .5): EU_ij = -0.244692809076, EU_ji (r_b = 242/145) = 0.413404836864
+    #     -> a moves to 0.244692809076 / 0.413404836864 = 0.591896338061;
+    #     weighted position 0.413404836864 / 0.658097645940 = 0.628181607113.
+    # The smallest move is c's (0.516); the lowest weighted position is b's (0.628 < 1.590).
+    x, c, s = [0, 1, 2], [1, 1, 1], [0.25, 0.75, 0.75]
+    lsr = variant_round(x, c, s, "lsr")
+    np.testing.assert_allclose(lsr.risk, [0.5, 242 / 145, 2], rtol=1e-12)
+    np.testing.assert_allclose(lsr.position, [0.5164021703892113, 1, 2], rtol=1e-12)
+    weighted = variant_round(x, c, s, BDMVariant(compromise="weighted_position"))
+    np.testing.assert_allclose(weighted.position, [0.5918963380612975, 1, 2], rtol=1e-12)
+    offers = weighted.offers.set_index("from")
+    assert offers["kind"].tolist() == ["compromise", "compromise"]
+    assert offers.loc["b", "accepted"] and not offers.loc["c", "accepted"]
+
+
+def test_the_scholz_variant_capitulates() -> None:
+    # a at 0 (c 1), b at 1 (c 2), salience 1: w = (1, 2), R = 1, d_ab = 1.
+    # Denominator 2 * 1 + 2 * 2 = 6; P_ab = 1/6, P_ba = 2/6. With d = 1 and s = 1,
+    # EU_i(j) = 4 P_ij - 2 - U_sq(r), U_sq(r) = 2 - 4 (.5)^r.
+    # Risk: danger_a = EU_b(a) = 4/3 - 2 = -2/3 > danger_b = EU_a(b) = 4/6 - 2 = -4/3:
+    # r_a = .5 (U_sq = 2 - 2 sqrt(2)), r_b = 2 (U_sq = 1).
+    # a's offer from b: EU_ij = 4/6 - 2 + 2 sqrt(2) - 2 = -0.504906208587;
+    #   lsr: EU_ji = EU_b(a) with r_b: 4/3 - 2 - 1 = -5/3 -> no offer;
+    #   scholz: with r_a: 4/3 - 2 + 2 sqrt(2) - 2 = 0.161760458080 > 0 but < .504906...
+    #   -> capitulation: a moves to 1. (The replication's test EU_ji < |EU_ji| would make no
+    #   offer and leave a at 0.)
+    # b's offers from a: EU_ij = -5/3 and EU_ji < 0 either way (-0.5049 or 4/6 - 2 - 1): none.
+    x, c, s = [0, 1], [1, 2], [1, 1]
+    lsr = variant_round(x, c, s, "lsr")
+    np.testing.assert_allclose(lsr.risk, [0.5, 2], rtol=1e-12)
+    assert lsr.position.tolist() == [0, 1] and lsr.offers.empty
+    scholz = variant_round(x, c, s, "scholz")
+    assert scholz.position.tolist() == [1, 1]
+    assert scholz.offers[["kind", "from", "to", "accepted"]].values.tolist() == [
+        ["capitulation", "b", "a", True]
+    ]
+
+
+def test_scholz_variant_on_the_ec_table(ec: pd.DataFrame) -> None:
+    """The positions that the public replication jmckib/bdm-scholz-expected-utility-model
+    (commit 55f63e9, whose author reports matching Scholz et al.'s published results for 10
+    rounds) prints for this table, to 4 decimals: Belgium compromises towards France for three
+    rounds, then (round 4) with the Netherlands, whose |EU|-weighted position is lower;
+    Luxembourg follows Belgium and Ireland follows Luxembourg one round behind."""
+    run = bdm(ec, rounds=10, variant="scholz")
+    assert run.variant == VARIANTS["scholz"]
+    trajectory = pd.DataFrame(run.positions, columns=list(run.actors))
+    assert trajectory["Belgium"].round(4).tolist() == [
+        7.0, 8.4159, 9.6109, 9.962, 4.8009, 5.5242, 7.472, 8.8246, 9.6711, 4.1448, 4.2915
+    ]  # fmt: skip
+    assert trajectory["Luxembourg"].round(4).tolist() == [
+        4.0, 7.0, 8.4159, 9.6109, 9.962, 4.8009, 5.5242, 7.472, 8.8246, 9.6711, 4.1448
+    ]  # fmt: skip
+    assert trajectory["Ireland"].round(4).tolist() == [
+        7.0, 4.0, 7.0, 8.4159, 9.6109, 9.962, 5.5242, 7.472, 8.8246, 9.6711, 4.1448
+    ]  # fmt: skip
+    still = [a for a in run.actors if a not in ("Belgium", "Luxembourg", "Ireland")]
+    assert (trajectory[still] == trajectory[still].iloc[0]).all().all()
+    assert run.mean.round(4).tolist() == [
+        7.39, 7.4613, 7.5525, 7.5901, 7.3581, 7.3492, 7.4149, 7.5105, 7.5724, 7.325, 7.2421
+    ]  # fmt: skip
+    # the risk exponents are those of the default variant (the risk phase is the same)
+    assert np.array_equal(run.risk[0], bdm(ec, rounds=1).risk[0])
+    belgium = run.offers[(run.offers["round"] == 4) & (run.offers["to"] == "Belgium")]
+    taken = belgium[belgium["accepted"]].iloc[0]
+    assert (taken["kind"], taken["from"]) == ("compromise", "Netherlands")
+    france = belgium[belgium["from"] == "France"].iloc[0]
+    assert abs(france["new_position"] - 9.962) < abs(taken["new_position"] - 9.962)
+
+
+@pytest.mark.parametrize(
+    "variant, message",
+    [
+        ("Scholz", "unknown BDM variant 'Scholz'; choose lsr or scholz"),
+        ("decide", "unknown BDM variant 'decide'"),
+        (3, "unknown BDM variant 3"),
+    ],
+)
+def test_unknown_variants_are_refused(variant, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        bdm(capability=[1, 1], position=[0, 1], salience=[1, 1], variant=variant)
+    with pytest.raises(ValueError, match=message):
+        bdm_round(capability=[1, 1], position=[0, 1], salience=[1, 1], variant=variant)
+
+
+def test_a_variant_with_a_bad_choice_is_refused() -> None:
+    with pytest.raises(ValueError, match="compromise must be 'smallest_move' or 'weighted_"):
+        BDMVariant(compromise="closest")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="ties must be 'lower_position' or 'listed_first'"):
+        BDMVariant(ties="random")  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    table=st.integers(2, 7).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.integers(0, 10), min_size=n, max_size=n),
+            st.lists(st.floats(0.01, 1.0), min_size=n, max_size=n),
+            st.lists(st.floats(0.05, 1.0), min_size=n, max_size=n),
+        )
+    )
+)
+def test_property_scholz_variant_stays_on_the_scale_and_moves_toward_an_offerer(table) -> None:
+    x, c, s = table
+    assume(len(set(x)) > 1)
+    run = bdm(capability=c, position=x, salience=s, rounds=4, variant="scholz")
+    low, high = min(x), max(x)
+    assert np.all(np.isfinite(run.positions))
+    assert np.all((run.positions >= low - 1e-9) & (run.positions <= high + 1e-9))
+    assert np.all((run.risk >= 0.5 - 1e-12) & (run.risk <= 2 + 1e-12))
+    taken = run.offers[run.offers["accepted"]]
+    # each receiver takes at most one offer per round; its new position is the taken one
+    assert not taken.duplicated(["round", "to"]).any()
+    index = {name: k for k, name in enumerate(run.actors)}
+    for row in taken.itertuples():
+        assert run.positions[row.round, index[row.to]] == row.new_position

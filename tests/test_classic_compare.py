@@ -402,7 +402,7 @@ def test_compare_out_is_a_file(capsys, tmp_path: Path) -> None:
     [
         (["--runs", "0"], "--runs", "must be > 0"),
         (["--runs", "many"], "--runs", "expected a whole number, got 'many'"),
-        (["--steps", "-2"], "--steps", "must be >= 0"),
+        (["--steps", "-2"], "--steps", "must be > 0"),
         (["--seed", "x"], "--seed", "expected a whole number"),
         ([], "--out", "required"),
     ],
@@ -412,7 +412,7 @@ def test_compare_bad_arguments(capsys, tmp_path: Path, argv, option: str, words:
     extra = ["--out", out] if argv else []
     code, _, err = run_cli(capsys, "compare", BASELINE, *argv, *extra)
     assert code == 2
-    message = err.strip().splitlines()[-1]
-    assert message.startswith("lsr-sim compare: error:")
+    message = one_error(err)
+    assert message.startswith("command line: ")
     assert option in message and words in message
     assert not out.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -235,3 +236,24 @@ def test_split_issues_keeps_each_issue_whole() -> None:
     parts = split_issues(long)
     assert {k: v["actor"].tolist() for k, v in parts.items()} == {"p": ["A", "B"], "q": ["A", "B"]}
     assert all("issue" not in part for part in parts.values())
+
+
+def test_the_shipped_baseline_table_is_the_baseline_scenario() -> None:
+    """data/classic/lsr_baseline_actors.csv is scenarios/baseline.yaml as the model compiles
+    it (regenerate it with the command in data/classic/README.md when the scenario changes)."""
+    from lsr_sim.model.compiled import compile_scenario
+    from lsr_sim.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    table = read_actor_table(root / "data" / "classic" / "lsr_baseline_actors.csv")
+    c = compile_scenario(load_scenario(root / "scenarios" / "baseline.yaml"))
+    assert list(dict.fromkeys(table["issue"])) == list(c.issues)
+    assert list(dict.fromkeys(table["actor"])) == list(c.actors)
+    for column, expected in (
+        ("position", c.ideal),
+        ("salience", np.clip(c.salience, 0.0, 1.0)),
+        ("capability", np.repeat(c.capability[:, None], len(c.issues), axis=1)),
+    ):
+        wide = table.pivot(index="actor", columns="issue", values=column)
+        wide = wide.reindex(index=list(c.actors), columns=list(c.issues))
+        np.testing.assert_array_equal(wide.to_numpy(), expected)

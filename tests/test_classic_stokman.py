@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lsr_sim.classic.stokman import (
+    VARIANTS,
     Exchange,
     ExchangeResult,
+    StokmanVariant,
     exchange_round,
     expected_outcome,
     possible_exchanges,
@@ -274,4 +276,191 @@ def test_any_table_stays_on_the_scale_and_trades_fairly(table: tuple, seed: int)
     assert all(isinstance(e, Exchange) for r in result.exchanges for e in r)
     replay(result, salience, np.array(capability))
     again = stokman_exchange(position, salience, capability, rounds=6, rng=seed)
+    assert again.exchanges == result.exchanges
+
+
+# --------------------------------------------------------------------------- variants
+# Worked examples for each choice of StokmanVariant, derived by hand from the equations of the
+# module's description (issues p = 0 and q = 1; positions on 0-100).
+
+# A (capability 3) cares about p, B and C (capability 1) about q; both B and C sit above the
+# expected outcomes, A below: A can exchange with B and with C, on the same vote of A's.
+RECALC_X = [[0.0, 0.0], [100.0, 100.0], [100.0, 100.0]]
+RECALC_S = [[0.8, 0.2], [0.4, 0.6], [0.2, 0.6]]
+RECALC_C = [3.0, 1.0, 1.0]
+
+# A trades with B, whose position on q (50) lies close above the outcome (48.333): without
+# the cap, A's full move carries O_q past it. D (90 on q) holds O_q up and trades with nobody.
+CAP_X = [[0.0, 0.0], [100.0, 50.0], [0.0, 90.0]]
+CAP_S = [[0.8, 0.2], [0.2, 0.8], [0.5, 0.2]]
+CAP_C = [1.0, 1.0, 1.0]
+
+
+def test_the_named_variants_are_the_documented_choices() -> None:
+    assert VARIANTS["lsr"] == StokmanVariant() == StokmanVariant("drop", cap_shift=False)
+    assert VARIANTS["decide"] == StokmanVariant("recalculate", cap_shift=True)
+
+
+def test_default_variant_is_unchanged() -> None:
+    """variant="lsr" is what the model did before variants existed, to the bit."""
+    rng = np.random.default_rng(11)
+    position, salience = rng.random((7, 3)), rng.random((7, 3))
+    capability = rng.uniform(0.5, 2, 7)
+    before = stokman_exchange(position, salience, capability, rounds=8, rng=4)
+    assert before.variant == VARIANTS["lsr"]
+    for variant in ("lsr", StokmanVariant()):
+        run = stokman_exchange(position, salience, capability, rounds=8, rng=4, variant=variant)
+        assert run.exchanges == before.exchanges
+        np.testing.assert_array_equal(run.positions, before.positions)
+        np.testing.assert_array_equal(run.voted_outcomes, before.voted_outcomes)
+
+
+def test_conflicting_exchanges_are_recalculated() -> None:
+    # w = c s: A (2.4, .6), B (.4, .6), C (.2, .6); W = (3, 1.8).
+    # O_p = (.4 * 100 + .2 * 100) / 3 = 20, O_q = (.6 * 100 + .6 * 100) / 1.8 = 66.667.
+    # A-B: rate dq/dp = (.8 + .4) / (.2 + .6) = 1.5. B all the way to 0 on p shifts O_p by
+    #   100 * .4 / 3 = 13.333, so dq = 20, which takes A 20 * 1.8 / .6 = 60 on q (of 100):
+    #   B votes 0 on p, A votes 60 on q; gain .8 * 13.333 - .2 * 20 = 6.667.
+    # A-C: rate (.8 + .2) / (.2 + .6) = 1.25; C all the way: dp = 100 * .2 / 3 = 6.667,
+    #   dq = 8.333, A moves 25 on q; gain .8 * 6.667 - .2 * 8.333 = 3.667.
+    # A-B is realised first. Dropping (lsr): A's votes are committed, A-C goes, and the
+    # round ends with A (0, 60), B (0, 100), C (100, 100).
+    # Recalculating (decide): A-C starts A's vote on q from 60 (the same vote moved) and
+    #   knows B's vote on p moved to 0 (A demanded p in both). C all the way again gives
+    #   dp = 6.667, dq = 8.333, A moves 25 more, from 60 to 85 (short of C's 100): realised.
+    #   No cap binds: O_q goes 86.667 -> 95 (below C's 100), O_p 6.667 -> 0 (A's 0).
+    lsr_votes, lsr_done = exchange_round(RECALC_X, RECALC_S, RECALC_C)
+    assert lsr_votes.tolist() == [[0, 60], [0, 100], [100, 100]]
+    assert [(e.i, e.j) for e in lsr_done] == [(0, 1)]
+    assert lsr_done[0].gain_i == pytest.approx(20 / 3, rel=1e-12)
+    for variant in ("decide", StokmanVariant("recalculate")):
+        votes, done = exchange_round(RECALC_X, RECALC_S, RECALC_C, variant=variant)
+        np.testing.assert_allclose(votes, [[0, 85], [0, 100], [0, 100]], atol=1e-12)
+        assert [(e.i, e.j, e.p, e.q) for e in done] == [(0, 1, 0, 1), (0, 2, 0, 1)]
+        second = done[1]
+        assert (second.i_from, second.i_to) == pytest.approx((60, 85), abs=1e-12)
+        assert (second.j_from, second.j_to) == pytest.approx((100, 0), abs=1e-12)
+        assert (second.shift_p, second.shift_q) == pytest.approx((20 / 3, 25 / 3), rel=1e-12)
+        assert second.gain_i == second.gain_j == pytest.approx(11 / 3, rel=1e-12)
+    # next round: x' = (1 - w) x + w y with w = .1 + .4 (1 - s): A on q (s .2) adopts .42 of
+    # its vote, 0 -> 35.7; C on p (s .2) the same, 100 -> 58; B on p (s .4) adopts .34 of
+    # its vote 0, 100 -> 66
+    run = stokman_exchange(RECALC_X, RECALC_S, RECALC_C, rounds=1, variant="decide")
+    np.testing.assert_allclose(run.positions[1], [[0, 35.7], [66, 100], [58, 100]])
+    np.testing.assert_allclose(run.voted_outcomes[0], [0, 95], atol=1e-12)
+
+
+def test_shift_capped_at_the_demanding_actors_position() -> None:
+    # w: A (.8, .2), B (.2, .8), D (.5, .2); W = (1.5, 1.2).
+    # O_p = .2 * 100 / 1.5 = 13.333; O_q = (.8 * 50 + .2 * 90) / 1.2 = 48.333.
+    # A (0, 0) is below both, B (100, 50) above both; D is below on p and above on q, like
+    # neither: the only exchange is A-B, rate (.8 + .2) / (.2 + .8) = 1.
+    # B all the way on p: dp = 100 * .2 / 1.5 = 13.333 = dq, more than A's full move on q,
+    # 50 * .2 / 1.2 = 8.333: A moves all the way to 50, dq = dp = 8.333, B moves
+    # 8.333 * 1.5 / .2 = 62.5 (to 37.5); each gains (.8 - .2) * 8.333 = 5.
+    # That takes O_q to 56.667, past B's 50. Capped: dq = 50 - 48.333 = 1.667 = dp; A moves
+    # 1.667 * 1.2 / .2 = 10, B 1.667 * 1.5 / .2 = 12.5 (to 87.5); O_p = 11.667 stays above A's
+    # 0; each gains .6 * 1.667 = 1.
+    votes, done = exchange_round(CAP_X, CAP_S, CAP_C)
+    assert votes.tolist() == [[0, 50], [37.5, 50], [0, 90]]
+    assert done[0].gain_i == pytest.approx(5, rel=1e-12)
+    assert expected_outcome(votes, CAP_S, CAP_C) == pytest.approx([5, 56.666666666667])
+    for variant, scale in ((StokmanVariant(cap_shift=True), None), ("decide", [(0, 100)] * 2)):
+        votes, done = exchange_round(CAP_X, CAP_S, CAP_C, variant=variant, scale=scale)
+        np.testing.assert_allclose(votes, [[0, 10], [87.5, 50], [0, 90]], atol=1e-12)
+        assert done[0].gain_i == pytest.approx(1, rel=1e-12)
+        assert (done[0].shift_p, done[0].shift_q) == pytest.approx((5 / 3, 5 / 3), rel=1e-12)
+        np.testing.assert_allclose(expected_outcome(votes, CAP_S, CAP_C), [35 / 3, 50])
+
+
+def test_the_decide_variant_works_on_a_0_to_100_scale() -> None:
+    # By default each issue's scale is the range of its starting positions: q spans 0-90,
+    # so decide's 0-100 units are 10/9 of q's. O_q = 53.704 and B's 50 becomes 55.556 there;
+    # the cap leaves a shift of 55.556 - 53.704 = 1.852 on q, which buys (rate 1) a shift of
+    # 1.852 on p (not 1.667): B moves 1.852 * 1.5 / .2 = 13.889, to 86.111; A moves 11.111
+    # units, 10 in q's own; the gain is .6 * 1.852 = 1.111 (in 0-100 units).
+    votes, done = exchange_round(CAP_X, CAP_S, CAP_C, variant="decide")
+    np.testing.assert_allclose(votes, [[0, 10], [86.111111111111, 50], [0, 90]], atol=1e-9)
+    assert (done[0].shift_p, done[0].shift_q) == pytest.approx((50 / 27, 5 / 3), rel=1e-12)
+    assert done[0].gain_i == pytest.approx(10 / 9, rel=1e-12)
+    # a run keeps the scale of its starting positions from round to round
+    run = stokman_exchange(CAP_X, CAP_S, CAP_C, rounds=2, variant="decide")
+    fixed = stokman_exchange(CAP_X, CAP_S, CAP_C, rounds=2, variant="decide",
+                             scale=[(0, 100), (0, 90)])  # fmt: skip
+    assert run.exchanges == fixed.exchanges
+
+
+def test_the_decide_variant_breaks_ties_with_the_runs_generator() -> None:
+    """decide draws from Python's unseeded random; here the run's generator decides."""
+    import random
+
+    position, salience, capability = twins()
+    runs = {}
+    for seed in range(16):
+        random.seed(seed)  # global random states play no part
+        np.random.seed(seed)  # noqa: NPY002
+        runs[seed] = stokman_exchange(
+            position, salience, capability, rounds=3, rng=seed, variant="decide"
+        )
+    assert {run.exchanges[0][0].j for run in runs.values()} == {1, 2}
+    random.seed(99)
+    again = stokman_exchange(position, salience, capability, rounds=3, rng=3, variant="decide")
+    assert again.exchanges == runs[3].exchanges
+    generator = np.random.default_rng(3)
+    by_generator = stokman_exchange(
+        position, salience, capability, rounds=3, rng=generator, variant="decide"
+    )
+    assert by_generator.exchanges == runs[3].exchanges
+    assert generator.bit_generator.state != np.random.default_rng(3).bit_generator.state
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"variant": "Decide"}, "unknown Stokman variant 'Decide'; choose lsr or decide"),
+        ({"variant": "scholz"}, "unknown Stokman variant 'scholz'"),
+        ({"scale": [(0, 1), (0, 1)]}, "scale is used only by the recalculating realisation"),
+        ({"variant": "decide", "scale": [(0, 1)]}, r"scale must give \(low, high\) for each of"),
+        ({"variant": "decide", "scale": [(1, 0), (0, 1)]}, "low <= high on every issue"),
+        ({"variant": "decide", "scale": [(0, 0.5), (0, 1)]}, "within the scale of their issue"),
+    ],
+)
+def test_bad_variants_and_scales_are_refused(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        stokman_exchange(POSITION, SALIENCE, CAPABILITY, **kwargs)
+
+
+def test_a_variant_with_a_bad_choice_is_refused() -> None:
+    with pytest.raises(ValueError, match="realisation must be 'drop' or 'recalculate'"):
+        StokmanVariant("redo")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="cap_shift must be True or False"):
+        StokmanVariant(cap_shift=1)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None)
+@given(tables, st.integers(0, 2**32 - 1))
+def test_property_decide_variant_stays_on_the_scale_and_gains_equally(
+    table: tuple, seed: int
+) -> None:
+    position_flat, salience_flat, capability, (p, k) = table
+    position = np.array(position_flat).reshape(p, k)
+    salience = np.array(salience_flat).reshape(p, k)
+    result = stokman_exchange(position, salience, capability, rounds=5, rng=seed, variant="decide")
+    low, high = position.min(axis=0), position.max(axis=0)
+    for array in (result.positions, result.votes):
+        assert np.all(np.isfinite(array))
+        assert np.all((array >= low - 1e-9) & (array <= high + 1e-9))
+    for r, realised in enumerate(result.exchanges):
+        start = result.positions[r]
+        for e in realised:
+            assert e.gain_i == e.gain_j >= 1e-10
+            # each side moves toward the other's position at the start of the round, and
+            # never past it
+            for moved_from, moved_to, target in (
+                (e.j_from, e.j_to, start[e.i, e.p]),
+                (e.i_from, e.i_to, start[e.j, e.q]),
+            ):
+                assert np.sign(moved_to - moved_from) == np.sign(target - moved_from) != 0
+                assert abs(target - moved_to) <= abs(target - moved_from) + 1e-9
+    again = stokman_exchange(position, salience, capability, rounds=5, rng=seed, variant="decide")
     assert again.exchanges == result.exchanges

@@ -11,12 +11,14 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from cli_helpers import run_cli
+from cli_helpers import one_error, run_cli
+from disk_helpers import fill, small_disk, snapshot
 
 import lsr_sim
 from lsr_sim.cli import main
@@ -25,6 +27,7 @@ from lsr_sim.scenario import load_scenario, scenario_hash
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS_DIR / "baseline.yaml"
+SWEEP = SCENARIOS_DIR / "sweeps" / "riyadh_trust_grid.yaml"
 SHIPPED = sorted(
     path
     for path in SCENARIOS_DIR.glob("**/*.yaml")
@@ -142,6 +145,23 @@ BAD_ARGUMENTS = [
     (["calibrate", BASELINE, "--runs", "0"], "--runs", "must be > 0"),
     (["calibrate", BASELINE, "--at", "2025-02-30"], "--at", "not a calendar date"),
     (["calibrate", BASELINE, "--seed", "-3"], "--seed", "must be >= 0"),
+    # beyond the limits (lsr_sim.limits), refused before anything runs
+    (["run", BASELINE, "--steps", "1e9"], "--steps", "expected a whole number, got '1e9'"),
+    (["run", BASELINE, "--steps", "1000000"], "--steps", "must be <= 100,000"),
+    (["run", BASELINE, "--steps", "100001"], "--steps", "must be <= 100,000"),
+    (["run", BASELINE, "--steps", "9" * 5000], "--steps", "expected a whole number"),
+    (["run", BASELINE, "--seed", str(2**70)], "--seed", "must be <= 18,446,744,073,709,551,615"),
+    (["calibrate", BASELINE, "--runs", "1000000000"], "--runs", "must be <= 100,000"),
+    (["compare", BASELINE, "--steps", "1000000", "--out", "x"], "--steps", "must be <= 100,000"),
+    (["compare", BASELINE, "--runs", "10000000", "--out", "x"], "--runs", "must be <= 100,000"),
+    (["dashboard", "--port", "70000"], "--port", "must be <= 65,535"),
+    (["sweep", SWEEP, "--out", "x", "--workers", "1000000"], "--workers", "must be <= 256"),
+    (["sweep", SWEEP, "--out", "x", "--scheduler", "tcp://127.0.0.1:port"], "--scheduler",
+     "must be a number from 1 to 65535"),
+    (["sweep", SWEEP, "--out", "x", "--scheduler", "tcp://:8786"], "--scheduler",
+     "expected an address like tcp://127.0.0.1:8786"),
+    (["sweep", SWEEP, "--out", "x", "--scheduler", "http://127.0.0.1:8786"], "--scheduler",
+     "expected an address like tcp://127.0.0.1:8786"),
 ]  # fmt: skip
 
 
@@ -151,10 +171,12 @@ def test_bad_arguments(capsys, tmp_path: Path, argv: list, option: str, words: s
     extra = ["--out", out_dir] if argv[0] == "run" and len(argv) > 1 else []
     code, _, err = run_cli(capsys, *argv, *extra)
     assert code == 2
-    message = err.strip().splitlines()[-1]
-    assert "error:" in message
+    # One line, as for every bad input: no usage block before it (--help shows that).
+    message = one_error(err)
+    assert message.startswith("command line: ")
     assert option in message
     assert words in message
+    assert len(message) < 300
     assert not out_dir.exists()
 
 
@@ -468,7 +490,8 @@ def test_calibrate_without_calibration_section(capsys, write_variant) -> None:
     code, out, err = run_cli(capsys, "calibrate", path, "--runs", "1")
     assert code == 2
     assert error_lines(err) == [
-        f"error: {path}: calibration: no calibration section; add patterns to check"
+        f"error: {path}: calibration: no calibration section; add observations (dated facts) "
+        "or patterns to check"
     ]
     assert out == ""
 
@@ -544,3 +567,297 @@ def test_plot_a_short_run_without_issue_events(capsys, tmp_path: Path, csv_run: 
     code, _, err = run_cli(capsys, "plot", folder)
     assert code == 0, err
     assert (folder / "figures" / "trust.png").exists()
+
+
+# ----------------------------------------------- manifests, folder kinds, full disks, SIGKILL
+
+
+def manifest_is_true(folder: Path) -> None:
+    """Every file the manifest lists is there with the hash the manifest gives."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"], manifest
+    for name, digest in manifest["files"].items():
+        assert sha256(folder / name) == digest, f"{name}: the manifest's hash is stale"
+
+
+def test_plot_keeps_the_manifest_hashes_true(capsys, figures_run: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(figures_run, folder)
+    manifest_is_true(folder)
+    code, _, err = run_cli(capsys, "plot", folder, "--network-dates", "2025-02-01")
+    assert code == 0, err
+    manifest_is_true(folder)
+    files = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert "figures/network_2025-02-01.png" in files and "tables/trust.csv" in files
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.")]  # no staging left
+
+
+def test_analyze_a_single_run_folder_says_what_it_is(capsys, csv_run: Path) -> None:
+    code, out, err = run_cli(capsys, "analyze", csv_run)
+    assert code == 2 and out == ""
+    assert one_error(err) == (
+        f"{csv_run}: holds one run (written by `lsr-sim run`), not a sweep; analyze the folder "
+        f"of `lsr-sim sweep SWEEP.yaml --out DIR`, or redraw this run's figures with "
+        f"`lsr-sim plot {csv_run}`"
+    )
+    assert not (csv_run / "analysis").exists()
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 4-run sweep of 5 steps over the baseline."""
+    folder = tmp_path_factory.mktemp("sweep")
+    sweep = folder / "sweep.yaml"
+    sweep.write_text(
+        yaml.safe_dump(
+            {
+                "name": "tiny",
+                "scenario": str(BASELINE),
+                "steps": 5,
+                "parameters": {"dynamics.trust_loss_rate": {"values": [0.1, 0.3]}},
+                "replications": 2,
+                "outcomes": ["rapprochement_index", "agreements"],
+            }
+        )
+    )
+    out = folder / "out"
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    return out
+
+
+def test_plot_and_run_on_a_sweep_folder_say_what_it_is(
+    capsys, sweep_folder: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "sweep"
+    shutil.copytree(sweep_folder, folder)
+    before = folder_bytes(folder)
+    code, _, err = run_cli(capsys, "plot", folder)
+    assert code == 2
+    assert one_error(err) == (
+        f"{folder}: holds a sweep (written by `lsr-sim sweep`), not one run; its figures come "
+        f"from `lsr-sim analyze {folder}`"
+    )
+    code, _, err = run_cli(capsys, "run", BASELINE, "--steps", "5", "--out", folder)
+    assert code == 2
+    assert one_error(err) == (
+        f"{folder}: holds the results of a sweep (written by `lsr-sim sweep`); write this run "
+        "to another --out"
+    )
+    assert folder_bytes(folder) == before
+
+
+def _disk_full_error(err: str, folder: Path) -> str:
+    message = one_error(err)
+    assert message.startswith(f"{folder}: disk full ("), message
+    assert message.endswith(
+        "free); no half-written file was left: free some space and run the same command again"
+    )
+    return message
+
+
+def _no_temporaries(folder: Path) -> None:
+    left = [p for p in folder.rglob("*") if p.name.endswith((".tmp", ".staging"))]
+    assert not left, left
+
+
+def test_run_on_a_full_disk_keeps_the_earlier_results_whole(capsys, tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        out = disk / "out"
+        first = ["run", BASELINE, "--steps", "10", "--no-figures", "--out", out]
+        assert run_cli(capsys, *first)[0] == 0
+        before = snapshot(out)
+        ballast = fill(disk, leave=16 * 1024)
+        code, out_text, err = run_cli(capsys, "run", BASELINE, "--seed", "5", "--out", out)
+        assert code == 2 and out_text == ""
+        _disk_full_error(err, out)
+        assert snapshot(out) == before  # every file of the first run, byte for byte
+        manifest_is_true(out)
+        _no_temporaries(disk)
+        # Into a new folder: nothing at all is left.
+        code, _, err = run_cli(capsys, "run", BASELINE, "--out", disk / "new")
+        assert code == 2
+        _disk_full_error(err, disk / "new")
+        assert not (disk / "new").exists()
+        ballast.unlink()
+        assert run_cli(capsys, "run", BASELINE, "--seed", "5", "--out", out)[0] == 0
+        manifest_is_true(out)
+        assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["seed"] == 5
+        _no_temporaries(disk)
+
+
+def test_plot_on_a_full_disk_keeps_the_figures_and_manifest(
+    capsys, figures_run: Path, tmp_path: Path
+) -> None:
+    with small_disk(tmp_path / "disk", "4M") as disk:
+        folder = disk / "run"
+        shutil.copytree(figures_run, folder)
+        before = snapshot(folder)
+        ballast = fill(disk, leave=16 * 1024)
+        code, _, err = run_cli(capsys, "plot", folder, "--network-dates", "2025-02-01")
+        assert code == 2
+        _disk_full_error(err, folder)
+        assert snapshot(folder) == before
+        _no_temporaries(disk)
+        ballast.unlink()
+        assert run_cli(capsys, "plot", folder, "--network-dates", "2025-02-01")[0] == 0
+        manifest_is_true(folder)
+
+
+def _whole(path: Path) -> None:
+    """A file written by a command is whole: a CSV parses, a PNG has its end chunk."""
+    if path.suffix == ".csv":
+        pd.read_csv(path)
+    elif path.suffix == ".png":
+        assert path.read_bytes().endswith(b"IEND\xaeB`\x82"), path
+    else:
+        assert path.read_bytes(), path
+
+
+def test_analyze_compare_classic_and_schema_on_a_full_disk(
+    capsys, sweep_folder: Path, tmp_path: Path
+) -> None:
+    ec_csv = Path(__file__).resolve().parents[1] / "data" / "classic" / "bdm1994_ec_emissions.csv"
+    with small_disk(tmp_path / "disk") as disk:
+        sweep = disk / "sweep"
+        shutil.copytree(sweep_folder, sweep)
+        assert run_cli(capsys, "classic", "bdm", ec_csv, "--out", disk / "ec.csv")[0] == 0
+        assert run_cli(capsys, "schema", "--out", disk / "schema.json")[0] == 0
+        kept = {name: sha256(disk / name) for name in ("ec.csv", "schema.json")}
+        ballast = fill(disk, leave=8 * 1024)
+        code, _, err = run_cli(capsys, "analyze", sweep)
+        assert code == 2
+        _disk_full_error(err, sweep / "analysis")
+        for path in (sweep / "analysis").rglob("*"):
+            if path.is_file():
+                _whole(path)
+        compare = ["compare", BASELINE, "--protocols", "nash", "--runs", "1", "--steps", "5"]
+        code, _, err = run_cli(capsys, *compare, "--out", disk / "cmp")
+        assert code == 2
+        _disk_full_error(err, disk / "cmp")
+        for path in (disk / "cmp").iterdir():
+            _whole(path)
+        code, _, err = run_cli(
+            capsys, "classic", "bdm", ec_csv, "--rounds", "3", "--out", disk / "ec.csv"
+        )
+        assert code == 2 and "No space left on device" in one_error(err)
+        code, _, err = run_cli(capsys, "schema", "--out", disk / "schema.json")
+        assert code == 2 and "No space left on device" in one_error(err)
+        assert {name: sha256(disk / name) for name in kept} == kept
+        _no_temporaries(disk)
+        ballast.unlink()
+        assert run_cli(capsys, "analyze", sweep)[0] == 0
+        assert run_cli(capsys, *compare, "--out", disk / "cmp")[0] == 0
+
+
+def _start_run(out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "lsr_sim", "run", str(BASELINE), "--out", str(out), *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _kill_while_staging(out: Path, proc: subprocess.Popen) -> Path:
+    """SIGKILL `proc` once its staging folder holds a figure (the tables are all written)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for staging in out.parent.glob(f".{out.name}.*.staging"):
+            if list((staging / "figures").glob("*.png")):
+                proc.kill()
+                proc.wait()
+                return staging
+        if proc.poll() is not None:
+            pytest.fail(f"the run ended before it could be killed: {proc.communicate()}")
+        time.sleep(0.01)
+    proc.kill()
+    pytest.fail("no staging folder appeared")
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_the_old_files_whole_and_the_next_run_cleans_up(
+    capsys, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert run_cli(capsys, "run", BASELINE, "--steps", "10", "--no-figures", "--out", out)[0] == 0
+    before = snapshot(out)
+    staging = _kill_while_staging(out, _start_run(out, "--seed", "7"))
+    assert staging.is_dir() and (staging / "tables" / "trust.csv").exists()
+    assert snapshot(out) == before  # the killed run changed nothing in --out
+    # Left alone: another folder's staging folder, and a look-alike holding a user's file.
+    other = tmp_path / ".out2.0123456789abcdef.staging"
+    other.mkdir()
+    lookalike = tmp_path / ".out-abcd1234"
+    lookalike.mkdir()
+    (lookalike / "notes.txt").write_text("mine")
+    legacy = tmp_path / ".out-zz99yy88"  # what lsr_sim 0.1 left: tables/ and figures/ only
+    (legacy / "tables").mkdir(parents=True)
+    assert run_cli(capsys, "run", BASELINE, "--steps", "10", "--no-figures", "--out", out)[0] == 0
+    assert not staging.exists() and not legacy.exists()
+    assert other.is_dir() and (lookalike / "notes.txt").read_text() == "mine"
+
+
+def test_a_run_into_a_folder_another_process_writes_is_refused(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\nfrom pathlib import Path\nfrom lsr_sim._atomic import folder_writer\n"
+            f"with folder_writer(Path({str(out)!r}), ['lsr-sim', 'run', 'x.yaml']):\n"
+            "    print('held', flush=True)\n    time.sleep(300)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        staging = tmp_path / ".out.0123456789abcdef.staging"  # as if the holder's
+        staging.mkdir()
+        code, _, err = run_cli(capsys, "run", BASELINE, "--steps", "5", "--out", out)
+        assert code == 2
+        assert one_error(err).startswith(
+            f"{out}: another lsr-sim process is writing results into this folder "
+            f"(process {holder.pid} on "
+        )
+        assert staging.is_dir() and not (out / "tables").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run_cli(capsys, "run", BASELINE, "--steps", "5", "--out", out)[0] == 0
+    assert not staging.exists()
+    manifest_is_true(out)
+
+
+@pytest.mark.slow
+def test_sigkills_at_random_moments_never_leave_a_stale_or_half_written_file(
+    capsys, tmp_path: Path
+) -> None:
+    import random
+
+    out = tmp_path / "out"
+    draw = random.Random(13)
+    for seed in range(4):
+        proc = _start_run(out, "--seed", str(seed), "--steps", "30")
+        time.sleep(draw.uniform(1.0, 6.0))
+        proc.kill()
+        proc.wait()
+        if (out / "manifest.json").exists():  # no manifest: no run has finished yet
+            manifest_is_true(out)
+        for path in out.rglob("*"):
+            if path.is_file() and not path.name.startswith("."):
+                _whole(path)
+    assert run_cli(capsys, "run", BASELINE, "--steps", "30", "--out", out)[0] == 0
+    manifest_is_true(out)
+    _no_temporaries(tmp_path)
+
+
+def test_run_into_a_mount_point_stages_inside_it(capsys, tmp_path: Path) -> None:
+    """A rename cannot cross file systems: the staging folder of a mounted --out is inside it."""
+    with small_disk(tmp_path / "out", "8M") as out:
+        argv = ["run", BASELINE, "--steps", "10", "--no-figures", "--out", out]
+        assert run_cli(capsys, *argv)[0] == 0
+        assert run_cli(capsys, *argv, "--seed", "3")[0] == 0
+        manifest_is_true(out)
+        _no_temporaries(out)
+        _no_temporaries(tmp_path)

@@ -15,20 +15,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ipyvuetify as v
-import ipywidgets as w
 import numpy as np
 import pytest
-import solara
 from matplotlib.figure import Figure
-from mesa.visualization import Slider
-from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
 
 from lsr_sim.cli import main
-from lsr_sim.dashboard import components
-from lsr_sim.dashboard.app import initial_kwargs, make_page, model_params
 from lsr_sim.dashboard.model import (
     DashboardModel,
     Knobs,
@@ -46,6 +39,12 @@ from lsr_sim.dashboard.server import (
 from lsr_sim.errors import InputError, ScenarioError
 from lsr_sim.model import NegotiationModel
 from lsr_sim.scenario import load_scenario
+
+if TYPE_CHECKING:
+    import ipywidgets as w
+
+# Solara, its widgets and Mesa's visualization take seconds to import: the tests of the page
+# import them when they run, so that collecting the test suite stays quick.
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -126,6 +125,11 @@ def test_dashboard_model_stops_at_the_last_step() -> None:
 
 
 def test_model_params_are_the_model_s_arguments_with_the_scenario_s_values() -> None:
+    from mesa.visualization import Slider
+    from mesa.visualization.solara_viz import _check_model_params
+
+    from lsr_sim.dashboard.app import model_params
+
     params = model_params(BASELINE)
     signature = inspect.signature(DashboardModel.__init__).parameters
     assert set(params) <= set(signature)
@@ -144,6 +148,10 @@ def test_model_params_are_the_model_s_arguments_with_the_scenario_s_values() -> 
 
 
 def test_mesa_reset_builds_the_model_from_the_inputs() -> None:
+    from mesa.visualization.solara_viz import _build_model_init_kwargs
+
+    from lsr_sim.dashboard.app import initial_kwargs, model_params
+
     params = model_params(BASELINE)
     model = DashboardModel(**initial_kwargs(params))
     chosen = {
@@ -162,6 +170,8 @@ def test_mesa_reset_builds_the_model_from_the_inputs() -> None:
 
 
 def test_a_variant_that_does_not_load_is_left_out(tmp_path: Path) -> None:
+    from lsr_sim.dashboard.app import model_params
+
     (tmp_path / "variants").mkdir()
     base = tmp_path / "base.yaml"
     base.write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
@@ -177,6 +187,8 @@ def test_a_variant_that_does_not_load_is_left_out(tmp_path: Path) -> None:
 
 def _widgets(root: w.Widget) -> Iterator[w.Widget]:
     """Every widget under `root`, including the items of Solara's draggable grid."""
+    import ipywidgets as w
+
     yield root
     for name in ("children", "items"):
         kids = getattr(root, name, None)
@@ -205,17 +217,25 @@ def _pngs(root: w.Widget) -> list[bytes]:
 
 
 def _click(root: w.Widget, label: str) -> None:
+    import ipyvuetify as v
+
     (button,) = [x for x in _widgets(root) if isinstance(x, v.Btn) and x.children == [label]]
     button.click()
 
 
 def _slider(root: w.Widget, label: str) -> Any:
+    import ipyvuetify as v
+
     (slider,) = [x for x in _widgets(root) if isinstance(x, v.Slider) and x.label == label]
     return slider
 
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[w.Widget]:
+    import solara
+
+    from lsr_sim.dashboard.app import make_page
+
     # AppLayout is what `solara run` wraps a page in; without it the sidebar is not rendered.
     box, rc = solara.render(solara.AppLayout(children=[make_page(BASELINE)]), handle_error=False)
     try:
@@ -234,6 +254,8 @@ def test_page_renders_the_panels_with_the_start(page: w.Widget) -> None:
 
 
 def test_page_step_and_reset_with_new_values(page: w.Widget) -> None:
+    import ipyvuetify as v
+
     before = _pngs(page)
     _click(page, "Step")
     assert _text(page, "lsr-date") == "2024-12-15"
@@ -255,6 +277,8 @@ def test_page_step_and_reset_with_new_values(page: w.Widget) -> None:
 
 
 def test_figures_draw_the_run_so_far_deterministically() -> None:
+    from lsr_sim.dashboard import components
+
     model = DashboardModel("baseline.yaml", str(BASELINE.parent))
     for _ in range(30):
         model.step()
@@ -274,6 +298,8 @@ def test_figures_draw_the_run_so_far_deterministically() -> None:
 
 
 def test_status_shows_date_quantities_and_events_escaped() -> None:
+    from lsr_sim.dashboard import components
+
     model = DashboardModel("baseline.yaml", str(BASELINE.parent))
     for _ in range(20):
         model.step()

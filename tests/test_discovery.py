@@ -483,16 +483,22 @@ def test_cli_refuses_a_sweep_that_varied_nothing(tmp_path: Path, capsys) -> None
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        (["--min-coverage", "1.5"], "argument --min-coverage: must be between 0 and 1, got 1.5"),
-        (["--min-coverage", "x"], "argument --min-coverage: expected a number between 0 and 1"),
-        (["--box", "-1"], "argument --box: must be >= 0, got -1"),
-        (["--format", "xlsx"], "argument --format: invalid choice: 'xlsx'"),
+        (
+            ["--min-coverage", "1.5"],
+            "command line: --min-coverage: must be between 0 and 1, got 1.5",
+        ),
+        (
+            ["--min-coverage", "x"],
+            "command line: --min-coverage: expected a number between 0 and 1",
+        ),
+        (["--box", "-1"], "command line: --box: must be >= 0, got -1"),
+        (["--format", "xlsx"], "command line: --format: invalid choice: 'xlsx'"),
     ],
 )
 def test_cli_bad_options_name_the_option(sweep_dir: Path, capsys, option, message) -> None:
     code, out, err = run_cli(capsys, "discover", sweep_dir, "--outcome", "hit", *option)
     assert code == 2 and out == ""
-    assert f"lsr-sim discover: error: {message}" in err
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
 
 
 def test_cli_without_the_libraries_says_how_to_install_them(sweep_dir, capsys, monkeypatch) -> None:

@@ -13,12 +13,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 import pytest
-from jupyter_client import AsyncKernelManager
-from jupyter_client.kernelspec import KernelSpecManager
-from nbclient import NotebookClient
+
+if TYPE_CHECKING:  # the Jupyter stack takes seconds to import: tests import it as they run
+    from jupyter_client import AsyncKernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = ROOT / "notebooks"
@@ -41,6 +41,8 @@ def test_the_six_notebooks_are_there() -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_stored_without_outputs(path: Path) -> None:
+    import nbformat
+
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     for cell in notebook.cells:
@@ -57,6 +59,9 @@ def test_stored_without_outputs(path: Path) -> None:
 
 def _kernel_manager(folder: Path) -> AsyncKernelManager:
     """A kernel manager whose only kernel is this interpreter running ipykernel."""
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
     spec_dir = folder / KERNEL_NAME
     spec_dir.mkdir(parents=True)
     spec = {
@@ -76,6 +81,9 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     shutil.copytree(NOTEBOOKS_DIR, work)
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
     before = sorted(p.relative_to(work) for p in work.rglob("*"))
+    import nbformat
+    from nbclient import NotebookClient
+
     notebook = nbformat.read(work / path.name, as_version=4)
     client = NotebookClient(
         notebook,

@@ -129,3 +129,54 @@ def test_facts_must_fit_the_scenario(baseline) -> None:
     }
     with pytest.raises(ObservationsError, match=r"not a quantity of issue 'detainees'"):
         check_observations(observations_from_dict(quantity), baseline)
+
+
+def test_a_history_that_starts_late_is_read_from_its_offset(baseline) -> None:
+    observations = observations_from_dict(FACTS)
+    ensemble = run_many(baseline, derive_seeds(4, 6), 59, history=True)
+    assert ensemble.history is not None
+    first_agreed = ensemble.final["first_agreed"]
+    whole = fact_outcomes(observations, baseline, ensemble.history, first_agreed)
+    offset = fact_step(baseline, dt.date(2025, 7, 1))
+    tail = {name: values[:, offset:] for name, values in ensemble.history.items()}
+    late = fact_outcomes(observations, baseline, tail, first_agreed, offset=offset)
+    assert late.equals(whole)
+    with pytest.raises(ValueError, match=r"fact 'coordination' \(2025-07-31\) is before step"):
+        fact_outcomes(observations, baseline, tail, first_agreed, offset=offset + 10)
+
+
+def test_a_fact_that_did_not_hold_is_the_negation(baseline) -> None:
+    facts = {
+        "name": "x",
+        "facts": {
+            "on": {"date": "2026-01-19", "status": {"issue": "detainees", "in": ["on_table"]}},
+            "not_on": {
+                "date": "2026-01-19",
+                "holds": False,
+                "status": {"issue": "detainees", "in": ["on_table"]},
+            },
+        },
+    }
+    observations = observations_from_dict(facts)
+    assert observations.facts["not_on"].event == "status condition"
+    assert not observations.facts["not_on"].happened and observations.facts["on"].happened
+    ensemble = run_many(baseline, derive_seeds(5, 20), 59, history=True)
+    assert ensemble.history is not None
+    table = fact_outcomes(observations, baseline, ensemble.history, ensemble.final["first_agreed"])
+    np.testing.assert_array_equal(table["not_on"], ~table["on"])
+
+
+@pytest.mark.parametrize(
+    ("fact", "words"),
+    [
+        ({"agreed": {"issue": "detainees", "by_then": True}}, "by_then: false instead"),
+        (
+            {"delivered": {"issue": "detainees", "quantity": "convicted", "value": 3}},
+            "always holds",
+        ),
+    ],
+)
+def test_holds_false_is_refused_where_it_has_no_meaning(fact, words) -> None:
+    data = {"name": "x", "facts": {"f": {"date": "2026-01-19", "holds": False, **fact}}}
+    with pytest.raises(ObservationsError, match=words):
+        observations_from_dict(data, "x.yaml")

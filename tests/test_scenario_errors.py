@@ -19,11 +19,11 @@ from lsr_sim.errors import InputError, ScenarioError
 from lsr_sim.scenario import (
     deep_merge,
     load_scenario,
-    loader,
     read_yaml_mapping,
     scenario_from_dict,
     scenario_hash,
 )
+from lsr_sim.scenario.yamlfile import parse_yaml
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS_DIR / "baseline.yaml"
@@ -255,13 +255,30 @@ def test_yaml_syntax_error_gives_the_line(write_yaml) -> None:
     assert text.startswith(f"{path}: YAML syntax error at line 4, column")
 
 
-def test_yaml_bad_indentation_gives_the_line(write_variant) -> None:
-    path = write_variant("run:\n  steps: 10\n   seed: 3\n")  # line 1 is `extends:`
-    assert_error(path, "", "YAML syntax error at line 4")
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        # deeper than its sibling: YAML reads it as part of the value above
+        ("run:\n  steps: 10\n   seed: 3\n", ["line 4", "indented deeper than the one above"]),
+        # shallower than its siblings
+        ("run:\n  steps: 10\n seed: 3\n", ["line 4, column 2", "indented unlike the fields"]),
+        # a list item among fields
+        ("actors:\n  - Beirut\n  Damascus: {}\n", ["line 4", "next item ('- ...')"]),
+    ],
+)
+def test_yaml_bad_indentation_gets_our_own_words(write_variant, override, words) -> None:
+    # line 1 is `extends:`
+    text = assert_error(write_variant(override), "", "YAML indentation error at line 4", *words)
+    assert "expected <block end>" not in text and "did not find expected" not in text
 
 
 def test_yaml_tab_indentation(write_yaml) -> None:
-    assert_error(write_yaml("name: x\n\trun: 1\n"), "", "YAML syntax error at line 2", "'\\t'")
+    assert_error(
+        write_yaml("name: x\n\trun: 1\n"),
+        "",
+        "YAML indentation error at line 2",
+        "a tab character; indent with spaces",
+    )
 
 
 def test_yaml_undefined_alias(write_yaml) -> None:
@@ -300,8 +317,11 @@ def test_not_utf8(tmp_path: Path) -> None:
 
 
 def test_read_yaml_mapping_names_what_it_expects(write_yaml) -> None:
-    with pytest.raises(ScenarioError, match="expected a sweep mapping"):
-        read_yaml_mapping(write_yaml("", "sweep.yaml"), what="sweep")
+    from lsr_sim.errors import SweepError
+    from lsr_sim.sweep.loading import SWEEP_FILE
+
+    with pytest.raises(SweepError, match="expected a sweep mapping"):
+        read_yaml_mapping(write_yaml("", "sweep.yaml"), SWEEP_FILE)
 
 
 @pytest.mark.parametrize(
@@ -309,8 +329,8 @@ def test_read_yaml_mapping_names_what_it_expects(write_yaml) -> None:
 )
 def test_fast_and_pure_python_parsers_agree(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    fast = loader._parse(text, str(path), loader._FastStrictLoader)
-    assert fast == loader._parse(text, str(path), loader._StrictLoader)
+    fast = parse_yaml(text, str(path))
+    assert fast == parse_yaml(text, str(path), pure_python=True)
 
 
 def test_dates_stay_text_until_validated(write_yaml) -> None:
@@ -535,23 +555,23 @@ def test_missing_fields_in_a_minimal_scenario(write_yaml) -> None:
 
 
 WRONG_TYPES = [
-    ("run:\n  steps: many\n", "run.steps", ["got 'many'", "valid integer"]),
-    ("run:\n  steps: 10.5\n", "run.steps", ["got 10.5", "integer"]),
+    ("run:\n  steps: many\n", "run.steps", ["got 'many'", "expected a whole number"]),
+    ("run:\n  steps: 10.5\n", "run.steps", ["got 10.5", "whole number"]),
     ("actors: [Beirut, Damascus]\n", "actors", ["got a list", "expected a mapping"]),
     ("actors:\n  Beirut: 3\n", "actors.Beirut", ["got 3", "expected a mapping"]),
     ("actors:\n  Beirut:\n    capability: high\n", "actors.Beirut.capability",
-     ["got 'high'", "valid number"]),
+     ["got 'high'", "expected a number"]),
     ("actors:\n  Beirut:\n    strategy: boulware\n", "actors.Beirut.strategy",
      ["got 'boulware'", "expected a mapping"]),
     ("actors:\n  Beirut:\n    strategy: {params: {exponent: big}}\n",
-     "actors.Beirut.strategy.params.exponent", ["got 'big'", "valid number"]),
+     "actors.Beirut.strategy.params.exponent", ["got 'big'", "expected a number"]),
     ("issues:\n  officers:\n    parties: Beirut\n", "issues.officers.parties",
      ["got 'Beirut'", "expected a list"]),
     ("events:\n  raids:\n    effects: {type: setback, issue: officers}\n",
      "events.raids.effects", ["got a mapping", "expected a list"]),
     ("events:\n  raids:\n    effects: [setback]\n", "events.raids.effects[0]",
      ["got 'setback'", "expected a mapping"]),
-    ("name: [a, b]\n", "name", ["got a list", "valid string"]),
+    ("name: [a, b]\n", "name", ["got a list", "expected text"]),
     ("actors:\n  1: {role: other, capability: 0.5}\n", "actors.1", ["must be text", "quotes"]),
     ("actors:\n  Beirut:\n    role: principle\n", "actors.Beirut.role",
      ["is 'principle'", "(did you mean 'principal'?)", "expected one of principal, mediator"]),
@@ -844,13 +864,36 @@ def test_circular_extends(write_yaml) -> None:
     path_a = path_b.parent / "a.yaml"
     err = load_error(path_a)
     assert err.path == "extends"
-    assert "circular extends (a.yaml -> b.yaml -> a.yaml)" in err.message
+    assert f"circular extends ({path_a} -> b.yaml -> a.yaml)" in err.message
     assert err.source == str(path_b)  # the file whose `extends` closes the loop
+
+
+def test_circular_extends_names_the_files_as_the_user_gave_them(
+    write_yaml, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_yaml("extends: b.yaml\nname: a\n", "variants/a.yaml")
+    write_yaml("extends: a.yaml\nname: b\n", "variants/b.yaml")
+    monkeypatch.chdir(tmp_path)
+    err = load_error(Path("variants/a.yaml"))
+    assert err.source == "variants/b.yaml"
+    assert "circular extends (variants/a.yaml -> b.yaml -> a.yaml)" in err.message
+    assert str(tmp_path) not in str(err)
+
+
+def test_extends_chain_longer_than_the_limit(write_yaml) -> None:
+    from lsr_sim.scenario.loader import MAX_EXTENDS
+
+    for i in range(1, 1500):  # far beyond Python's recursion limit if resolved recursively
+        write_yaml(f"extends: f{i + 1}.yaml\n", f"f{i}.yaml")
+    path = write_yaml("name: base\n", "f1500.yaml").parent / "f1.yaml"
+    last = path.parent / f"f{MAX_EXTENDS}.yaml"  # the file whose `extends` is one too many
+    text = assert_error(path, "extends", f"more than {MAX_EXTENDS} files", source=last)
+    assert f"{path} extends a chain" in text
 
 
 def test_extends_itself(write_yaml) -> None:
     path = write_yaml("extends: self.yaml\nname: x\n", "self.yaml")
-    assert_error(path, "extends", "circular extends (self.yaml -> self.yaml)")
+    assert_error(path, "extends", f"circular extends ({path} -> self.yaml)")
 
 
 def test_error_in_the_extended_file_names_that_file(write_yaml) -> None:
@@ -980,3 +1023,60 @@ def test_a_party_at_the_table_needs_a_negotiator_strategy(write_variant) -> None
     assert info.value.path == "issues.refugees.parties[2]"
     assert "needs a negotiator strategy" in info.value.message
     assert "backer" in info.value.message
+
+
+# ------------------------------------------------------ what a newcomer hits (issue 12, 1)
+
+
+def test_an_event_after_the_end_names_the_run_s_own_dates(write_variant) -> None:
+    # The run is 2024-12-08 to 2028-01-02 (its end date, as `calibrate --at` says); an event
+    # dated on the end date never happens, and the message says so without shifting a day.
+    text = assert_error(
+        write_variant("events:\n  raids:\n    date: 2028-01-02\n"),
+        "events.raids.date",
+        "2028-01-02 is after the end of the run, which runs from 2024-12-08 to 2028-01-02",
+        "an event must fall before its end date, 2028-01-02",
+    )
+    assert "2028-01-01" not in text
+    assert load_scenario(write_variant("events:\n  raids:\n    date: 2028-01-01\n", "ok.yaml"))
+
+
+def test_a_spoiler_cannot_convene_talks(write_variant) -> None:
+    override = """
+    events:
+      hezbollah_hosts:
+        date: 2025-06-01
+        kind: meeting
+        source: hypothetical
+        effects:
+          - {type: convene, issues: [officers], mediator: Hezbollah}
+    """
+    assert_error(
+        write_variant(override),
+        "events.hezbollah_hosts.effects[0].mediator",
+        "'Hezbollah' is a spoiler and cannot convene talks",
+        "name a mediator (Riyadh) or leave mediator out",
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "suggestion"),
+    [
+        ("dynamics:\n  protocol: Nash\n", "dynamics.protocol", "'nash'"),
+        ("dynamics:\n  protocol: kalai\n", "dynamics.protocol", "'kalai_smorodinsky'"),
+        ("issues:\n  officers:\n    protocol: BDM\n", "issues.officers.protocol", "'bdm'"),
+        ("issues:\n  officers:\n    protocol: stockman\n", "issues.officers.protocol", "'stokman'"),
+    ],
+)
+def test_a_protocol_typo_gets_a_did_you_mean(write_variant, override, field, suggestion) -> None:
+    assert_error(write_variant(override), field, f"(did you mean {suggestion}?)", "expected one of")
+
+
+def test_a_missing_scale_shows_the_expected_shape(write_yaml) -> None:
+    issues = {"x": {"parties": ["A", "B"]}}
+    assert_error(
+        write_yaml(minimal(issues=None) | {"issues": issues}),
+        "issues.x.scale",
+        "required field is missing",
+        "e.g. scale: {low: ..., high: ...}",
+    )

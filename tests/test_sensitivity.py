@@ -24,14 +24,21 @@ bootstrap half width, which assumes independent random sampling: the check is co
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 from lsr_sim.sweep.analysis import morris_indices, sobol_indices
+
+
+def salib_sample(method: str) -> Any:
+    """SALib's ``sample`` function of `method` (imported on use: SALib takes a second)."""
+    import importlib
+
+    return importlib.import_module(f"SALib.sample.{method}").sample
+
 
 A, B = 7.0, 0.1
 PROBLEM = {
@@ -71,7 +78,7 @@ def test_analytic_values_are_the_textbook_ones() -> None:
 
 @pytest.mark.parametrize("n", [1024, 2048])
 def test_sobol_reproduces_ishigami_first_and_total(n: int) -> None:
-    x = sobol_sample.sample(PROBLEM, n, calc_second_order=False, seed=42)
+    x = salib_sample("sobol")(PROBLEM, n, calc_second_order=False, seed=42)
     first_total, second = sobol_indices(PROBLEM, ishigami(x), seed=7)
     exact = analytic_indices()
 
@@ -86,7 +93,7 @@ def test_sobol_reproduces_ishigami_first_and_total(n: int) -> None:
 
 
 def test_sobol_second_order_reproduces_ishigami_interaction() -> None:
-    x = sobol_sample.sample(PROBLEM, 1024, calc_second_order=True, seed=42)
+    x = salib_sample("sobol")(PROBLEM, 1024, calc_second_order=True, seed=42)
     first_total, second = sobol_indices(PROBLEM, ishigami(x), second_order=True, seed=7)
     exact = analytic_indices()
 
@@ -107,7 +114,7 @@ def test_sobol_second_order_reproduces_ishigami_interaction() -> None:
 def test_sobol_bootstrap_is_reproducible_even_with_seed_zero() -> None:
     # SALib 1.6 treats seed=0 as "no seed" and draws from numpy's global state; the
     # wrapper must not: scrambling the global state in between changes nothing.
-    x = sobol_sample.sample(PROBLEM, 256, calc_second_order=False, seed=1)
+    x = salib_sample("sobol")(PROBLEM, 256, calc_second_order=False, seed=1)
     y = ishigami(x)
     np.random.seed(123)  # noqa: NPY002 - deliberately disturb the legacy global state
     first, _ = sobol_indices(PROBLEM, y, seed=0)
@@ -121,7 +128,7 @@ def test_sobol_bootstrap_is_reproducible_even_with_seed_zero() -> None:
 
 def test_sobol_does_not_modify_the_problem() -> None:
     problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-1.0, 1.0]] * 3}
-    x = sobol_sample.sample(problem, 64, calc_second_order=False, seed=1)  # adds "groups"
+    x = salib_sample("sobol")(problem, 64, calc_second_order=False, seed=1)  # adds "groups"
     snapshot = {k: (list(v) if isinstance(v, list) else v) for k, v in problem.items()}
     sobol_indices(problem, ishigami(x), num_resamples=50)
     assert problem == snapshot
@@ -141,14 +148,14 @@ def test_sobol_rejects_unusable_outputs(y: np.ndarray, message: str) -> None:
 
 
 def test_sobol_second_order_length_mismatch_is_explained() -> None:
-    x = sobol_sample.sample(PROBLEM, 4, calc_second_order=False, seed=1)  # 4 * 5 = 20 rows
+    x = salib_sample("sobol")(PROBLEM, 4, calc_second_order=False, seed=1)  # 4 * 5 = 20 rows
     with pytest.raises(ValueError, match="calc_second_order"):
         sobol_indices(PROBLEM, ishigami(x), second_order=True)  # needs multiples of 8
 
 
 def test_morris_orders_a_linear_function_by_its_coefficients() -> None:
     problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[0.0, 1.0]] * 3}
-    x = morris_sample.sample(problem, 40, num_levels=4, seed=3)
+    x = salib_sample("morris")(problem, 40, num_levels=4, seed=3)
     y = 5.0 * x[:, 0] + 1.0 * x[:, 1] + 0.0 * x[:, 2]
     table = morris_indices(problem, x, y, levels=4, seed=5)
 
@@ -166,7 +173,7 @@ def test_morris_orders_a_linear_function_by_its_coefficients() -> None:
 
 def test_morris_with_a_wider_range_scales_effects_to_the_range() -> None:
     problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 2.0], [0.0, 1.0], [5, 6]]}
-    x = morris_sample.sample(problem, 20, num_levels=4, seed=1)
+    x = salib_sample("morris")(problem, 20, num_levels=4, seed=1)
     y = 5.0 * x[:, 0] + 1.0 * x[:, 1]
     table = morris_indices(problem, x, y, levels=4)
     # Effect over the full range: 5 * 2 for `a`, 1 * 1 for `b`, 0 for `c`.
@@ -175,7 +182,7 @@ def test_morris_with_a_wider_range_scales_effects_to_the_range() -> None:
 
 def test_morris_rejects_mismatched_inputs() -> None:
     problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[0.0, 1.0]] * 3}
-    x = morris_sample.sample(problem, 4, num_levels=4, seed=1)
+    x = salib_sample("morris")(problem, 4, num_levels=4, seed=1)
     with pytest.raises(ValueError, match="shape"):
         morris_indices(problem, x[:-1], np.ones(len(x)))
     with pytest.raises(ValueError, match="NaN"):

@@ -297,6 +297,37 @@ def test_every_error_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "foreign").iterdir()) == ["keep.txt"]
 
 
+def test_a_plan_above_the_sweep_limit_is_refused_before_anything_is_written(tmp_path, capsys):
+    options = ["--samples", "1000", "--replications", "1000", "--out", tmp_path / "o"]
+    code, out, err = run_cli(capsys, "sensitivity", BASELINE, *options)
+    assert code == 2 and out == ""
+    found = re.fullmatch(
+        r"command line: --samples: gives ([\d,]+) points x 1,000 replications = ([\d,]+) runs, "
+        r"above the limit of 1,000,000 \(lsr_sim\.limits\.MAX_SWEEP_RUNS\); use fewer "
+        r"--samples or --replications",
+        one_error(err),
+    )
+    assert found, err
+    points, runs = (int(g.replace(",", "")) for g in found.groups())
+    assert points % 1000 == 0 and runs == points * 1000  # r (k + 1) points, k inputs + dummies
+    assert not (tmp_path / "o").exists()
+
+
+def test_steps_beyond_the_calendar(tmp_path, capsys):
+    late = tmp_path / "late.yaml"
+    late.write_text(
+        f"extends: {BASELINE}\nrun: {{start_date: 9990-01-01}}\nevents: null\ncalibration: null\n"
+    )
+    options = ["--steps", "1000", "--out", tmp_path / "o"]
+    code, out, err = run_cli(capsys, "sensitivity", late, *options)
+    assert code == 2 and out == ""
+    assert one_error(err) == (
+        "command line: --steps: 1000 steps of 7 days from 9990-01-01 end after 9999-12-31, the "
+        "last date a run can have; start earlier, or use fewer or shorter steps"
+    )
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_missing_scenario(tmp_path, capsys):
     code, _, err = run_cli(capsys, "sensitivity", tmp_path / "nope.yaml", "--out", tmp_path / "o")
     assert code == 2
@@ -306,16 +337,25 @@ def test_a_missing_scenario(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--method", "fast"], "argument --method: invalid choice: 'fast'"),
-        (["--replications", "0"], "argument --replications: must be > 0, got 0"),
-        (["--steps", "x"], "argument --steps: expected a whole number, got 'x'"),
+        (["--method", "fast"], "--method: invalid choice: 'fast' (choose from 'morris', 'sobol')"),
+        (["--replications", "0"], "--replications: must be > 0, got 0"),
+        (["--steps", "x"], "--steps: expected a whole number, got 'x'"),
+        (["--steps", "100001"], "--steps: must be <= 100,000"),
+        (["--seed", str(2**64)], "--seed: must be <= 18,446,744,073,709,551,615 (a 64-bit seed)"),
+        (["--levels", "1001"], "--levels: must be <= 1,000, got 1,001"),
+        (["--dummies", "0"], "--dummies: must be > 0, got 0"),
+        (["--dummies", "1001"], "--dummies: must be <= 1,000, got 1,001"),
+        (["--workers", "257"], "--workers: must be <= 256, got 257"),
         ([], "the following arguments are required: --out"),
     ],
 )
 def test_usage_errors(capsys, options, message):
-    code, _, err = run_cli(capsys, "sensitivity", BASELINE, *options)
+    code, out, err = run_cli(capsys, "sensitivity", BASELINE, *options)
     assert code == 2
-    assert message in err.splitlines()[-1]
+    line = one_error(err)  # the one error: line, no usage block
+    assert line.startswith(f"command line: {message}"), line
+    assert line.endswith(" (see `lsr-sim sensitivity --help`)"), line
+    assert out == ""
 
 
 def test_docs_of_a_folder_without_an_analysis(tmp_path):

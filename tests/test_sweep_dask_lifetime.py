@@ -3,7 +3,7 @@
 A worker started with ``--lifetime`` (the Slurm recipe in docs/clusters.md) closes gracefully
 when its time is up: the scheduler moves its results to other workers and reruns what it
 loses. Here a LocalCluster on 127.0.0.1 (no dashboard) has its workers retired the same way
-(``Client.retire_workers``) on a timer, one every few seconds, until one is left. The runs
+(``Client.retire_workers``) as result parts arrive, one every few parts, until one is left. The runs
 table must be exactly the planned set, each run once, identical to a local pool's.
 
 (With ``lifetime=..., lifetime_restart=True`` on a LocalCluster, a lifetime of a few seconds
@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 DEADLINE = 300  # seconds: a sweep that stalls fails the test instead of hanging it
 WORKERS = 3
-RETIRE_EVERY = 2.5  # seconds between retirements; the sweep takes about 15 s on 3 workers
+# Retire a worker each time this many more result parts are on disk: tied to progress, not to a
+# clock, so a faster engine or a slower machine cannot let the sweep finish first.
+RETIRE_EVERY_PARTS = 8
 
 
 def write_sweep(folder: Path) -> Path:
@@ -74,9 +76,13 @@ def test_a_sweep_survives_workers_retired_and_restarted_mid_run(tmp_path: Path) 
     ):
         stop = threading.Event()
 
-        def retire_on_a_timer() -> None:
+        def retire_as_parts_arrive() -> None:
             # As a worker past its --lifetime does: close gracefully, handing its results on.
-            while not stop.wait(RETIRE_EVERY) and len(retired) < WORKERS - 1:
+            while not stop.wait(0.02) and len(retired) < WORKERS - 1:
+                if len(list((out / "runs").glob("part-*.parquet"))) < RETIRE_EVERY_PARTS * (
+                    len(retired) + 1
+                ):
+                    continue
                 workers = sorted(client.scheduler_info()["workers"])
                 busy = [w for w in workers if w not in retired]
                 if len(busy) > 1:
@@ -96,7 +102,7 @@ def test_a_sweep_survives_workers_retired_and_restarted_mid_run(tmp_path: Path) 
             ),
             daemon=True,
         )
-        timer = threading.Thread(target=retire_on_a_timer, daemon=True)
+        timer = threading.Thread(target=retire_as_parts_arrive, daemon=True)
         sweeper.start()
         timer.start()
         sweeper.join(DEADLINE)

@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lsr_sim.errors import InputError
+from lsr_sim.errors import InputError, SweepError
 from lsr_sim.scenario import load_scenario, scenario_from_dict
+from lsr_sim.scenario.derived import apply_derived, integer_dynamics, is_derived
 from lsr_sim.scenario.loader import read_yaml_mapping
-from lsr_sim.sweep.derived import apply_derived, integer_dynamics, is_derived
+from lsr_sim.scenario.paths import apply_parameters, resolve_path
+from lsr_sim.sweep.loading import load_sweep
 from lsr_sim.sweep.runner import RunSpec, Task, execute_task
-from lsr_sim.sweep.spec import SweepError, apply_parameters, load_sweep, resolve_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -139,6 +140,13 @@ def test_effect_value_is_set_in_the_right_effect(data, baseline):
 def test_rounded_integer(data, value, expected):
     out = apply_parameters(data, {"rounded.dynamics.talks_timeout": value})
     assert scenario_from_dict(out).dynamics.talks_timeout == expected
+
+
+@pytest.mark.parametrize("value", ["x", None, True])
+def test_a_derived_path_takes_only_numbers(data, value):
+    # apply_parameters also sets text and null in plain fields; a derived path has none.
+    with pytest.raises(TypeError, match=r"cannot set rounded\.dynamics\.talks_timeout: it takes"):
+        apply_parameters(data, {"rounded.dynamics.talks_timeout": value})
 
 
 def test_integer_fields_of_dynamics():

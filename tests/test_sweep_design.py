@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lsr_sim.sweep import SweepSpec, load_sweep
 from lsr_sim.sweep.design import Design, build_design, grid, problem_for, sample
-from lsr_sim.sweep.spec import SweepSpec, load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS_DIR = ROOT / "scenarios"

@@ -15,13 +15,13 @@ import pytest
 
 from lsr_sim.errors import InputError
 from lsr_sim.scenario import load_scenario, scenario_from_dict
+from lsr_sim.scenario.paths import apply_parameters, resolve_path
 from lsr_sim.sweep.inputs import (
     DEFAULT_EXCLUDE,
     RangeRules,
     free_inputs,
     load_range_rules,
 )
-from lsr_sim.sweep.spec import apply_parameters, resolve_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

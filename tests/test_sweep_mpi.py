@@ -207,7 +207,7 @@ def test_mpi_executor_conflicts_and_missing_mpi4py_are_one_line(
         "openmpi-bin)"
     )
     code, _, err = run_cli(capsys, "sweep", sweep, "--out", out, "--executor", "threads")
-    assert code == 2 and "argument --executor: invalid choice: 'threads'" in err
+    assert code == 2 and "command line: --executor: invalid choice: 'threads'" in err
     assert not out.exists()
 
 

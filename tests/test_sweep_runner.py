@@ -6,6 +6,7 @@ import dataclasses
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from typing import ClassVar
 import pandas as pd
 import pytest
 import yaml
+from cli_helpers import one_error, run_cli
+from disk_helpers import fill, small_disk
 
 from lsr_sim.cli import main
 from lsr_sim.strategies import Linear, register_strategy, unregister_strategy
@@ -323,18 +326,21 @@ def test_resume_after_sigkill_gives_every_run_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])  # 1: the runs run in the sweep's own process
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, workers: str) -> None:
     sweep = _slow_sweep(tmp_path)
     out = tmp_path / "out"
-    proc = _start(sweep, out, "--workers", "2")
+    proc = _start(sweep, out, "--workers", workers)
     _wait_for_parts(out, 2, proc)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole group
     _stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
-    assert "interrupted:" in stderr and "run the same command again to resume" in stderr
-    saved = int(stderr.split("interrupted: ")[1].split(" of ")[0])
-    assert saved == len(saved_keys(out))
+    last = stderr.strip().splitlines()[-1]  # after the progress lines
+    assert last.startswith("interrupted: "), stderr
+    assert "run the same command again to resume" in last
+    saved = int(last.split("interrupted: ")[1].split(" of ")[0])
+    assert 0 < saved < 40 and saved == len(saved_keys(out))
     proc = _start(sweep, out, "--workers", "1")
     proc.communicate(timeout=300)
     assert proc.returncode == 0
@@ -601,3 +607,397 @@ def test_a_batch_that_raises_is_rerun_run_by_run_and_says_so(tmp_path, fragile_s
     alone = run_sweep(load_sweep(sweep), tmp_path / "again", workers=1, progress=False)
     assert alone.failed == 2
     pd.testing.assert_frame_equal(read_runs(tmp_path / "again"), runs)
+
+
+# -- Ctrl-C with one worker (in this process) -----------------------------------------------
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_run_sweep_with_one_worker_returns_an_interrupted_report(tmp_path) -> None:
+    """As notebook 04 calls it: `run_sweep(..., workers=1)` in the caller's own process."""
+    sweep = _slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    script = (
+        "import json, sys\n"
+        "from lsr_sim.sweep import load_sweep, run_sweep\n"
+        f"report = run_sweep(load_sweep({str(sweep)!r}), {str(out)!r}, workers=1,\n"
+        "                   runs_per_task=2, progress=False)\n"
+        "print(json.dumps({'interrupted': report.interrupted, 'saved': report.saved,\n"
+        "                  'total': report.total}))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    _wait_for_parts(out, 2, proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr and "AttributeError" not in stderr
+    report = json.loads(stdout)
+    assert report["interrupted"] is True and report["total"] == 40
+    assert 0 < report["saved"] < 40 and report["saved"] == len(saved_keys(out))
+
+
+# -- one writer per folder ------------------------------------------------------------------
+
+
+def _hold_lock(folder: Path) -> subprocess.Popen:
+    """Another process that holds the writer's lock of `folder` until it is killed."""
+    script = (
+        "import time\n"
+        "from pathlib import Path\n"
+        "from lsr_sim._atomic import folder_writer\n"
+        f"with folder_writer(Path({str(folder)!r}), ['lsr-sim', 'sweep', 'other.yaml']):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(300)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_folder_another_process_writes_is_refused_until_that_process_dies(
+    reference, tmp_path: Path, capsys
+) -> None:
+    sweep, expected = reference
+    out = tmp_path / "out"
+    holder = _hold_lock(out)
+    # As if the holder were writing its first manifest (no manifest.json yet): still its folder.
+    (out / ".manifest.json.4242.0badc0de.tmp").write_text("{")
+    argv = ["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet"]
+    try:
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2
+        message = one_error(err)
+        assert message.startswith(f"{out}: another lsr-sim process is writing a sweep into")
+        assert f"(process {holder.pid} on " in message and "lsr-sim sweep other.yaml" in message
+        assert "choose another --out" in message
+        assert not (out / "manifest.json").exists() and not (out / "runs").exists()
+    finally:
+        holder.kill()  # SIGKILL: the lock goes with the process, the owner file stays
+        holder.wait()
+    assert (out / ".lsr-sim.owner").exists()
+    code, _, _ = run_cli(capsys, *argv)
+    assert code == 0
+    pd.testing.assert_frame_equal(read_runs(out), expected)
+
+
+@pytest.mark.slow
+def test_two_sweeps_started_into_one_folder_leave_one_row_per_run(tmp_path: Path) -> None:
+    sweep = _slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    first = _start(sweep, out, "--workers", "1", "--quiet")
+    second = _start(sweep, out, "--workers", "1", "--quiet", "--runs-per-task", "3")
+    results = {proc.pid: proc.communicate(timeout=300) for proc in (first, second)}
+    codes = sorted(proc.returncode for proc in (first, second))
+    assert codes == [0, 2], results
+    refused = next(results[proc.pid][1] for proc in (first, second) if proc.returncode)
+    assert "Traceback" not in refused
+    [line] = refused.strip().splitlines()
+    assert line.startswith(f"error: {out}: another lsr-sim process is writing a sweep into")
+    runs = pd.read_parquet(out / "runs")  # the raw parts, as pandas reads the folder
+    assert len(runs) == 40 and runs["run_key"].is_unique
+
+
+def test_the_reader_keeps_one_row_per_run_key_whatever_is_on_disk(reference, tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from lsr_sim.sweep.analysis import read_runs as analysis_runs
+
+    sweep, expected = reference
+    out = tmp_path / "out"
+    loaded = load_sweep(sweep)
+    run_sweep(loaded, out, workers=1, progress=False, runs_per_task=3)
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    # The same part twice, runs 0-5 regrouped into one part, and a failed copy of run 7.
+    shutil.copy(parts[0], out / "runs" / "part-000000000-copy000000.parquet")
+    regrouped = pa.concat_tables([pq.read_table(parts[0]), pq.read_table(parts[1])])
+    pq.write_table(regrouped, out / "runs" / "part-000000000-regrouped0.parquet")
+    failed = pq.read_table(parts[2]).to_pandas().query("run == 7")
+    failed["error"] = "RuntimeError: a retried run"
+    failed["rapprochement_index"] = float("nan")
+    failed.to_parquet(out / "runs" / "part-000000007-failedcopy.parquet", index=False)
+    assert len(pd.read_parquet(out / "runs")) == 12 + 3 + 6 + 1
+    runs = analysis_runs(out)
+    assert len(runs) == 12 and runs["run_key"].is_unique
+    pd.testing.assert_frame_equal(runs[expected.columns], expected, check_dtype=False)
+    again = run_sweep(loaded, out, workers=1, progress=False)
+    assert again.done_before == 12 and again.done_now == 0
+
+
+# -- parts that cannot be read --------------------------------------------------------------
+
+
+def _damage(part: Path, how: str) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = part.read_bytes()
+    if how == "truncated":
+        part.write_bytes(data[: len(data) // 2])
+    elif how == "empty":
+        part.write_bytes(b"")
+    elif how == "garbage":
+        part.write_bytes(np.random.default_rng(0).bytes(len(data)))
+    elif how == "flipped byte":  # one bit of an outcome's data page: only its checksum tells
+        meta = pq.ParquetFile(part).metadata.row_group(0)
+        names = [meta.column(i).path_in_schema for i in range(meta.num_columns)]
+        column = meta.column(names.index("rapprochement_index"))
+        start = column.dictionary_page_offset or column.data_page_offset
+        offset = start + column.total_compressed_size - 3
+        damaged = bytearray(data)
+        damaged[offset] ^= 0x01
+        part.write_bytes(bytes(damaged))
+    else:  # a valid Parquet file, but not a part of this sweep
+        pq.write_table(pa.table({"x": [1, 2, 3]}), part)
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "garbage", "flipped byte", "foreign"])
+def test_an_unreadable_part_is_set_aside_and_its_runs_run_again(
+    reference, tmp_path: Path, capsys, how: str
+) -> None:
+    sweep, expected = reference
+    out = tmp_path / "out"
+    run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=3)
+    part = sorted((out / "runs").glob("part-*.parquet"))[1]
+    _damage(part, how)
+    damaged = part.read_bytes()
+    code, stdout, _ = run_cli(capsys, "sweep", sweep, "--out", out, "--workers", "1", "--quiet")
+    assert code == 0
+    notes = [line for line in stdout.splitlines() if line.startswith("note: set aside")]
+    assert len(notes) == 1, stdout
+    assert notes[0].startswith(
+        f"note: set aside 1 unreadable part(s) in {out / 'quarantine'} (runs/{part.name}: "
+    )
+    assert notes[0].endswith("); their runs are run again")
+    assert "runs saved" in stdout and "(3 new in" in stdout
+    pd.testing.assert_frame_equal(read_runs(out), expected)
+    assert (out / "quarantine" / "runs" / part.name).read_bytes() == damaged  # kept, not deleted
+
+
+def _trajectory_sweep(folder: Path) -> Path:
+    return write_sweep(folder, trajectories={"every": 4}, replications=1)
+
+
+def _unique_trajectories(out: Path) -> pd.DataFrame:
+    paths = pd.read_parquet(out / "trajectories")
+    assert not paths.duplicated(["run_key", "step"]).any(), "a run's trajectory is there twice"
+    return paths.sort_values(["run", "step"]).reset_index(drop=True)
+
+
+def test_a_damaged_trajectories_part_is_set_aside_with_its_runs(tmp_path: Path) -> None:
+    sweep = _trajectory_sweep(tmp_path)
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    run_sweep(load_sweep(sweep), whole, workers=1, progress=False)
+    run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=1)
+    part = sorted((out / "trajectories").glob("part-*.parquet"))[1]
+    _damage(part, "truncated")
+    report = run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=2)
+    assert report.done_now == 1
+    assert any(f"(trajectories/{part.name}: " in note for note in report.notes), report.notes
+    assert (out / "quarantine" / "runs" / part.name).exists()
+    assert (out / "quarantine" / "trajectories" / part.name).exists()
+    pd.testing.assert_frame_equal(read_runs(out), read_runs(whole))
+    pd.testing.assert_frame_equal(_unique_trajectories(out), _unique_trajectories(whole))
+
+
+def test_trajectories_whose_runs_part_never_arrived_are_set_aside(tmp_path: Path) -> None:
+    """A sweep killed between writing a task's trajectories and its runs (runs are saved
+    last): resumed with another grouping, those runs must not get their trajectories twice."""
+    sweep = _trajectory_sweep(tmp_path)
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    run_sweep(load_sweep(sweep), whole, workers=1, progress=False)
+    run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=1)
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    for part in parts[1:3]:
+        part.unlink()
+    report = run_sweep(load_sweep(sweep), out, workers=1, progress=False, runs_per_task=2)
+    assert report.done_now == 2
+    assert any("no runs part of the same name" in note for note in report.notes)
+    for part in parts[1:3]:
+        assert (out / "quarantine" / "trajectories" / part.name).exists()
+    pd.testing.assert_frame_equal(read_runs(out), read_runs(whole))
+    pd.testing.assert_frame_equal(_unique_trajectories(out), _unique_trajectories(whole))
+
+
+# -- a full disk ----------------------------------------------------------------------------
+
+
+def _check_folder_is_whole(out: Path) -> None:
+    """Every part reads back against its checksums, each trajectories part has its runs part,
+    and no temporary file is left."""
+    import pyarrow.parquet as pq
+
+    runs = sorted(p.name for p in (out / "runs").glob("part-*.parquet"))
+    paths = sorted(p.name for p in (out / "trajectories").glob("part-*.parquet"))
+    assert paths == runs
+    for sub, names in (("runs", runs), ("trajectories", paths)):
+        for name in names:
+            pq.read_table(out / sub / name, page_checksum_verification=True)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_full_disk_stops_the_sweep_in_one_line_and_it_resumes_once_there_is_room(
+    tmp_path: Path, capsys, workers: str
+) -> None:
+    sweep = write_sweep(tmp_path, trajectories={"every": 1})  # about 40 kB per run
+    whole = tmp_path / "whole"
+    run_sweep(load_sweep(sweep), whole, workers=1, progress=False)
+    argv = ["sweep", sweep, "--workers", workers, "--runs-per-task", "1", "--quiet"]
+    with small_disk(tmp_path / "disk") as disk:
+        out = disk / "out"
+        ballast = fill(disk, leave=200 * 1024)  # the manifest, the design and a few runs
+        code, _, err = run_cli(capsys, *argv, "--out", out)
+        assert code == 2
+        message = one_error(err)
+        saved = len(saved_keys(out))
+        assert 0 < saved < 12
+        assert message.startswith(
+            f"{out}: disk full: {saved} of 12 runs are saved (every saved part is whole, "
+            f"no partial part was left); the other {12 - saved} need about "
+        )
+        assert message.endswith("run the same command again to resume")
+        need = message.split("need about ")[1].split(" more")[0]
+        assert need.endswith(" kB") and 30 * (12 - saved) < float(need.split()[0]) < 80 * (
+            12 - saved
+        )
+        _check_folder_is_whole(out)
+        ballast.unlink()  # room again
+        code, stdout, _ = run_cli(capsys, *argv, "--out", out)
+        assert code == 0 and f"({12 - saved} new in" in stdout
+        assert "set aside" not in stdout and not (out / "quarantine").exists()
+        _check_folder_is_whole(out)
+        pd.testing.assert_frame_equal(read_runs(out), read_runs(whole))
+        pd.testing.assert_frame_equal(_unique_trajectories(out), _unique_trajectories(whole))
+
+
+# -- progress -------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal, so the sweep draws its progress bar."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_progress_bar_moves_with_runs_done_not_tasks(tmp_path: Path, workers: int) -> None:
+    import re
+
+    sweep = write_sweep(tmp_path, steps=30, replications=2)  # 8 runs: 2 tasks of 4
+    stream = _Terminal()
+    report = run_sweep(
+        load_sweep(sweep),
+        tmp_path / "out",
+        workers=workers,
+        runs_per_task=4,
+        engine="mesa",  # runs finish one by one
+        stream=stream,
+    )
+    assert report.complete
+    shown = {int(n) for n in re.findall(r"\b(\d+)/8\b", stream.getvalue())}
+    assert shown >= {0, 8}
+    assert shown - {0, 4, 8}, f"the bar moved only when tasks ended: {sorted(shown)}"
+
+
+@pytest.mark.slow
+def test_a_local_worker_killed_mid_sweep_loses_nothing(tmp_path: Path) -> None:
+    """The pool is rebuilt and the lost tasks rerun; the progress queue of the dead pool (whose
+    lock the killed worker may hold) is not reused."""
+    psutil = pytest.importorskip("psutil")
+    sweep = _slow_sweep(tmp_path)
+    out = tmp_path / "out"
+    killed = threading.Event()
+
+    def kill_one_worker() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed.is_set():
+            if len(list((out / "runs").glob("part-*.parquet"))) >= 2:
+                for child in psutil.Process().children():
+                    if "spawn_main" in " ".join(child.cmdline()):
+                        child.kill()
+                        killed.set()
+                        return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_worker, daemon=True)
+    killer.start()
+    stream = _Terminal()
+    report = run_sweep(load_sweep(sweep), out, workers=2, runs_per_task=2, stream=stream)
+    killer.join()
+    assert killed.is_set(), "no worker was killed during the sweep"
+    assert report.complete and any("pool was rebuilt" in note for note in report.notes)
+    runs = read_runs(out)
+    assert len(runs) == 40 and runs["run_key"].is_unique and (runs["error"] == "").all()
+    assert "40/40" in stream.getvalue()
+
+
+def test_a_pool_that_breaks_between_two_submits_loses_no_task(
+    reference, tmp_path: Path, monkeypatch
+) -> None:
+    """A pool can break after one wait and before the next submit: the task whose submit is
+    refused must be run by the rebuilt pool, not dropped."""
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+
+    import lsr_sim.sweep.runner as runner
+
+    sweep, expected = reference
+    pools: list[cf.Executor] = []
+
+    class BreaksOnItsSecondSubmit(cf.Executor):
+        def __init__(self) -> None:
+            self.breaks, self.submits = not pools, 0  # only the first pool breaks
+
+        def submit(self, fn, /, *args, **kwargs):
+            self.submits += 1
+            if self.breaks and self.submits == 2:
+                raise BrokenProcessPool("a worker died")
+            future: cf.Future = cf.Future()
+            future.set_result(fn(*args, **kwargs))
+            return future
+
+    def executor(workers: int, progress=None) -> cf.Executor:
+        pools.append(BreaksOnItsSecondSubmit())
+        return pools[-1]
+
+    monkeypatch.setattr(runner, "_local_executor", executor)
+    report = run_sweep(load_sweep(sweep), tmp_path / "out", workers=2, runs_per_task=3)
+    assert len(pools) == 2 and report.complete, report
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "out"), expected)
+
+
+def test_a_disk_too_full_for_the_manifest_leaves_no_folder(tmp_path: Path, capsys) -> None:
+    sweep = write_sweep(tmp_path)
+    argv = ["sweep", sweep, "--workers", "1", "--quiet"]
+    with small_disk(tmp_path / "disk") as disk:
+        out = disk / "out"
+        ballast = fill(disk)
+        code, _, err = run_cli(capsys, *argv, "--out", out)
+        assert code == 2
+        assert one_error(err).startswith(f"{out}: disk full: 0 of 12 runs are saved")
+        assert not out.exists()  # created for the lock, removed: nothing was written
+        ballast.unlink()
+        assert run_cli(capsys, *argv, "--out", out)[0] == 0
+        assert len(read_runs(out)) == 12
+
+
+def test_run_keys_are_those_earlier_sweeps_saved() -> None:
+    # A run key hashes the version; moving the version to one place (lsr_sim.__version__,
+    # read by pyproject.toml) must not change it, or existing sweep folders would not resume.
+    # The key below is the one version 0.1.0 wrote; a new version changes it on purpose.
+    from importlib.metadata import version
+
+    import lsr_sim
+    from lsr_sim.sweep.runner import run_key
+
+    assert lsr_sim.__version__ == version("lsr_sim") == "0.1.0"
+    assert run_key("abc", {"x": 0.5, "a.b": 2}, 7, 10) == "a6f68350d73b501a"

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from lsr_sim.errors import InputError
 from lsr_sim.scenario import deep_merge, load_scenario, scenario_from_dict, scenario_hash
-from lsr_sim.sweep.spec import (
+from lsr_sim.sweep import (
     DesignSpec,
     LoadedSweep,
     ParameterSpec,

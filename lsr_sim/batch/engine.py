@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lsr_sim import interrupts
 from lsr_sim.kernel import Kernel, step, summary_rows
 from lsr_sim.kernel.core import fire_events, mean_trust, position, rapprochement
 from lsr_sim.scenario.schema import Scenario
@@ -173,6 +174,7 @@ def _run_kernel(
             block = np.stack([g.random((size, width)) for g in generators], axis=1)
         k.state.draws[:] = block[(s - 1) % DRAW_BLOCK]
         step(k, s)
+        interrupts.check()
         if keep_history:
             for name, value in _snapshot(k).items():
                 history[name].append(value)
@@ -259,7 +261,6 @@ def _pad(arrays: list[tuple[np.ndarray, np.ndarray]], r: int, length: int) -> np
 def _run_mesa(
     scenarios: list[Scenario], seeds: list[int], step_list: list[int], keep_history: bool
 ) -> BatchResult:
-    from lsr_sim.experiment import summary_row
     from lsr_sim.model import NegotiationModel
 
     r = len(scenarios)
@@ -268,8 +269,10 @@ def _run_mesa(
     hist: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in HISTORY_NAMES}
     for pos, (sc, seed, steps) in enumerate(zip(scenarios, seeds, step_list, strict=True)):
         model = NegotiationModel(sc, rng=seed)
-        model.run_for(steps)
-        rows.append(summary_row(model, seed=seed, steps=steps))
+        for _ in range(steps):
+            model.run_for(1)
+            interrupts.check()
+        rows.append(summary_rows(model.kernel, [sc], [seed], steps)[0])
         for name in FINAL_NAMES:
             finals[name].append((np.array([pos]), getattr(model.kernel.state, name).copy()))
         if keep_history:

@@ -1,4 +1,4 @@
-"""Bueno de Mesquita's expected utility model, in the form of Scholz, Calbert & Smith (2011).
+"""Bueno de Mesquita's expected utility model, in two documented variants.
 
 One issue, a scale of positions and `n` actors, each with a capability ``c``, a position
 ``x`` and a salience ``s`` in [0, 1]. Every round, each actor weighs challenging every other
@@ -6,10 +6,41 @@ one; the resulting offers move positions, all at once. The forecast each round i
 capability*salience weighted mean and the weighted median (the median voter) of the
 positions.
 
+The variants differ in four choices that the published descriptions leave open or that
+the code behind the published tables makes differently (:class:`BDMVariant`):
+
+- ``variant="lsr"`` (the default): each expected utility is computed by the actor whose it
+  is, with its own risk exponent; the win probabilities use votes with ``r = 1`` throughout;
+  among compromises an actor takes the smallest move, as among the other kinds of offer;
+  of equally good offers, the one to the lower position. The results do not depend on the
+  order the actors are listed in.
+- ``variant="scholz"``: the form of the model behind the tables of Scholz, Calbert & Smith
+  (2011). The challenger's expected utility is computed with the receiver's risk exponent
+  (the receiver judges the offer from its own point of view); the win probabilities of the
+  offer phase use each voter's own risk exponent in its votes; among compromises the
+  receiver takes the one with the lowest ``|EU|``-weighted position
+  ``(|EU_ij| x_i + |EU_ji| x_j) / (|EU_ij| + |EU_ji|)``; of equally good offers, the one
+  whose offerer is listed first. These are the choices of the public replication
+  jmckib/bdm-scholz-expected-utility-model, whose author reports (commit e9d86fe) that it
+  reproduces Scholz et al.'s results for 10 rounds and marks the compromise rule and the
+  probabilities' denominator as taken from "Scholz' original code"; we found no public copy
+  of that code, so this variant rests on that replication. On the EC table shipped in
+  ``data/classic`` it reproduces the replication's positions, risk exponents and means for
+  40 rounds (see docs/protocols.md for the tables and the command). The replication's
+  capitulation test (``EU_ji < |EU_ji|``, never true) is a defect and is not copied: both
+  variants capitulate as defined below (on the EC table no capitulation arises in 40
+  rounds either way). Nor is its median copied (it depends on the order of a set): the
+  weighted median here is the median voter in both variants.
+
+Scholz et al.'s paper, as that replication's author reads it, has each actor take the offer
+that moves it least, the rule of the default variant; which risk exponent the paper puts in
+the challenger's expected utility could not be determined from public material.
+
 Equations (``R`` is the width of the issue's scale, by default the range of the starting
 positions; ``d = |x_i - x_j| / R``; ``w_k = c_k s_k``):
 
-- votes: ``v_k(j, m) = w_k [ (|x_k - x_m| / R)^r - (|x_k - x_j| / R)^r ]``, with ``r = 1``;
+- votes: ``v_k(j, m) = w_k [ (|x_k - x_m| / R)^r - (|x_k - x_j| / R)^r ]``, with ``r = 1``
+  (``"scholz"``, offer phase: ``r = r_k``, the voter's exponent);
 - win probability of i against j:
   ``P_ij = sum_k max(0, v_k(i, j)) / sum_k sum_a sum_b |v_k(a, b)|``. The denominator does
   not depend on i or j: it is computed once per round, in O(n^2 log n) by sorting;
@@ -17,12 +48,12 @@ positions; ``d = |x_i - x_j| / R``; ``w_k = c_k s_k``):
   ``U_f = 2 - 4 (0.5 + 0.5 d)^r``, ``U_sq = 2 - 4 (0.5)^r``;
 - expected utility of i challenging j:
   ``EU_i(j) = s_j [P_ij U_s + (1 - P_ij) U_f] + (1 - s_j) U_s - U_sq``;
-- risk: with every ``r = 1``, ``danger_i = sum_{j != i} EU_j(i)``,
+- risk: with every ``r = 1`` (votes included), ``danger_i = sum_{j != i} EU_j(i)``,
   ``R_i = (2 danger_i - max danger - min danger) / (max danger - min danger)`` and
   ``r_i = (1 - R_i / 3) / (1 + R_i / 3)``, in [0.5, 2]. When every actor is in the same
   danger (``max == min``, to a relative 1e-12), ``R_i = 0`` and ``r_i = 1``;
-- offers to i from j, with ``EU_ij = EU_i(j)`` and ``EU_ji = EU_j(i)`` (each with the
-  challenger's own ``r``):
+- offers to i from j, with ``EU_ij = EU_i(j)`` (with i's exponent) and ``EU_ji = EU_j(i)``
+  (with j's exponent; ``"scholz"``: with i's):
 
   - confrontation, ``EU_ji > EU_ij > 0``: i moves to ``x_j``;
   - compromise, ``EU_ji > 0 > EU_ij`` and ``EU_ji > |EU_ij|``: i moves to
@@ -31,12 +62,17 @@ positions; ``d = |x_i - x_j| / R``; ``w_k = c_k s_k``):
 
   The inequalities are strict: an exact tie makes no offer. i takes the offer it prefers:
   a confrontation, else a compromise, else a capitulation; within that kind the smallest
-  move; among equally small moves the lower new position, then the offerer whose name sorts
-  first. Every offer of a round is computed from the positions at the start of the round,
-  and all the moves are applied together.
+  move (``"scholz"``, among compromises: the lowest ``|EU|``-weighted position); then the
+  lower new position, then the offerer whose name sorts first (``"scholz"``: the offerer
+  listed first, so that a run there can depend on the order of the actors). Such ties
+  are common with positions on a grid: two confrontations that move an actor one step up
+  or one step down. Every offer of a round is
+  computed from the positions at the start of the round, and all the moves are applied
+  together.
 
-The actors are put in a canonical order (by name) before anything is computed, so the
-results do not depend on the order the actors are listed in, to the last bit.
+The actors are put in a canonical order (by name) before anything is computed, so that
+with the default variant the results do not depend on the order the actors are listed in,
+to the last bit.
 
 References
 ----------
@@ -46,21 +82,28 @@ Yale University Press.
 
 Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno de Mesquita's group
 decision model. *Journal of Theoretical Politics* 23(4), 510-531.
+
+Velev, J. (2014). bdm-scholz-expected-utility-model, a Python replication of Scholz et al.
+(2011): https://github.com/jmckib/bdm-scholz-expected-utility-model (commit 55f63e9).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from lsr_sim.classic.variants import resolve_variant
+
 __all__ = [
     "OFFER_KINDS",
+    "VARIANTS",
     "BDMResult",
     "BDMRound",
+    "BDMVariant",
     "bdm",
     "bdm_round",
     "expected_utilities",
@@ -75,6 +118,68 @@ OFFER_KINDS = ("confrontation", "compromise", "capitulation")
 
 OFFER_COLUMNS = ("round", "kind", "from", "to", "old_position", "new_position", "accepted")
 _BLOCK = 2_000_000  # floats per block of the n x n x n vote tensor (bounds the memory)
+
+
+@dataclass(frozen=True)
+class BDMVariant:
+    """The four choices in which the documented variants of the model differ.
+
+    Attributes
+    ----------
+    challenger_exponent : {"challenger", "receiver"}
+        Whose risk exponent goes into the challenger's expected utility ``EU_ji`` when the
+        receiver i weighs j's offer: j's own (``"challenger"``) or i's (``"receiver"``).
+        The receiver's own ``EU_ij`` always uses i's exponent.
+    offer_votes : {"linear", "own"}
+        The votes behind the win probabilities of the offer phase: with ``r = 1``
+        (``"linear"``, as in the risk phase) or with each voter's own risk exponent
+        (``"own"``). The risk phase always votes with ``r = 1``.
+    compromise : {"smallest_move", "weighted_position"}
+        Which of several compromises the receiver takes: the smallest move, or the lowest
+        ``|EU|``-weighted position ``(|EU_ij| x_i + |EU_ji| x_j) / (|EU_ij| + |EU_ji|)``.
+    ties : {"lower_position", "listed_first"}
+        Which of equally good offers the receiver takes (for instance two confrontations
+        that move it equally far, one up and one down): the one with the lower new position
+        (then the offerer whose name sorts first), or the one whose offerer is listed first
+        in the input. With ``"listed_first"`` the run can depend on the order the actors are
+        listed in, as the replication's does.
+
+    Examples
+    --------
+    >>> VARIANTS["scholz"]  # doctest: +NORMALIZE_WHITESPACE
+    BDMVariant(challenger_exponent='receiver', offer_votes='own',
+               compromise='weighted_position', ties='listed_first')
+    >>> BDMVariant(compromise="weighted_position") == VARIANTS["lsr"]
+    False
+    """
+
+    challenger_exponent: Literal["challenger", "receiver"] = "challenger"
+    offer_votes: Literal["linear", "own"] = "linear"
+    compromise: Literal["smallest_move", "weighted_position"] = "smallest_move"
+    ties: Literal["lower_position", "listed_first"] = "lower_position"
+
+    def __post_init__(self) -> None:
+        allowed = {
+            "challenger_exponent": ("challenger", "receiver"),
+            "offer_votes": ("linear", "own"),
+            "compromise": ("smallest_move", "weighted_position"),
+            "ties": ("lower_position", "listed_first"),
+        }
+        for field, values in allowed.items():
+            value = getattr(self, field)
+            if value not in values:
+                raise ValueError(f"{field} must be {' or '.join(map(repr, values))}, got {value!r}")
+
+
+VARIANTS: dict[str, BDMVariant] = {
+    "lsr": BDMVariant(),
+    "scholz": BDMVariant("receiver", "own", "weighted_position", "listed_first"),
+}
+"""The named variants (see the module's description): ``lsr`` (default) and ``scholz``."""
+
+
+def _variant(variant: str | BDMVariant) -> BDMVariant:
+    return resolve_variant(variant, VARIANTS, BDMVariant, "BDM")
 
 
 # --------------------------------------------------------------------------- forecasts
@@ -171,14 +276,15 @@ def _win_probabilities(distance: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 
 def _expected_utilities(
-    distance: np.ndarray, salience: np.ndarray, prob: np.ndarray, risk: np.ndarray
+    distance: np.ndarray, salience: np.ndarray, prob: np.ndarray, exponent: np.ndarray
 ) -> np.ndarray:
-    """``EU[i, j] = EU_i(j)``, with i's risk exponent on row i.
+    """``EU[i, j] = EU_i(j)``, with the risk exponent ``exponent[i, j]`` (broadcast: a column
+    ``risk[:, None]`` gives row i i's exponent, a row ``risk[None, :]`` gives column j j's).
 
     Written as ``(U_s - U_sq) - s_j (1 - P_ij) (U_s - U_f)``, the same quantity as the
     definition, so that it is exactly 0 between actors at the same position.
     """
-    r = risk[:, None]
+    r = exponent
     near = (0.5 - 0.5 * distance) ** r
     gain = 4.0 * (0.5**r - near)  # U_s - U_sq
     spread = 4.0 * ((0.5 + 0.5 * distance) ** r - near)  # U_s - U_f
@@ -201,7 +307,7 @@ def _risk_from_danger(danger: np.ndarray) -> np.ndarray:
 
 
 def _risk(distance: np.ndarray, salience: np.ndarray, prob: np.ndarray) -> np.ndarray:
-    ones = np.ones(salience.size)
+    ones = np.ones((salience.size, 1))
     danger = _expected_utilities(distance, salience, prob, ones).sum(axis=0)
     return _risk_from_danger(danger)
 
@@ -240,14 +346,28 @@ class _Step:
     accepted: np.ndarray
 
 
-def _round(x: np.ndarray, weight: np.ndarray, salience: np.ndarray, width: float) -> _Step:
-    """One round on actors already in canonical order (so ties break by name)."""
+def _round(
+    x: np.ndarray,
+    weight: np.ndarray,
+    salience: np.ndarray,
+    width: float,
+    variant: BDMVariant,
+    listed: np.ndarray,
+) -> _Step:
+    """One round on actors already in canonical order (so ties break by name); `listed[k]`
+    is the place of canonical actor k in the caller's list (for ``ties="listed_first"``)."""
     n = x.size
     distance = _distances(x, width)
     prob = _win_probabilities(distance, weight)
     risk = _risk(distance, salience, prob)
-    eu = _expected_utilities(distance, salience, prob, risk)
-    mine, theirs = eu, eu.T  # [i, j]: EU_ij = EU_i(j), EU_ji = EU_j(i)
+    if variant.offer_votes == "own":  # voter k's votes with its own exponent (row k)
+        prob = _win_probabilities(distance ** risk[:, None], weight)
+    mine = _expected_utilities(distance, salience, prob, risk[:, None])  # EU_i(j), i's r
+    if variant.challenger_exponent == "receiver":
+        # theirs[i, j] = EU_j(i) with i's exponent: EU_a(b) with b's exponent, transposed
+        theirs = _expected_utilities(distance, salience, prob, risk[None, :]).T
+    else:
+        theirs = mine.T  # [i, j]: EU_ji = EU_j(i) with j's exponent
     apart = x[:, None] != x[None, :]
     confrontation = apart & (theirs > mine) & (mine > 0)
     conceding = apart & (theirs > 0) & (mine < 0)
@@ -266,10 +386,17 @@ def _round(x: np.ndarray, weight: np.ndarray, salience: np.ndarray, width: float
     accepted = np.zeros(receiver.size, dtype=bool)
     if receiver.size:
         to = target[receiver, offerer]
-        # per receiver: preferred kind, then smallest move, then lower position, then name
-        order = np.lexsort(
-            (offerer, to, np.abs(to - x[receiver]), kind[receiver, offerer], receiver)
-        )
+        rank = np.abs(to - x[receiver])  # within a kind: the smallest move first
+        if variant.compromise == "weighted_position":
+            low, high = np.abs(mine[receiver, offerer]), np.abs(theirs[receiver, offerer])
+            weighted = (low * x[receiver] + high * x[offerer]) / (low + high)
+            rank = np.where(kind[receiver, offerer] == 1, weighted, rank)
+        # per receiver: preferred kind, then its rank, then lower position and name (or
+        # the offerer listed first)
+        if variant.ties == "listed_first":
+            order = np.lexsort((listed[offerer], rank, kind[receiver, offerer], receiver))
+        else:
+            order = np.lexsort((offerer, to, rank, kind[receiver, offerer], receiver))
         first = order[np.unique(receiver[order], return_index=True)[1]]
         accepted[first] = True
         new_position[receiver[first]] = to[first]
@@ -452,7 +579,7 @@ def expected_utilities(
     distance = _distances(x, high - low)
     prob = _win_probabilities(distance, _as_vector(capability, "capability") * s)
     r = np.ones(x.size) if risk is None else _as_vector(risk, "risk")
-    return _expected_utilities(distance, s, prob, r)
+    return _expected_utilities(distance, s, prob, r[:, None])
 
 
 def risk_exponents(
@@ -485,6 +612,7 @@ def bdm_round(
     names: Sequence[str] | None = None,
     scale: tuple[float, float] | None = None,
     round_number: int = 1,
+    variant: str | BDMVariant = "lsr",
 ) -> BDMRound:
     """One round of the model from the given positions (see :func:`bdm` for the inputs).
 
@@ -506,6 +634,7 @@ def bdm_round(
 
     a prefers c's compromise to capitulating to b; c takes b's confrontation.
     """
+    chosen = _variant(variant)
     act = _actors(actors, capability=capability, position=position, salience=salience,
                   names=names)  # fmt: skip
     low, high = _scale(act.position, scale)
@@ -516,6 +645,8 @@ def bdm_round(
         (act.capability * act.salience)[order],
         act.salience[order],
         high - low,
+        chosen,
+        order,
     )
     offers = _offer_table([step], [act.names[i] for i in order], order)
     return BDMRound(step.position[back], step.risk[back], offers.assign(round=round_number))
@@ -542,6 +673,8 @@ class BDMResult:
     offers : pandas.DataFrame
         Every offer of every round: ``round``, ``kind``, ``from``, ``to``,
         ``old_position``, ``new_position``, ``accepted``.
+    variant : BDMVariant
+        The variant the run used.
     """
 
     actors: tuple[str, ...]
@@ -553,6 +686,7 @@ class BDMResult:
     median: np.ndarray
     risk: np.ndarray
     offers: pd.DataFrame
+    variant: BDMVariant = VARIANTS["lsr"]
 
     @property
     def rounds(self) -> int:
@@ -606,6 +740,7 @@ def bdm(
     salience: Any = None,
     names: Sequence[str] | None = None,
     scale: tuple[float, float] | None = None,
+    variant: str | BDMVariant = "lsr",
 ) -> BDMResult:
     """Run Bueno de Mesquita's expected utility model for `rounds` rounds.
 
@@ -623,6 +758,11 @@ def bdm(
         Number of rounds (>= 0).
     scale : (float, float), optional
         The issue's scale ``(low, high)``; default the range of the starting positions.
+    variant : {"lsr", "scholz"} or BDMVariant
+        ``"lsr"`` (default): each expected utility with its own actor's risk exponent, votes
+        with ``r = 1``, the smallest move among compromises. ``"scholz"``: the choices of the
+        code behind Scholz et al.'s (2011) tables (see the module's description). A
+        :class:`BDMVariant` sets the three choices one by one.
 
     Returns
     -------
@@ -633,7 +773,7 @@ def bdm(
     ValueError
         Fewer than 2 actors, repeated names, a value that is not a finite number, a negative
         capability, a salience outside [0, 1], no actor with both capability and salience
-        above 0, or positions outside `scale`.
+        above 0, positions outside `scale`, or an unknown variant.
 
     Examples
     --------
@@ -658,7 +798,15 @@ def bdm(
     3      3  7.595   9.974      3
     4      4  7.605   9.997      3
     5      5  7.607  10.000      3
+
+    The same table in Scholz et al.'s form: in round 4 Belgium takes the Netherlands'
+    compromise (its ``|EU|``-weighted position is the lower), not France's smaller move:
+
+    >>> scholz = bdm(ec, rounds=5, variant="scholz")
+    >>> scholz.positions[:, 1].round(3)  # Belgium
+    array([7.   , 8.416, 9.611, 9.962, 4.801, 5.524])
     """
+    chosen = _variant(variant)
     if isinstance(rounds, bool) or not isinstance(rounds, int | np.integer) or rounds < 0:
         raise ValueError(f"rounds must be a whole number >= 0, got {rounds!r}")
     act = _actors(actors, capability=capability, position=position, salience=salience,
@@ -672,7 +820,7 @@ def bdm(
     x = act.position[order]
     history, risks, steps = [x], [], []
     for _ in range(int(rounds)):
-        step = _round(x, weight, salience_sorted, high - low)
+        step = _round(x, weight, salience_sorted, high - low, chosen, order)
         x = step.position
         history.append(x)
         risks.append(step.risk)
@@ -689,4 +837,5 @@ def bdm(
         median=np.array([weighted_median(row, weight) for row in canonical]),
         risk=np.vstack(risks)[:, back] if risks else np.empty((0, len(act.names))),
         offers=_offer_table(steps, names_sorted, order),
+        variant=chosen,
     )

@@ -12,16 +12,20 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lsr_sim._atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
 
-__all__ = ["DEFAULT_ROUNDS", "MODELS", "ClassicRun", "classic_run", "run_classic"]
+__all__ = ["DEFAULT_ROUNDS", "MODELS", "VARIANTS", "ClassicRun", "classic_run", "run_classic"]
 
 MODELS = ("bdm", "stokman")
 """Models that take a table of actors (capability, position, salience)."""
 DEFAULT_ROUNDS = 10
+VARIANTS = {"bdm": ("lsr", "scholz"), "stokman": ("lsr", "decide")}
+"""Each model's named variants, the default first (see :mod:`lsr_sim.classic.bdm` and
+:mod:`lsr_sim.classic.stokman`)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ def classic_run(
     *,
     rounds: int | None = None,
     seed: int | None = None,
+    variant: str | None = None,
+    scale: tuple[float, float] | None = None,
 ) -> ClassicRun:
     """Run `model` on the table in `path`; return the report and the forecast table.
 
@@ -60,6 +66,12 @@ def classic_run(
         Number of rounds (default :data:`DEFAULT_ROUNDS`).
     seed : int, optional
         Seed for models that break ties at random; BDM is deterministic and ignores it.
+    variant : str, optional
+        The model's variant, one of :data:`VARIANTS` (default: the first, ``lsr``).
+    scale : (float, float), optional
+        ``(low, high)`` of every issue's scale: BDM's ``R = high - low``, and the bounds by
+        which Stokman's ``decide`` variant rescales each issue to 0-100 (default: the range
+        of the starting positions on each issue). Stokman's ``lsr`` variant does not use it.
 
     Examples
     --------
@@ -77,9 +89,34 @@ def classic_run(
             "command line", "MODEL", f"unknown model {model!r}; choose one of {', '.join(MODELS)}"
         )
     rounds = DEFAULT_ROUNDS if rounds is None else rounds
+    variant = VARIANTS[model][0] if variant is None else variant
+    if variant not in VARIANTS[model]:
+        others = [m for m, names in VARIANTS.items() if variant in names]
+        hint = f" ({variant!r} is a variant of {others[0]})" if others else ""
+        raise InputError(
+            "command line",
+            "--variant",
+            f"unknown variant {variant!r} for {model}{hint}; choose {' or '.join(VARIANTS[model])}",
+        )
+    if scale is not None and not (
+        len(scale) == 2 and all(np.isfinite(v) for v in scale) and scale[0] < scale[1]
+    ):
+        given = ",".join(f"{v:g}" for v in scale)
+        raise InputError(
+            "command line",
+            "--scale",
+            f"expected LOW,HIGH, two finite numbers with LOW < HIGH, got {given}",
+        )
     if model == "stokman":
-        return _run_stokman(path, rounds=rounds, seed=seed)
-    return _run_bdm(path, rounds=rounds)
+        if scale is not None and variant == "lsr":
+            raise InputError(
+                "command line",
+                "--scale",
+                "stokman's lsr variant does not use a scale; leave --scale out or add "
+                "--variant decide",
+            )
+        return _run_stokman(path, rounds=rounds, seed=seed, variant=variant, scale=scale)
+    return _run_bdm(path, rounds=rounds, variant=variant, scale=scale)
 
 
 def run_classic(
@@ -88,9 +125,13 @@ def run_classic(
     *,
     rounds: int | None = None,
     seed: int | None = None,
+    variant: str | None = None,
+    scale: str | None = None,
     out: str | os.PathLike[str] | None = None,
 ) -> str:
     """Run `model` on `path` as ``lsr-sim classic`` does; write `out` if given; return the text.
+
+    `scale` is the command line's ``LOW,HIGH`` text (see :func:`classic_run`).
 
     The CSV in `out` is written atomically, and only once the model has run.
 
@@ -102,7 +143,9 @@ def run_classic(
     target = Path(out) if out is not None else None
     if target is not None and target.is_dir():
         raise InputError("command line", "--out", f"{target} is a folder; expected a CSV file")
-    run = classic_run(model, path, rounds=rounds, seed=seed)
+    run = classic_run(
+        model, path, rounds=rounds, seed=seed, variant=variant, scale=_parse_scale(scale)
+    )
     text = run.text
     if target is not None:
         data = run.table.to_csv(index=False, float_format="%.10g").encode("utf-8")
@@ -117,7 +160,27 @@ def run_classic(
 
 
 # --------------------------------------------------------------------------- BDM
-def _run_bdm(path: str | os.PathLike[str], *, rounds: int) -> ClassicRun:
+def _parse_scale(text: str | None) -> tuple[float, float] | None:
+    """``"LOW,HIGH"`` as two numbers (None stays None)."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        low, high = (float(part) for part in parts)
+    except ValueError:
+        raise InputError(
+            "command line", "--scale", f"expected LOW,HIGH (two numbers), got {text!r}"
+        ) from None
+    return low, high
+
+
+def _run_bdm(
+    path: str | os.PathLike[str],
+    *,
+    rounds: int,
+    variant: str,
+    scale: tuple[float, float] | None,
+) -> ClassicRun:
     from lsr_sim.classic.bdm import bdm
     from lsr_sim.classic.inputs import read_actor_table, split_issues
 
@@ -126,14 +189,15 @@ def _run_bdm(path: str | os.PathLike[str], *, rounds: int) -> ClassicRun:
     sections, frames = [], []
     for issue, actors in parts.items():
         try:
-            result = bdm(actors, rounds=rounds)
+            result = bdm(actors, rounds=rounds, variant=variant, scale=scale)
         except ValueError as exc:  # the reader's checks come first; this is a safety net
             raise InputError(str(path), f"issue {issue!r}" if issue else "", f"{exc}") from None
         low, high = result.scale
         title = f"issue {issue!r}: " if issue else ""
         lines = [
             f"bdm: {title}{path}, {len(result.actors)} actors, {_rounds(result.rounds)}, "
-            f"scale {low:g} to {high:g}; forecasts weighted by capability x salience",
+            f"scale {low:g} to {high:g}, variant {variant}; "
+            "forecasts weighted by capability x salience",
             "",
         ]
         frame = result.to_frame()
@@ -177,7 +241,14 @@ def _run_bdm(path: str | os.PathLike[str], *, rounds: int) -> ClassicRun:
 
 
 # --------------------------------------------------------------------------- Stokman
-def _run_stokman(path: str | os.PathLike[str], *, rounds: int, seed: int | None) -> ClassicRun:
+def _run_stokman(
+    path: str | os.PathLike[str],
+    *,
+    rounds: int,
+    seed: int | None,
+    variant: str,
+    scale: tuple[float, float] | None,
+) -> ClassicRun:
     """Stokman's exchange model over all the table's issues (ties broken with `seed`)."""
     from lsr_sim.classic.inputs import read_actor_table
     from lsr_sim.classic.stokman import stokman_exchange_table
@@ -185,7 +256,9 @@ def _run_stokman(path: str | os.PathLike[str], *, rounds: int, seed: int | None)
     table = read_actor_table(path)
     seed = 0 if seed is None else seed
     try:
-        result = stokman_exchange_table(table, rounds=rounds, rng=seed)
+        result = stokman_exchange_table(
+            table, rounds=rounds, rng=seed, variant=variant, scale=scale
+        )
     except ValueError as exc:  # the reader's checks come first; this is a safety net
         raise InputError(str(path), "", f"{exc}") from None
     ran = len(result.voted_outcomes)
@@ -201,7 +274,7 @@ def _run_stokman(path: str | os.PathLike[str], *, rounds: int, seed: int | None)
     stop = f" (stopped after {ran}: no exchange left)" if result.converged else ""
     lines = [
         f"stokman: {path}, {len(result.actors)} actors, {len(issues)} issue(s), "
-        f"{_rounds(rounds)}{stop}, seed {seed}",
+        f"{_rounds(rounds)}{stop}, seed {seed}, variant {variant}",
         "expected outcome of each issue: the capability x salience weighted mean of the votes",
         "",
     ]

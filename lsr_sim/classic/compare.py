@@ -28,6 +28,8 @@ from lsr_sim.scenario import Scenario
 if TYPE_CHECKING:  # matplotlib loads only when a figure is drawn
     from matplotlib.axes import Axes
 
+    from lsr_sim.scenario.paths import Value
+
 __all__ = [
     "COLUMNS",
     "FORECAST_COLUMNS",
@@ -112,8 +114,8 @@ def check_protocols(scenario: Scenario, protocols: Sequence[str] | None) -> list
     ValueError: unknown protocol 'nahs' (did you mean 'nash'?); expected one of offers, nash, \
 kalai_smorodinsky, rubinstein, time_based_concession, bdm, stokman
     """
+    from lsr_sim.messages import did_you_mean
     from lsr_sim.protocols import protocol_names
-    from lsr_sim.scenario.checks import did_you_mean
 
     if protocols is None:
         return applicable_protocols(scenario)
@@ -138,14 +140,11 @@ kalai_smorodinsky, rubinstein, time_based_concession, bdm, stokman
 
 def _under(scenario: Scenario, protocol: str) -> Scenario:
     """`scenario` with every issue negotiated under `protocol`."""
-    from lsr_sim.scenario import check_scenario
+    from lsr_sim.scenario.paths import override_scenario
 
-    issues = {
-        name: spec.model_copy(update={"protocol": None}) for name, spec in scenario.issues.items()
-    }
-    dynamics = scenario.dynamics.model_copy(update={"protocol": protocol})
-    variant = scenario.model_copy(update={"issues": issues, "dynamics": dynamics})
-    return check_scenario(variant, f"{scenario.name} under {protocol}")
+    values: dict[str, Value] = {f"issues.{name}.protocol": None for name in scenario.issues}
+    values["dynamics.protocol"] = protocol
+    return override_scenario(scenario, values, f"{scenario.name} under {protocol}")
 
 
 # --------------------------------------------------------------------------- forecasts

@@ -145,7 +145,7 @@ def time_based_negotiation(
         return float(time_based_aspiration(time, rule.exponent, rule.floor))
 
     rows = []
-    other = {"a": "b", "b": "a"}
+    other: dict[Literal["a", "b"], Literal["a", "b"]] = {"a": "b", "b": "a"}
     proposer = first
     for n in range(deadline):
         time = n / (deadline - 1)

@@ -19,6 +19,7 @@ column, and the fix, for example::
 from __future__ import annotations
 
 import difflib
+import io
 import os
 import re
 from pathlib import Path
@@ -26,6 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from lsr_sim.errors import InputError
+from lsr_sim.inputs import read_input_text
+from lsr_sim.messages import FileKind
 
 __all__ = ["COLUMNS", "ISSUE_COLUMN", "read_actor_table", "split_issues"]
 
@@ -36,6 +39,9 @@ ISSUE_COLUMN = "issue"
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _HEADER = ",".join(COLUMNS)
+ACTOR_TABLE = FileKind(
+    "actor table", "data/classic/", "actor,capability,position,salience", InputError, "CSV"
+)
 
 
 def read_actor_table(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -130,21 +136,15 @@ def _read_raw(path: Path, source: str) -> pd.DataFrame:
     """Every line of the file as strings (header included), one row per line."""
     if path.is_dir():
         raise InputError(source, "", "is a folder; expected a CSV file")
+    text = read_input_text(path, ACTOR_TABLE)  # within the size limit, UTF-8
     try:
         raw = pd.read_csv(
-            path,
+            io.StringIO(text),
             header=None,
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
-            encoding="utf-8-sig",
         )
-    except FileNotFoundError:
-        raise InputError(source, "", "file not found; check the path") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            source, "", f"cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
     except pd.errors.EmptyDataError:
         raise InputError(
             source, "", f"file is empty; expected a CSV table with the header {_HEADER}"
@@ -155,8 +155,6 @@ def _read_raw(path: Path, source: str) -> pd.DataFrame:
         raise InputError(
             source, "", f"is not a valid CSV table ({detail}); give each row the header's columns"
         ) from None
-    except OSError as exc:
-        raise InputError(source, "", f"cannot be read: {exc.strerror or exc}") from None
     if raw.empty:
         raise InputError(
             source, "", f"file is empty; expected a CSV table with the header {_HEADER}"

@@ -315,7 +315,7 @@ def kalai_smorodinsky(
         # A free party is blocked at lam if it cannot gain more while the others keep theirs.
         lower = (np.where(free, lam, level) - LEVEL_SLACK) * ideal_gain
         blocked = []
-        for i in np.flatnonzero(free):
+        for i in np.flatnonzero(free).tolist():
             z_i = lp.solve(lp.gain_matrix[i], lower=lower)
             if z_i is None or lp.gains(z_i)[i] / ideal_gain[i] <= lam + 10 * LEVEL_SLACK:
                 blocked.append(i)

@@ -16,12 +16,13 @@ issues ``d`` (Stokman and Van Oosten 1994; Stokman and Van den Bos 1992). Per ro
    ``dq = dp (s_ip + s_jp) / (s_iq + s_jq)``. If that asks ``i`` to move past ``x_jq``, ``i``
    moves fully instead and ``dp`` follows from ``dq`` by the same rule. Both gain
    ``dp (s_ip s_jq - s_iq s_jp) / (s_iq + s_jq) > 0``.
-3. **Realisation**: the exchange with the largest gain is realised first (ties broken by the
-   random generator passed in, drawn from only when there is a tie); every other exchange that
-   involves one of the two actors' votes on one of the two issues conflicts with it and is
-   dropped (an actor's vote on an issue enters at most one exchange per round); the expected
-   outcomes and the remaining exchanges are recomputed from the new voting positions ``y``;
-   repeat until none is left (:func:`exchange_round`).
+3. **Realisation** (the default, ``variant="lsr"``): the exchange with the largest gain is
+   realised first (ties broken by the random generator passed in, drawn from only when there
+   is a tie); every other exchange that involves one of the two actors' votes on one of the
+   two issues conflicts with it and is dropped (an actor's vote on an issue enters at most one
+   exchange per round); the expected outcomes and the remaining exchanges are recomputed from
+   the new voting positions ``y``; repeat until none is left (:func:`exchange_round`).
+   ``variant="decide"`` realises them as decide does (below).
 4. **Next round**: each actor starts from ``x' = (1 - w) x + w y`` with
    ``w = 0.1 + 0.4 (1 - s)``: the less it cares about an issue, the more of its vote it adopts.
 
@@ -31,7 +32,51 @@ between two actors' positions.
 
 Gains are measured as the model defines them, salience times the shift of the expected
 outcome toward the actor's side; when an exchange pushes an outcome past an actor's own
-position, the part beyond it still counts as gain (the model's linear simplification).
+position, the part beyond it still counts as gain (the model's linear simplification) in
+the default variant.
+
+**The decide variant** (``variant="decide"``, :class:`StokmanVariant`) reproduces the
+equal-gain model of decide-exchange-model (foarsitter/decide-exchange-model on GitHub, a
+Python implementation of the Decide exchange model; read at commit 51dee66), so that
+analyses made with it can be rerun here. Its two choices, which can also be set one by one:
+
+- *shifts capped at the demanding actor's position* (``cap_shift=True``): once the equal-gain
+  moves are found, if ``i``'s move would carry ``O_q`` across ``x_jq`` (the position of ``j``,
+  who demanded it), the shift stops at ``x_jq`` and ``dp`` shrinks by the equal-gain rule;
+  then the same for ``O_p`` and ``x_ip``. The outcomes are those of the round's starting
+  votes and the votes this exchange knows to have moved (next point).
+- *conflicting exchanges recalculated, not dropped* (``realisation="recalculate"``): the
+  possible exchanges are found once, at the start of the round, with the sides taken against
+  the starting outcomes (an actor exactly at ``O_d`` counts as below it, as in decide). After
+  each realised exchange, every remaining exchange in which the same actor would move its
+  vote on the same issue starts that vote from where the realised exchange left it, and every
+  remaining one in which the same actor demands the same issue learns the moved vote for its
+  outcomes (of two such records of one vote, decide keeps the one nearer the vote's start);
+  those exchanges are recalculated, the others keep their numbers. An exchange is dropped
+  when a move would be no move (``<= 1e-10``), would reverse the direction of the actor's
+  earlier moves in it, would leave the scale, or when the moves recorded for it add up to
+  more than the scale's width, or its gain is below ``1e-10`` (decide's tests). An actor's
+  vote on an issue can so enter several exchanges in one round. The round's votes are the
+  last ones realised; next round's positions follow from them as above.
+
+The decide variant works, as decide does, on every issue rescaled to 0-100 between its
+bounds (decide takes them from its input file; here `scale`, by default the range of the
+starting positions), and its thresholds and gains are on that scale. Where decide breaks a
+tie between the two best exchanges with Python's unseeded ``random``, both variants draw
+uniformly among all exchanges within a relative 1e-9 of the best gain from the run's
+generator. Not copied from decide: the second of two tied exchanges entering its list twice,
+and its decimal arithmetic. Where an earlier capped exchange has left an outcome exactly at
+a demanding actor's position, decide's test lets the next shift pass it uncapped in exact
+arithmetic, and in decimal arithmetic decides by the last digit; this variant follows the
+exact rule (an outcome within 1e-9 of the position counts as at it). On 200 random tables
+without tied gains (3 to 8 actors, 2 to 4 issues, positions on 0-100, 10 rounds) the votes
+and positions of this variant and of decide agreed to 7e-12 on 164; the other 36 all parted
+at such a last-digit cap. The default variant, on the same tables, differs from decide on
+189 (on 183 from the first round). These comparisons ran decide's own code, which is not
+part of lsr_sim (docs/protocols.md says how). Actors without weight on the issue they would
+move on (capability or salience 0) take part in no exchange (decide divides by saliences
+and weights, and stops with an error on a table with a salience of 0). decide allows actors
+without a position on some issues; here every actor needs every issue.
 
 Note on the equal-gain rule: some statements of the rule write the ratio the other way up,
 ``(s_iq + s_jq) / (s_ip + s_jp)``, with ``dp`` the shift of ``j``'s move on ``p``; that
@@ -51,15 +96,20 @@ object-oriented model of policy networks. In Bueno de Mesquita and Stokman (eds)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from lsr_sim.classic.variants import resolve_variant
+
 __all__ = [
+    "VARIANTS",
     "Exchange",
     "ExchangeResult",
+    "StokmanVariant",
     "adopt_votes",
     "exchange_round",
     "expected_outcome",
@@ -70,6 +120,60 @@ __all__ = [
 
 #: Gains within this relative distance of the largest count as ties.
 TIE_TOLERANCE = 1e-9
+
+#: decide's thresholds on its 0-100 scale: a move this small is no move, a gain this small
+#: no gain.
+_DECIDE_SCALE, _DECIDE_TINY = 100.0, 1e-10
+#: An expected outcome this close to a cap, or a vote this close to the position it moves
+#: toward (on the 0-100 scale), is at it.
+_AT_LIMIT = 1e-9
+
+
+@dataclass(frozen=True)
+class StokmanVariant:
+    """The two choices in which the documented variants of the realisation differ.
+
+    Attributes
+    ----------
+    realisation : {"drop", "recalculate"}
+        ``"drop"``: after each realised exchange, every exchange that involves one of the two
+        actors' votes on one of the two issues is dropped, and the possible exchanges are
+        found afresh from the new votes. ``"recalculate"``: decide's procedure; the exchanges
+        found at the start of the round are kept, and those that share a supplier's vote or
+        a demand with the realised one are recalculated from the new votes (see the module's
+        description).
+    cap_shift : bool
+        Whether an exchange may shift an expected outcome past the position of the actor who
+        demanded the shift: with True the shift stops at that position (and the other side's
+        shift shrinks by the equal-gain rule), as in decide.
+
+    Examples
+    --------
+    >>> VARIANTS["decide"]
+    StokmanVariant(realisation='recalculate', cap_shift=True)
+    """
+
+    realisation: Literal["drop", "recalculate"] = "drop"
+    cap_shift: bool = False
+
+    def __post_init__(self) -> None:
+        if self.realisation not in ("drop", "recalculate"):
+            raise ValueError(
+                f"realisation must be 'drop' or 'recalculate', got {self.realisation!r}"
+            )
+        if not isinstance(self.cap_shift, bool):
+            raise ValueError(f"cap_shift must be True or False, got {self.cap_shift!r}")
+
+
+VARIANTS: dict[str, StokmanVariant] = {
+    "lsr": StokmanVariant(),
+    "decide": StokmanVariant("recalculate", cap_shift=True),
+}
+"""The named variants: ``lsr`` (default) and ``decide`` (see the module's description)."""
+
+
+def _variant(variant: str | StokmanVariant) -> StokmanVariant:
+    return resolve_variant(variant, VARIANTS, StokmanVariant, "Stokman")
 
 
 @dataclass(frozen=True)
@@ -117,6 +221,8 @@ class ExchangeResult:
         Whether the run stopped because no exchange was left (rather than after `rounds`).
     actors, issues : tuple of str
         Names, for the tables.
+    variant : StokmanVariant
+        The variant the run used.
     """
 
     positions: np.ndarray
@@ -127,6 +233,7 @@ class ExchangeResult:
     converged: bool
     actors: tuple[str, ...]
     issues: tuple[str, ...]
+    variant: StokmanVariant = VARIANTS["lsr"]
 
     @property
     def forecast(self) -> np.ndarray:
@@ -233,8 +340,14 @@ def exchange_round(
     salience: ArrayLike,
     capability: ArrayLike,
     rng: np.random.Generator | int = 0,
+    *,
+    variant: str | StokmanVariant = "lsr",
+    scale: ArrayLike | None = None,
 ) -> tuple[np.ndarray, tuple[Exchange, ...]]:
     """One round of exchanges: the voting positions after them and the exchanges, in order.
+
+    `variant` and `scale` are as for :func:`stokman_exchange` (here the default scale is the
+    range of these positions).
 
     Examples
     --------
@@ -252,7 +365,9 @@ def exchange_round(
     1
     """
     x, s, c = _inputs(position, salience, capability)
-    return _round(x, s, s * c, _generator(rng))
+    chosen = _variant(variant)
+    bounds = _check_scale(scale, x, chosen)
+    return _round(x, s, s * c, _generator(rng), chosen, bounds)
 
 
 def adopt_votes(position: ArrayLike, votes: ArrayLike, salience: ArrayLike) -> np.ndarray:
@@ -280,6 +395,8 @@ def stokman_exchange(
     rng: np.random.Generator | int = 0,
     actors: Sequence[str] | None = None,
     issues: Sequence[str] | None = None,
+    variant: str | StokmanVariant = "lsr",
+    scale: ArrayLike | None = None,
 ) -> ExchangeResult:
     """Run the exchange model for up to `rounds` rounds (fewer if no exchange is left).
 
@@ -299,6 +416,18 @@ def stokman_exchange(
         only where gains tie.
     actors, issues : sequences of str, optional
         Names for the tables (default ``"0"``, ``"1"``, ...).
+    variant : {"lsr", "decide"} or StokmanVariant
+        How exchanges are realised: ``"lsr"`` (default) drops the exchanges that conflict
+        with a realised one and lets shifts pass the demanding actor's position;
+        ``"decide"`` follows decide-exchange-model (conflicting exchanges recalculated,
+        shifts capped at the demanding actor's position; see the module's description). A
+        :class:`StokmanVariant` sets the two choices one by one.
+    scale : (k, 2) or (2,) array_like, optional
+        ``(low, high)`` of each issue's scale (one pair: the same for every issue), for the
+        recalculating realisation, which (as
+        decide) works on every issue rescaled to 0-100 between these bounds; by default the
+        range of the starting positions on each issue. (decide takes the bounds declared in
+        its input file.) Refused with the ``"drop"`` realisation, which does not use it.
 
     Examples
     --------
@@ -336,12 +465,16 @@ def stokman_exchange(
     issue_names = tuple(str(d) for d in (range(k) if issues is None else issues))
     if len(actor_names) != p or len(issue_names) != k:
         raise ValueError(f"expected {p} actor names and {k} issue names")
+    chosen = _variant(variant)
+    bounds = _check_scale(scale, x, chosen)
+    if chosen.realisation == "recalculate" and bounds is None:
+        bounds = np.stack([x.min(axis=0), x.max(axis=0)], axis=1)  # fixed for the whole run
     generator = _generator(rng)
     weight = s * c
     positions, votes, realised = [x], [], []
     converged = False
     for _ in range(int(rounds)):
-        y, done = _round(positions[-1], s, weight, generator)
+        y, done = _round(positions[-1], s, weight, generator, chosen, bounds)
         votes.append(y)
         realised.append(done)
         if not done:
@@ -360,11 +493,17 @@ def stokman_exchange(
         converged=converged,
         actors=actor_names,
         issues=issue_names,
+        variant=chosen,
     )
 
 
 def stokman_exchange_table(
-    table: pd.DataFrame, *, rounds: int = 10, rng: np.random.Generator | int = 0
+    table: pd.DataFrame,
+    *,
+    rounds: int = 10,
+    rng: np.random.Generator | int = 0,
+    variant: str | StokmanVariant = "lsr",
+    scale: ArrayLike | None = None,
 ) -> ExchangeResult:
     """Run the exchange model on a table of actors: one row per actor and issue.
 
@@ -375,8 +514,9 @@ def stokman_exchange_table(
         form of :func:`lsr_sim.classic.inputs.read_actor_table`; without ``issue``, one issue).
         Actors and issues are taken in the order they first appear; every actor needs a row
         on every issue.
-    rounds, rng
-        As for :func:`stokman_exchange`.
+    rounds, rng, variant, scale
+        As for :func:`stokman_exchange` (`scale` per issue in the order the issues first
+        appear).
 
     Examples
     --------
@@ -415,6 +555,8 @@ def stokman_exchange_table(
         rng=rng,
         actors=actors,
         issues=issues,
+        variant=variant,
+        scale=scale,
     )
 
 
@@ -468,9 +610,10 @@ def _generator(rng: np.random.Generator | int) -> np.random.Generator:
 
 
 def _candidates(
-    x: np.ndarray, s: np.ndarray, weight: np.ndarray, lock: np.ndarray
+    x: np.ndarray, s: np.ndarray, weight: np.ndarray, lock: np.ndarray, cap: bool = False
 ) -> list[Exchange]:
-    """All possible exchanges at votes `x` not touching `lock`, largest gain first."""
+    """All possible exchanges at votes `x` not touching `lock`, largest gain first (with
+    `cap`, no shift carries an expected outcome past the demanding actor's position)."""
     p, k = x.shape
     total = weight.sum(axis=0)  # W_d
     outcome = (weight * x).sum(axis=0) / total
@@ -502,6 +645,13 @@ def _candidates(
     rate = (s[i, dp_] + s[j, dp_]) / (s[i, dq_] + s[j, dq_])  # dq = rate * dp
     shift_p = np.minimum(full_p, full_q / rate)
     shift_q = shift_p * rate
+    if cap:  # as decide: first O_q up to x_jq, then O_p up to x_ip
+        room_q = np.abs(x[j, dq_] - outcome[dq_])
+        shift_q = np.minimum(shift_q, room_q)
+        shift_p = shift_q / rate
+        room_p = np.abs(x[i, dp_] - outcome[dp_])
+        shift_p = np.minimum(shift_p, room_p)
+        shift_q = shift_p * rate
     gain_i = s[i, dp_] * shift_p - s[i, dq_] * shift_q
     gain_j = s[j, dq_] * shift_q - s[j, dp_] * shift_p
     equal_gain = shift_p * cross[i, j, dp_, dq_] / (s[i, dq_] + s[j, dq_])
@@ -542,21 +692,337 @@ def _move(start: float, target: float, distance: float) -> float:
     return float(start + np.sign(target - start) * min(distance, abs(target - start)))
 
 
+def _pick(gains: Sequence[float], rng: np.random.Generator) -> int:
+    """The index of the largest of `gains` (sorted, largest first); ties drawn from `rng`."""
+    ties = sum(1 for g in gains if g >= gains[0] * (1.0 - TIE_TOLERANCE))
+    return int(rng.integers(ties)) if ties > 1 else 0
+
+
 def _round(
-    x: np.ndarray, s: np.ndarray, weight: np.ndarray, rng: np.random.Generator
+    x: np.ndarray,
+    s: np.ndarray,
+    weight: np.ndarray,
+    rng: np.random.Generator,
+    variant: StokmanVariant = VARIANTS["lsr"],
+    bounds: np.ndarray | None = None,
 ) -> tuple[np.ndarray, tuple[Exchange, ...]]:
+    if variant.realisation == "recalculate":
+        low, high = _bounds(x, bounds)
+        return _recalculating_round(x, s, weight, rng, low, high, variant.cap_shift)
     votes = x.copy()
     lock = np.zeros(x.shape, dtype=bool)
-    done = []
+    done: list[Exchange] = []
     while True:
-        found = _candidates(votes, s, weight, lock)
+        found = _candidates(votes, s, weight, lock, variant.cap_shift)
         if not found:
             return votes, tuple(done)
-        best = min(found[0].gain_i, found[0].gain_j)
-        ties = [e for e in found if min(e.gain_i, e.gain_j) >= best * (1.0 - TIE_TOLERANCE)]
-        chosen = ties[int(rng.integers(len(ties)))] if len(ties) > 1 else ties[0]
+        chosen = found[_pick([min(e.gain_i, e.gain_j) for e in found], rng)]
         votes[chosen.j, chosen.p] = chosen.j_to
         votes[chosen.i, chosen.q] = chosen.i_to
         for actor in (chosen.i, chosen.j):  # both actors' votes on both issues are committed
             lock[actor, [chosen.p, chosen.q]] = True
         done.append(chosen)
+
+
+def _bounds(x: np.ndarray, bounds: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each issue's (low, high): `bounds`, or the range of the positions `x`."""
+    if bounds is None:
+        return x.min(axis=0), x.max(axis=0)
+    return bounds[:, 0], bounds[:, 1]
+
+
+def _check_scale(
+    scale: ArrayLike | None, x: np.ndarray, variant: StokmanVariant
+) -> np.ndarray | None:
+    """`scale` as a (k, 2) array of (low, high) per issue, checked against `x`."""
+    if scale is None:
+        return None
+    if variant.realisation != "recalculate":
+        raise ValueError(
+            "scale is used only by the recalculating realisation (variant 'decide'); leave it out"
+        )
+    bounds = np.asarray(scale, dtype=float)
+    k = x.shape[1]
+    if bounds.shape == (2,):  # one scale for every issue
+        bounds = np.tile(bounds, (k, 1))
+    if bounds.shape != (k, 2) or not np.all(np.isfinite(bounds)):
+        raise ValueError(f"scale must give (low, high) for each of the {k} issue(s)")
+    if np.any(bounds[:, 0] > bounds[:, 1]):
+        raise ValueError("scale must have low <= high on every issue")
+    if np.any(x < bounds[:, 0]) or np.any(x > bounds[:, 1]):
+        raise ValueError("positions must lie within the scale of their issue")
+    return bounds
+
+
+# --------------------------------------------------------------------------------------------
+# The recalculating realisation (decide's)
+
+
+@dataclass(eq=False)
+class _Side:
+    """One actor's part in a candidate exchange: it moves its vote on `supply` (from
+    `position`, its vote as this exchange knows it) in return for a move on `demand`."""
+
+    actor: int
+    supply: int
+    demand: int
+    start: float  # its vote on `supply` at the start of the round
+    position: float
+    move: float = 0.0
+    y: float = 0.0
+    moves: list[float] = field(default_factory=list)  # decide's history of this side's moves
+
+
+@dataclass(eq=False)
+class _Deal:
+    """A candidate exchange: `i` demands `p` and supplies `q`, `j` the reverse."""
+
+    i: _Side
+    j: _Side
+    p: int
+    q: int
+    updates: dict[int, dict[int, float]] = field(default_factory=dict)  # votes it knows moved
+    dp: float = 0.0
+    dq: float = 0.0
+    gain: float = 0.0
+    valid: bool = True
+
+
+class _Recalculation:
+    """decide's round on positions rescaled to 0-100: candidates fixed at the start of the
+    round, conflicting ones recalculated after each realised exchange."""
+
+    def __init__(self, x: np.ndarray, s: np.ndarray, weight: np.ndarray, cap: bool) -> None:
+        self.x, self.s, self.w, self.cap = x, s, weight, cap
+        self.total = weight.sum(axis=0)
+
+    # ----------------------------------------------------------------- pieces of decide
+    def outcome(self, d: int, known: dict[int, float], actor: int, at: float, first: bool) -> float:
+        """O_d with the round's starting votes, the votes `known` to have moved and `actor`
+        at `at` (set before `known` when `first`, after it otherwise: decide does both)."""
+        votes = self.x[:, d].copy()
+        if first:
+            votes[actor] = at
+        for who, where in known.items():
+            votes[who] = where
+        if not first:
+            votes[actor] = at
+        return float(self.w[:, d] @ votes / self.total[d])
+
+    def ratio(self, side: _Side, other: _Side) -> float:
+        """Shift of `other`'s supply issue per unit shift of `side`'s (the equal-gain rule)."""
+        a, b = side.supply, other.supply
+        return float(
+            (self.s[side.actor, a] + self.s[other.actor, a])
+            / (self.s[side.actor, b] + self.s[other.actor, b])
+        )
+
+    def shift_to_move(self, side: _Side, shift: float) -> float:
+        return float(shift * self.total[side.supply] / self.w[side.actor, side.supply])
+
+    def target(self, side: _Side, other: _Side) -> float:
+        """Where `side` moves its vote toward: `other`'s starting position on that issue."""
+        return float(self.x[other.actor, side.supply])
+
+    @staticmethod
+    def move_ok(side: _Side) -> bool:
+        """decide's test of a side's move (on the 0-100 scale)."""
+        if not _DECIDE_TINY < abs(side.move) <= _DECIDE_SCALE:
+            return False
+        if not 0.0 <= side.position + side.move <= _DECIDE_SCALE:
+            return False
+        if sum(side.moves) > _DECIDE_SCALE:
+            return False
+        return all(m < 0 for m in side.moves) or all(m > 0 for m in side.moves)
+
+    def set_moves(self, deal: _Deal, i_move: float, j_move: float, replace: bool) -> None:
+        """Both sides' moves, signed toward their targets, recorded as decide does."""
+        for side, other, move in ((deal.i, deal.j, i_move), (deal.j, deal.i, j_move)):
+            target = self.target(side, other)
+            side.move = -abs(move) if side.position > target else abs(move)
+            if abs(side.position + side.move - target) <= _AT_LIMIT:  # all the way, exactly
+                side.move = target - side.position
+            if replace:
+                side.moves.pop()
+            side.moves.append(side.move)
+            side.y = side.position + side.move
+
+    def calculate(self, deal: _Deal) -> None:
+        i, j = deal.i, deal.j
+        rate = self.ratio(j, i)  # dq per unit dp
+        gap_j = abs(self.target(j, i) - j.position)
+        gap_i = abs(self.target(i, j) - i.position)
+        dp = gap_j * self.w[j.actor, deal.p] / self.total[deal.p]  # j moves all the way
+        dq = dp * rate
+        i_move, j_move = self.shift_to_move(i, dq), gap_j
+        if abs(i_move) > gap_i:  # i would pass j: i moves all the way instead
+            dq = gap_i * self.w[i.actor, deal.q] / self.total[deal.q]
+            dp = dq / rate
+            i_move, j_move = gap_i, self.shift_to_move(j, dp)
+        self.set_moves(deal, i_move, j_move, replace=False)
+        deal.dp, deal.dq = float(dp), float(dq)
+        deal.gain = abs(deal.dq * self.s[i.actor, deal.q] - deal.dp * self.s[i.actor, deal.p])
+        deal.valid = self.move_ok(i) and self.move_ok(j) and deal.gain >= _DECIDE_TINY
+        if deal.valid and self.cap:
+            self.cap_shift(deal, i, j)
+            self.cap_shift(deal, j, i)
+            deal.valid = self.move_ok(i) and self.move_ok(j)
+
+    def cap_shift(self, deal: _Deal, side: _Side, other: _Side) -> None:
+        """Stop the shift of `side`'s supply issue at `other`'s position (decide's check)."""
+        d = side.supply
+        known = deal.updates.get(d, {})
+        limit = float(self.x[other.actor, d])
+        before = self.outcome(d, known, side.actor, side.position, first=False)
+        after = self.outcome(d, known, side.actor, side.y, first=False)
+        # decide caps only a shift that carries the outcome across the limit; one that
+        # starts at the limit (as after an earlier capped exchange, to rounding) is not
+        # capped in exact arithmetic (in decide's decimal arithmetic the last digit decides)
+        if abs(limit - before) <= _AT_LIMIT or (limit - before) * (limit - after) >= 0:
+            return
+        start = self.outcome(d, known, side.actor, side.position, first=True)
+        side_move = abs((limit - start) * self.total[d] / self.w[side.actor, d])
+        shift = side_move * self.w[side.actor, d] / self.total[d]
+        other_shift = shift * self.ratio(side, other)
+        moves = {id(side): side_move, id(other): abs(self.shift_to_move(other, other_shift))}
+        self.set_moves(deal, moves[id(deal.i)], moves[id(deal.j)], replace=True)
+        shifts = {d: shift, other.supply: other_shift}
+        deal.dp, deal.dq = float(shifts[deal.p]), float(shifts[deal.q])
+        deal.gain = abs(
+            deal.dq * self.s[deal.i.actor, deal.q] - deal.dp * self.s[deal.i.actor, deal.p]
+        )
+
+    @staticmethod
+    def remember(deal: _Deal, issue: int, mover: _Side) -> None:
+        """Record in `deal` that `mover`'s vote on `issue` moved (decide keeps, of two
+        records of one vote, the one nearer the vote's starting position)."""
+        known = deal.updates.setdefault(issue, {})
+        if mover.actor not in known:
+            known[mover.actor] = mover.y
+            return
+        old = known[mover.actor]
+        if mover.start <= old:
+            known[mover.actor] = old if old < mover.y else mover.y
+        else:
+            known[mover.actor] = old if old > mover.y else mover.y
+
+    def recalculate(self, deal: _Deal, done: _Deal) -> None:
+        """decide's update of `deal` after `done` is realised."""
+        again = False
+        for side in (deal.i, deal.j):  # the same vote moved by `done`
+            for mover in (done.i, done.j):
+                if (side.actor, side.supply) == (mover.actor, mover.supply):
+                    side.position = mover.y
+                    side.moves.append(mover.moves[-1])
+                    again = True
+                    break
+        if again:
+            deal.i.moves.pop()
+            deal.j.moves.pop()
+        demands = {(deal.i.actor, deal.i.demand), (deal.j.actor, deal.j.demand)}
+        for wanting, mover in ((done.j, done.i), (done.i, done.j)):  # a demand `done` met
+            if (wanting.actor, wanting.demand) in demands:
+                self.remember(deal, wanting.demand, mover)
+                if not again:
+                    deal.i.moves.pop()
+                    deal.j.moves.pop()
+                    again = True
+        if again:
+            self.calculate(deal)
+
+    # ----------------------------------------------------------------- the round
+    def candidates(self) -> list[_Deal]:
+        """decide's exchanges at the start of the round, in its order: per pair of issues,
+        the actors below the outcome on both with those above on both, then the actors
+        below on the first and above on the second with those the other way round."""
+        k = self.x.shape[1]
+        # decide's sides: at or below the expected outcome, or above it
+        below = self.x <= ((self.w * self.x).sum(axis=0) / self.total)[None, :]
+        deals = []
+        for a in range(k):
+            for b in range(a + 1, k):
+                group = below[:, a].astype(int) | below[:, b].astype(int) * 2
+                for g, h in ((0, 3), (1, 2)):
+                    for m in np.flatnonzero(group == g):
+                        for n in np.flatnonzero(group == h):
+                            deal = self.deal(int(m), int(n), a, b)
+                            if deal is not None:
+                                deals.append(deal)
+        return deals
+
+    def deal(self, m: int, n: int, a: int, b: int) -> _Deal | None:
+        """The exchange between actors m and n on issues a and b; None if a supplier's vote
+        has no weight (its move would shift nothing)."""
+        s = self.s
+        if s[m, a] * s[n, b] < s[n, a] * s[m, b]:  # n cares relatively more about a
+            m, n = n, m
+        # m demands a and supplies b; n the reverse
+        if self.w[m, b] <= 0 or self.w[n, a] <= 0:
+            return None
+        deal = _Deal(
+            i=_Side(m, supply=b, demand=a, start=float(self.x[m, b]), position=float(self.x[m, b])),
+            j=_Side(n, supply=a, demand=b, start=float(self.x[n, a]), position=float(self.x[n, a])),
+            p=a,
+            q=b,
+        )
+        self.calculate(deal)
+        return deal if deal.valid else None
+
+    def run(self, rng: np.random.Generator) -> list[_Deal]:
+        deals, done = self.candidates(), []
+        while deals:
+            deals.sort(key=lambda d: -d.gain)  # stable: equal gains keep their order
+            chosen = deals.pop(_pick([d.gain for d in deals], rng))
+            done.append(chosen)
+            for deal in deals:
+                self.recalculate(deal, chosen)
+            deals = [deal for deal in deals if deal.valid]
+        return done
+
+
+def _recalculating_round(
+    x: np.ndarray,
+    s: np.ndarray,
+    weight: np.ndarray,
+    rng: np.random.Generator,
+    low: np.ndarray,
+    high: np.ndarray,
+    cap: bool,
+) -> tuple[np.ndarray, tuple[Exchange, ...]]:
+    """decide's round: positions rescaled to 0-100 between `low` and `high` per issue."""
+    width = high - low
+    # times 100 / width, as decide (exact on a 0-100 scale); for widths so small that
+    # 100 / width would overflow, divided by the width first
+    wide = width > 1e-300
+    unit = np.divide(_DECIDE_SCALE, width, out=np.zeros_like(width), where=wide)
+    share = np.divide(x - low, width, out=np.zeros_like(x), where=(width > 0) & ~wide)
+    scaled = np.clip(np.where(wide, (x - low) * unit, share * _DECIDE_SCALE), 0.0, _DECIDE_SCALE)
+    done = _Recalculation(scaled, s, weight, cap).run(rng)
+    back = np.divide(width, _DECIDE_SCALE)  # raw units per scaled unit
+
+    def raw(value: float, issue: int) -> float:
+        return float(low[issue] + value * back[issue])
+
+    votes = x.copy()
+    found = []
+    for deal in done:
+        i, j = deal.i, deal.j
+        votes[i.actor, i.supply] = raw(i.y, i.supply)
+        votes[j.actor, j.supply] = raw(j.y, j.supply)
+        found.append(
+            Exchange(
+                i=i.actor,
+                j=j.actor,
+                p=deal.p,
+                q=deal.q,
+                j_from=raw(j.position, deal.p),
+                j_to=raw(j.y, deal.p),
+                i_from=raw(i.position, deal.q),
+                i_to=raw(i.y, deal.q),
+                shift_p=float(deal.dp * back[deal.p]),
+                shift_q=float(deal.dq * back[deal.q]),
+                gain_i=float(deal.gain),
+                gain_j=float(deal.gain),
+            )
+        )
+    return votes, tuple(found)

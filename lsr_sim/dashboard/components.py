@@ -17,8 +17,8 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-import numpy as np
-import reacton.ipywidgets as rw
+import ipywidgets as widgets
+import matplotlib.dates as mdates
 import solara
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -57,10 +57,11 @@ def run_tables(model: NegotiationModel) -> RunResult:
     return collect_tables(model, seed=int(seed), steps=model.steps)
 
 
-def _span(model: NegotiationModel) -> tuple[np.datetime64, np.datetime64]:
-    """The whole run's dates: the time axes stay put while the model steps."""
+def _span(model: NegotiationModel) -> tuple[float, float]:
+    """The whole run's dates (as Matplotlib date numbers): the time axes stay put."""
     run = model.spec.run
-    return np.datetime64(run.start_date), np.datetime64(run.date_of(max(run.steps, model.steps)))
+    last = run.date_of(max(run.steps, model.steps))
+    return float(mdates.date2num(run.start_date)), float(mdates.date2num(last))
 
 
 def _new_figure(size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -250,7 +251,10 @@ def _figure_panel(
     with solara.Column(classes=["lsr-panel", f"lsr-{name}"], style={"padding": "4px"}):
         # Fit the cell both ways (a student can resize cells by dragging their corner).
         layout = {"max_width": "100%", "max_height": PANEL_HEIGHT, "object_fit": "contain"}
-        rw.Image(value=png, format="png", layout=layout, _dom_classes=["lsr-figure"])
+        # ipywidgets' own element(): reacton's typed rw.Image has no _dom_classes argument.
+        widgets.Image.element(
+            value=png, format="png", layout=widgets.Layout(**layout), _dom_classes=["lsr-figure"]
+        )
 
 
 @solara.component

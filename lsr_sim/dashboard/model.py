@@ -17,7 +17,8 @@ from typing import Any
 from lsr_sim.dashboard import SCENARIO_ENV
 from lsr_sim.errors import InputError
 from lsr_sim.model import NegotiationModel
-from lsr_sim.scenario import Scenario, load_scenario, scenario_from_dict
+from lsr_sim.scenario import Scenario, load_scenario
+from lsr_sim.scenario.paths import override_scenario
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -112,13 +113,12 @@ def apply_knobs(scenario: Scenario, knobs: Knobs, source: str = "<dashboard>") -
     >>> base.actors["Riyadh"].capability
     0.7
     """
-    data: dict[str, Any] = scenario.model_dump(mode="json", by_alias=True)
-    for name in mediators(scenario):
-        data["actors"][name]["capability"] = float(knobs.mediation)
-    dynamics = data.setdefault("dynamics", {})
-    dynamics["veto_strength"] = float(knobs.veto_strength)
-    dynamics["trust_decay"] = float(knobs.trust_decay)
-    return scenario_from_dict(data, source)
+    values: dict[str, float] = {
+        f"actors.{name}.capability": float(knobs.mediation) for name in mediators(scenario)
+    }
+    values["dynamics.veto_strength"] = float(knobs.veto_strength)
+    values["dynamics.trust_decay"] = float(knobs.trust_decay)
+    return override_scenario(scenario, values, source)
 
 
 def scenario_choices(path: str | Path) -> dict[str, Path]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from lsr_sim.dashboard import SCENARIO_ENV
+from lsr_sim.dashboard import DEFAULT_PORT, SCENARIO_ENV
 from lsr_sim.errors import InputError
 
 __all__ = [
@@ -40,8 +40,6 @@ __all__ = [
 
 #: The only interface the dashboard listens on.
 HOST = "127.0.0.1"
-#: The default port (Solara's own default).
-DEFAULT_PORT = 8765
 #: The module ``solara run`` serves.
 APP_MODULE = "lsr_sim.dashboard.app"
 
@@ -51,7 +49,7 @@ def solara_command(port: int, *, python: str | None = None) -> list[str]:
 
     Examples
     --------
-    >>> solara_command(8765, python="python")[1:]  # doctest: +NORMALIZE_WHITESPACE
+    >>> solara_command(DEFAULT_PORT, python="python")[1:]  # doctest: +NORMALIZE_WHITESPACE
     ['-m', 'solara', 'run', 'lsr_sim.dashboard.app', '--host', '127.0.0.1', '--port', '8765',
      '--no-open', '--production', '--no-check-version']
     """

@@ -25,9 +25,8 @@ __all__ = [
     "register_protocol",
 ]
 
-_REGISTRY: dict[str, type[NegotiationProtocol]] = {
-    cls.name: cls for cls in (OffersProtocol, *CLASSIC_PROTOCOLS)
-}
+_BUILT_IN: tuple[type[NegotiationProtocol], ...] = (OffersProtocol, *CLASSIC_PROTOCOLS)
+_REGISTRY: dict[str, type[NegotiationProtocol]] = {cls.name: cls for cls in _BUILT_IN}
 
 
 def register_protocol(cls: type[NegotiationProtocol]) -> type[NegotiationProtocol]:

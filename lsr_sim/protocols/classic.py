@@ -23,9 +23,10 @@ vetoes still apply, and talks lapse after ``talks_timeout`` rounds without a dea
   between the parties' time-based strategies (Boulware, linear, conceder; others count as
   linear) with the table's deadline, one offer per round; the terms are agreed in the round
   the last issue's accepted offer is made.
-- ``bdm``: one round of Bueno de Mesquita's model per round of talks, on each issue, among the
-  parties at the table, on the whole [0, 1] scale; the parties agree on the capability-and-
-  salience weighted median once their positions lie within ``tolerance`` of each other.
+- ``bdm``: one round of Bueno de Mesquita's model (its default ``lsr`` variant) per round of
+  talks, on each issue, among the parties at the table, on the whole [0, 1] scale; the
+  parties agree on the capability-and-salience weighted median once their positions lie
+  within ``tolerance`` of each other.
   On an issue no party at the table cares about (capability times salience 0 for all),
   nobody votes, so nobody moves; it does not hold up agreement on the others, and its terms
   are the capability-weighted median.
@@ -52,6 +53,7 @@ from lsr_sim.protocols.offers import best_values, concession_seen, party_values
 
 if TYPE_CHECKING:
     from lsr_sim.classic.concession import ConcessionResult
+    from lsr_sim.classic.stokman import Exchange
 
 __all__ = [
     "CLASSIC_PROTOCOLS",
@@ -234,7 +236,8 @@ class TimeBasedConcessionProtocol(_ClassicProtocol):
                 own = made[made["proposer"] == side]
                 if len(own):
                     offers[party, col] = float(own["offer"].iloc[-1])
-            if result.agreement and result.round is not None and result.round <= table.round:
+            done = result.round is not None and result.round <= table.round
+            if result.agreement and done and result.point is not None:
                 points[col] = float(result.point)
         terms = points if np.all(np.isfinite(points)) else None
         return self.settle(table, offers, terms)
@@ -244,7 +247,7 @@ class BDMProtocol(_ClassicProtocol):
     """One round of Bueno de Mesquita's model per round of talks, issue by issue."""
 
     name: ClassVar[str] = "bdm"
-    description: ClassVar[str] = "Bueno de Mesquita's expected utility model (Scholz et al.)."
+    description: ClassVar[str] = "Bueno de Mesquita's expected utility model (lsr variant)."
     #: Positions within this distance of each other on every issue count as agreement.
     tolerance: ClassVar[float] = 0.02
 
@@ -297,7 +300,8 @@ class StokmanProtocol(_ClassicProtocol):
         # Issues nobody at the table cares about take part in no exchange (and would leave
         # the model's expected outcome undefined): they are left out of the round.
         live = _live_issues(table)
-        votes, exchanges = start.copy(), ()
+        votes = start.copy()
+        exchanges: tuple[Exchange, ...] = ()
         if live.any():
             votes[:, live], exchanges = exchange_round(
                 start[:, live],

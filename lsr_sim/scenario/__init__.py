@@ -4,6 +4,7 @@ from lsr_sim.scenario.checks import check_scenario
 from lsr_sim.scenario.loader import (
     deep_merge,
     load_scenario,
+    read_scenario_data,
     read_yaml_mapping,
     scenario_from_dict,
     scenario_hash,
@@ -19,6 +20,7 @@ __all__ = [
     "deep_merge",
     "json_schema",
     "load_scenario",
+    "read_scenario_data",
     "read_yaml_mapping",
     "scenario_from_dict",
     "scenario_hash",

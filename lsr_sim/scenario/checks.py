@@ -7,11 +7,11 @@ and what is expected, with a did-you-mean for misspelt names.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from lsr_sim.errors import ScenarioError
+from lsr_sim.messages import did_you_mean, quote
 from lsr_sim.scenario.schema import (
     AgreeEffect,
     AttentionEffect,
@@ -25,23 +25,9 @@ from lsr_sim.scenario.schema import (
     TrustShockEffect,
 )
 
-__all__ = ["check_scenario", "did_you_mean"]
+__all__ = ["check_scenario"]
 
 SALIENCE_TOLERANCE = 1e-6
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A ``" (did you mean 'x'?)"`` suffix for a misspelt name, or ``""``.
-
-    Examples
-    --------
-    >>> did_you_mean("Beirt", ["Beirut", "Damascus"])
-    " (did you mean 'Beirut'?)"
-    >>> did_you_mean("Tehran", ["Beirut", "Damascus"])
-    ''
-    """
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _Checker:
@@ -58,7 +44,7 @@ class _Checker:
         if name is not None and name not in self.sc.actors:
             self.fail(
                 path,
-                f"unknown actor {name!r}{did_you_mean(name, self.actors)}; "
+                f"unknown actor {quote(name)}{did_you_mean(name, self.actors)}; "
                 f"expected one of {', '.join(self.actors)}",
             )
 
@@ -66,7 +52,7 @@ class _Checker:
         if name is not None and name not in self.sc.issues:
             self.fail(
                 path,
-                f"unknown issue {name!r}{did_you_mean(name, self.issues)}; "
+                f"unknown issue {quote(name)}{did_you_mean(name, self.issues)}; "
                 f"expected one of {', '.join(self.issues)}",
             )
 
@@ -81,16 +67,27 @@ class _Checker:
         if kind != "negotiator":
             self.fail(
                 path,
-                f"{name!r} has the {kind} strategy {actor.strategy.name!r}; a party at the "
-                "table needs a negotiator strategy (e.g. boulware, linear, tit_for_tat): "
-                f"change actors.{name}.strategy or remove {name!r} from the parties",
+                f"{quote(name)} has the {kind} strategy {quote(actor.strategy.name)}; a party at "
+                "the table needs a negotiator strategy (e.g. boulware, linear, tit_for_tat): "
+                f"change actors.{name}.strategy or remove {quote(name)} from the parties",
             )
+
+    def not_spoiler(self, path: str, name: str | None) -> None:
+        """A spoiler blocks talks; it cannot be the one who convenes them."""
+        if name is None or self.sc.actors[name].role != "spoiler":
+            return
+        fitting = [n for n, a in self.sc.actors.items() if a.role == "mediator"]
+        self.fail(
+            path,
+            f"{quote(name)} is a spoiler and cannot convene talks; name a mediator"
+            f"{' (' + ', '.join(fitting) + ')' if fitting else ''} or leave mediator out",
+        )
 
     def unique(self, path: str, names: list[str]) -> None:
         seen: set[str] = set()
         for name in names:
             if name in seen:
-                self.fail(path, f"{name!r} is listed twice; list each name once")
+                self.fail(path, f"{quote(name)} is listed twice; list each name once")
             seen.add(name)
 
     def date_in_run(self, path: str, date: dt.date, *, event: bool = False) -> None:
@@ -103,10 +100,15 @@ class _Checker:
         last = run.end_date - dt.timedelta(days=1) if event else run.end_date
         if not run.start_date <= date <= last:
             when = "before the start" if date < run.start_date else "after the end"
+            rule = (
+                f"an event must fall before its end date, {run.end_date}"
+                if event
+                else "a date must fall within it"
+            )
             self.fail(
                 path,
-                f"{date} is {when} of the run ({run.start_date} to {last}); "
-                "move the date or change run.start_date / run.steps",
+                f"{date} is {when} of the run, which runs from {run.start_date} to "
+                f"{run.end_date}; {rule}: move the date or change run.start_date / run.steps",
             )
 
     # -- sections -------------------------------------------------------------------------
@@ -150,7 +152,8 @@ class _Checker:
                 if holder in issue.parties:
                     self.fail(
                         f"{base}.veto_holders[{i}]",
-                        f"{holder!r} is also a party; a veto holder blocks from outside the table",
+                        f"{quote(holder)} is also a party; a veto holder blocks from outside "
+                        "the table",
                     )
             self.unique(f"{base}.linked_to", issue.linked_to)
             for i, other in enumerate(issue.linked_to):
@@ -173,7 +176,7 @@ class _Checker:
             path = f"{base}.protocol" if own else "dynamics.protocol"
             self.fail(
                 path,
-                f"protocol {name!r} is for {needed} parties, but issue {issue!r} has "
+                f"protocol {quote(name)} is for {needed} parties, but issue {quote(issue)} has "
                 f"{len(parties)} ({', '.join(parties)}); give this issue another protocol "
                 f"(issues.{issue}.protocol)",
             )
@@ -185,7 +188,7 @@ class _Checker:
         if name is not None and name not in known:
             self.fail(
                 path,
-                f"unknown protocol {name!r}{did_you_mean(name, known)}; "
+                f"unknown protocol {quote(name)}{did_you_mean(name, known)}; "
                 f"expected one of {', '.join(known)}",
             )
 
@@ -227,13 +230,14 @@ class _Checker:
                     if name == effect.actor:
                         self.fail(
                             f"{path}.toward[{i}]",
-                            f"{name!r} signals toward itself; list the actors it addresses",
+                            f"{quote(name)} signals toward itself; list the actors it addresses",
                         )
             case ConveneEffect():
                 self.unique(f"{path}.issues", effect.issues)
                 for i, name in enumerate(effect.issues):
                     self.issue(f"{path}.issues[{i}]", name)
                 self.actor(f"{path}.mediator", effect.mediator)
+                self.not_spoiler(f"{path}.mediator", effect.mediator)
             case AgreeEffect():
                 self.issue(f"{path}.issue", effect.issue)
                 self.actor(f"{path}.mediator", effect.mediator)
@@ -263,7 +267,8 @@ class _Checker:
         cal = self.sc.calibration
         if cal is None:
             return
-        self.date_in_run("calibration.at", cal.at)
+        if cal.at is not None:
+            self.date_in_run("calibration.at", cal.at)
         for name, pattern in cal.patterns.items():
             base = f"calibration.patterns.{name}"
             self.issue(f"{base}.issue", pattern.issue)
@@ -285,8 +290,8 @@ class _Checker:
                 if pattern.quantity not in known:
                     self.fail(
                         f"{base}.quantity",
-                        f"unknown quantity {pattern.quantity!r}"
-                        f"{did_you_mean(pattern.quantity, known)} of issue {pattern.issue!r}; "
+                        f"unknown quantity {quote(pattern.quantity)}"
+                        f"{did_you_mean(pattern.quantity, known)} of issue {quote(pattern.issue)}; "
                         f"expected one of {', '.join(known) or '(none defined)'}",
                     )
 

@@ -1,4 +1,4 @@
-"""Read scenario files: the only place in the library that reads YAML.
+"""Read scenario files into validated scenarios (the YAML itself is read by ``yamlfile``).
 
 ``load_scenario(path)`` reads a YAML file (and the chain of files it ``extends``), merges
 them, validates the result into a frozen :class:`~lsr_sim.scenario.schema.Scenario` and checks
@@ -13,191 +13,39 @@ variant deletes it from the base (for example to drop an event or a link).
 from __future__ import annotations
 
 import copy
-import datetime as dt
-import difflib
 import hashlib
 import json
-import re
-import types
-import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from lsr_sim.errors import ScenarioError
-from lsr_sim.scenario.checks import check_scenario, did_you_mean
+from lsr_sim.limits import MAX_EXTENDS
+from lsr_sim.messages import (
+    Description,
+    did_you_mean,
+    format_validation_error,
+    quote,
+)
+from lsr_sim.messages import shown as shown_value
+from lsr_sim.scenario.checks import check_scenario
+from lsr_sim.scenario.facts import OBSERVATIONS_FILE, validate_observations
 from lsr_sim.scenario.schema import Scenario
+from lsr_sim.scenario.yamlfile import SCENARIO_FILE, read_yaml_mapping
 
 __all__ = [
+    "SCENARIO_FILE",
     "deep_merge",
-    "format_validation_error",
     "load_scenario",
+    "read_scenario_data",
     "read_yaml_mapping",
     "scenario_from_dict",
     "scenario_hash",
+    "validate_observations",
 ]
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys and keeps dates as text.
-
-    Dates stay strings so that pydantic can say exactly what is wrong with a bad one
-    (PyYAML would raise a bare ``ValueError`` on ``2025-02-30``).
-    """
-
-
-_StrictLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r}: each name may appear once in a mapping",
-                key_node.start_mark,
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    return mapping
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-class _FastStrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The same rules on libyaml's parser when PyYAML has it (about ten times faster).
-
-    Its error messages are terser, so a file it refuses is read again with
-    :class:`_StrictLoader` to report the problem.
-    """
-
-
-_FastStrictLoader.yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
-_FastStrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
-
-
-def _key_path(path: str, key: Any) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-def _duplicate_key(node: yaml.Node, path: str, seen: set[int]) -> tuple[str, str] | None:
-    """(field path, message) of the first key that appears twice in one mapping, if any."""
-    if id(node) in seen:  # an alias to a node already walked
-        return None
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        first: dict[tuple[str, Any], yaml.Node] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key is not None:
-                if (key_node.tag, key) in first:
-                    line = first[(key_node.tag, key)].start_mark.line + 1
-                    return (
-                        _key_path(path, key),
-                        f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "
-                        f"(first at line {line}); each name may appear once in a mapping",
-                    )
-                first[(key_node.tag, key)] = key_node
-            found = _duplicate_key(value_node, _key_path(path, key), seen)
-            if found:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found = _duplicate_key(item, f"{path}[{i}]", seen)
-            if found:
-                return found
-    return None
-
-
-def _parse(text: str, source: str, loader_class: type) -> Any:
-    """Compose `text` (refusing duplicate keys, with their path) and construct the data."""
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        duplicate = _duplicate_key(node, "", set())
-        if duplicate is not None:
-            raise ScenarioError(source, *duplicate)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _syntax_error(source: str, exc: yaml.YAMLError) -> ScenarioError:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = exc.problem or exc.context or "invalid YAML"
-        return ScenarioError(source, "", f"YAML syntax error at {where}: {problem}")
-    detail = " ".join(str(exc).split())
-    return ScenarioError(source, "", f"YAML syntax error: {detail}")
-
-
-_TYPE_WORDS = {"list": "a list", "str": "a single text value", "int": "a number"}
-_TYPE_WORDS |= {"float": "a number", "bool": "true/false"}
-
-
-def read_yaml_mapping(path: Path, *, what: str = "scenario") -> dict[str, Any]:
-    """Read a YAML file whose top level must be a mapping.
-
-    Duplicate keys in any mapping are refused (PyYAML would silently keep the last one),
-    and dates are kept as text for the schema to check.
-
-    Raises
-    ------
-    ScenarioError
-        If the file is missing, unreadable, not YAML, has a duplicate key, is empty or is not
-        a mapping.
-    """
-    source = str(path)
-    if path.is_dir():
-        raise ScenarioError(source, "", f"is a folder; expected a {what} YAML file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(source, "", "file not found; check the path") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            source, "", f"cannot be read as UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(source, "", f"cannot be read: {exc.strerror or exc}") from None
-    try:
-        data = _parse(text, source, _FastStrictLoader)
-    except yaml.YAMLError as fast_error:
-        try:  # the pure-Python parser explains the problem better
-            data = _parse(text, source, _StrictLoader)
-        except yaml.YAMLError as exc:
-            raise _syntax_error(source, exc) from None
-        raise _syntax_error(source, fast_error) from None
-    if data is None:
-        raise ScenarioError(
-            source, "", f"file is empty; expected a {what} mapping (see scenarios/baseline.yaml)"
-        )
-    if not isinstance(data, dict):
-        kind = _TYPE_WORDS.get(type(data).__name__, type(data).__name__)
-        raise ScenarioError(
-            source,
-            "",
-            f"the top level is {kind}, expected a mapping of fields "
-            "(name: ..., run: ..., actors: ...)",
-        )
-    return data
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -219,283 +67,129 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
-def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    data = read_yaml_mapping(path)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str) or not parent.strip():
-        shown = type(parent).__name__ if isinstance(parent, (dict, list)) else repr(parent)
+def read_scenario_data(path: str | Path) -> dict[str, Any]:
+    """A scenario file's YAML mapping with its ``extends`` chain merged (not validated).
+
+    Validate it with :func:`scenario_from_dict`; :func:`lsr_sim.sweep.apply_parameters`
+    sets fields in it.
+
+    Raises
+    ------
+    ScenarioError
+        If a file of the chain cannot be read, or the chain is circular.
+    """
+    return _resolve(Path(path))
+
+
+def _resolve(path: Path) -> dict[str, Any]:
+    """The merged mapping of `path` and the files it extends, base first.
+
+    Files are named in messages by the path the user gave, extended by each relative
+    ``extends`` (``scenarios/variants/../baseline.yaml``), never made absolute; a circular
+    chain is shown as the first file then each ``extends`` as written.
+    """
+    chain: list[tuple[Path, Path, dict[str, Any]]] = []  # (as shown, resolved, its data)
+    written = [str(path)]  # the first file as given, then each `extends` as written
+    shown, real = path, path.resolve()
+    while True:
+        data = read_yaml_mapping(shown)
+        _inline_observations(data, shown)
+        chain.append((shown, real, data))
+        parent = data.pop("extends", None)
+        if parent is None:
+            break
+        source = str(shown)
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError(
+                source,
+                "extends",
+                f"got {shown_value(parent)}; expected the path of a scenario file, "
+                "e.g. extends: baseline.yaml",
+            )
+        parent_shown, parent_real = shown.parent / parent, (real.parent / parent).resolve()
+        written.append(parent)
+        if any(parent_real == seen for _, seen, _ in chain):
+            cycle = " -> ".join(written)
+            raise ScenarioError(
+                source, "extends", f"circular extends ({cycle}); a file cannot extend itself"
+            )
+        if len(chain) >= MAX_EXTENDS:
+            raise ScenarioError(
+                source,
+                "extends",
+                f"{path} extends a chain of more than {MAX_EXTENDS} files (the limit); "
+                "extend the base scenario more directly",
+            )
+        if not parent_real.exists():
+            raise ScenarioError(
+                source,
+                "extends",
+                f"{quote(parent)} not found (looked for {parent_shown}); "
+                "a relative path is relative to this file's folder",
+            )
+        if not parent_real.is_file():
+            raise ScenarioError(
+                source,
+                "extends",
+                f"{quote(parent)} is a folder ({parent_shown}); expected a YAML file",
+            )
+        shown, real = parent_shown, parent_real
+    merged = chain[-1][2]
+    for _, _, data in reversed(chain[:-1]):
+        merged = deep_merge(merged, data)
+    return merged
+
+
+def _inline_observations(data: dict[str, Any], path: Path) -> None:
+    """Replace a ``calibration.observations`` file path by the file's facts, in place.
+
+    The path is relative to the folder of the scenario file that names it, so a variant
+    that extends a base keeps the base's facts. The facts are validated here, so that an error
+    names the observations file.
+    """
+    calibration = data.get("calibration")
+    if not isinstance(calibration, dict):
+        return
+    written = calibration.get("observations")
+    if not isinstance(written, str):
+        return
+    field = "calibration.observations"
+    target = (path.parent / written).resolve()
+    if not target.is_file():
+        what = "is a folder" if target.is_dir() else "not found"
         raise ScenarioError(
             str(path),
-            "extends",
-            f"got {shown}; expected the path of a scenario file, e.g. extends: baseline.yaml",
+            field,
+            f"{written!r} {what} (looked for {target}); give an observations YAML file, "
+            "relative to this file's folder, or the facts inline",
         )
-    parent_path = (path.parent / parent).resolve()
-    here = path.resolve()
-    if parent_path in chain or parent_path == here:
-        cycle = " -> ".join(p.name for p in (*chain, here, parent_path))
-        raise ScenarioError(
-            str(path), "extends", f"circular extends ({cycle}); a file cannot extend itself"
-        )
-    if not parent_path.exists():
-        raise ScenarioError(
-            str(path),
-            "extends",
-            f"{parent!r} not found (looked for {parent_path}); "
-            "a relative path is relative to this file's folder",
-        )
-    if not parent_path.is_file():
-        raise ScenarioError(
-            str(path), "extends", f"{parent!r} is a folder ({parent_path}); expected a YAML file"
-        )
-    base = _resolve(parent_path, (*chain, here))
-    return deep_merge(base, data)
+    facts = read_yaml_mapping(target, OBSERVATIONS_FILE)
+    validate_observations(facts, str(target))
+    calibration["observations"] = facts
 
 
-# -- pydantic error formatting --------------------------------------------------------------
-
-
-def _unwrap(annotation: Any) -> list[Any]:
-    """The concrete types an annotation may hold (through Annotated, Optional, unions)."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
-    return [annotation]
-
-
-def _is_model(candidate: Any) -> bool:
-    return isinstance(candidate, type) and issubclass(candidate, BaseModel)
-
-
-def _tags(model: type[BaseModel]) -> tuple[Any, ...]:
-    """The values of a tagged-union member's ``type`` field (empty if it has none)."""
-    field = model.model_fields.get("type")
-    return typing.get_args(field.annotation) if field is not None else ()
-
-
-def _field_names(model: type[BaseModel]) -> list[str]:
-    return [info.alias or name for name, info in model.model_fields.items()]
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """Walk the schema along an error location to the model that holds its last part."""
-    current: list[Any] = [Scenario]
-    for part in loc[:-1]:
-        if isinstance(part, str) and part.startswith("function-"):
-            continue  # pydantic's label for a validator, not a field
-        members = [c for c in current if _is_model(c)]
-        tagged = [c for c in members if part in _tags(c)]
-        if len(current) > 1 and tagged:
-            # A discriminated union puts the tag in the location: keep the matching member.
-            current = tagged
-            continue
-        following: list[Any] = []
-        for candidate in current:
-            if _is_model(candidate):
-                for name, info in candidate.model_fields.items():
-                    if part in (name, info.alias):
-                        following.extend(_unwrap(info.annotation))
-            elif typing.get_origin(candidate) in (dict, list, tuple):
-                args = typing.get_args(candidate)
-                following.extend(_unwrap(args[-1] if args else Any))
-        if not following:
-            return None
-        current = following
-    members = [c for c in current if _is_model(c)]
-    return members[0] if members else None
-
+# -- validation messages of scenario files ---------------------------------------------------
 
 _EFFECT_TAGS = ("trust_shock", "signal", "convene", "agree", "setback", "link")
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The location a user sees: without pydantic's validator labels and union tags.
-
-    A tagged union (event effects) puts the member's tag after the list index, as in
-    ``effects, 0, "link", "link"``; only that first tag is dropped.
-    """
-    out: list[Any] = []
-    previous: Any = None
-    for part in loc:
-        if isinstance(part, str) and part.startswith("function-"):
-            continue
-        if not (part in _EFFECT_TAGS and isinstance(previous, int)):
-            out.append(part)
-        previous = part
-    return tuple(out)
-
-
-def _path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _choices(expected: str) -> list[str]:
-    """The quoted choices in pydantic's ``'a', 'b' or 'c'``."""
-    return re.findall(r"'([^']*)'", expected)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
-
-
-def _date_problem(value: Any) -> str:
-    """Why `value` is not a calendar date, in plain words."""
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        year, month, day = (int(x) for x in value.strip().split("-"))
-        try:
-            dt.date(year, month, day)
-        except ValueError as exc:
-            return f"{value!r} is not a calendar date ({exc})"
-    return f"{_shown(value)} is not a date"
-
-
-# Model validators that check one field raise a ValueError whose text starts with its name.
-_VALIDATED_FIELDS = {"range"}
-
-
-def _pick(errors: list[Any]) -> Any:
-    """The error to report: an unknown field first (it often explains a 'missing' one)."""
-    for err in errors:
-        if err["type"] == "extra_forbidden":
-            return err
-    return errors[0]
-
-
-def format_validation_error(
-    exc: ValidationError,
-    describe: Callable[[Any], tuple[str, str, set[tuple[Any, ...]]]] | None = None,
-) -> tuple[str, str]:
-    """The field path and message of the most telling error in a pydantic ValidationError.
-
-    The message ends with ``(and N more problems)`` when there are other, unrelated errors.
-    `describe` turns one error into (path, message, locations it explains); the default
-    speaks of scenario files (sweep files pass their own).
-    """
-    errors = exc.errors()
-    err = _pick(errors)
-    path, message, explained = (describe or _describe)(err)
-    more = sum(1 for e in errors if e is not err and tuple(e["loc"]) not in explained)
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return path, message
-
-
-def describe_common_error(
-    loc: tuple[Any, ...],
-    kind: str,
-    value: Any,
-    ctx: Mapping[str, Any],
-    known_fields: Callable[[], list[str]],
-    explained: set[tuple[Any, ...]],
-) -> str | None:
-    """The message for the errors every file format describes alike, or None for others.
-
-    Covers a null value, an unknown field (with did-you-mean over `known_fields()`, the
-    fields allowed where the error is; the suggested field's own errors are added to
-    `explained`), a missing field and a number out of range. Used by scenario and sweep files.
-    """
-    if value is None and kind not in ("missing", "extra_forbidden"):
-        return "is empty (null); give a value or remove the line"
-    if kind == "extra_forbidden":
-        known = known_fields()
-        hint = did_you_mean(str(loc[-1]), known)
-        if hint:
-            suggested = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)[0]
-            explained.add((*loc[:-1], suggested))
-        expected = f"; expected one of {', '.join(known)}" if known else ""
-        return f"unknown field {loc[-1]!r}{hint}{expected}"
-    if kind == "missing":
-        return "required field is missing; add it"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<"}.get(kind, "<=")
-        bound = next(iter(ctx.values()), "?")
-        return f"is {value!r}, out of range: must be {op} {bound}"
-    return None
-
-
-def _describe(err: Any) -> tuple[str, str, set[tuple[Any, ...]]]:
-    """Path, message and the locations of other errors this one explains."""
-    loc = tuple(err["loc"])
-    kind = err["type"]
-    value = err.get("input")
-    ctx = err.get("ctx") or {}
-    explained: set[tuple[Any, ...]] = set()
-    if loc and loc[-1] == "[key]":
-        # A bad key of a mapping: pydantic locates it as (..., key, "[key]").
-        path = _path(_clean_loc(loc[:-2]))
-        path = _key_path(path, loc[-2])
-        if kind == "literal_error":
-            choices = _choices(str(ctx.get("expected", "")))
-            return (
-                path,
-                f"unknown key {value!r}{did_you_mean(str(value), choices)}; "
-                f"expected one of {', '.join(choices)}",
-                explained,
-            )
-        return path, f"the name {value!r} must be text; put it in quotes", explained
-    path = _path(_clean_loc(loc))
-
-    def known_fields() -> list[str]:
-        model = _model_at(loc)
-        return _field_names(model) if model else []
-
-    common = describe_common_error(loc, kind, value, ctx, known_fields, explained)
-    if common is not None:
-        return path, common, explained
-    if kind in ("too_short", "too_long"):
-        actual = ctx.get("actual_length")
-        if kind == "too_short":
-            return (
-                path,
-                f"has {actual} item(s), expected at least {ctx.get('min_length')}",
-                explained,
-            )
-        return path, f"has {actual} item(s), expected at most {ctx.get('max_length')}", explained
-    if kind == "union_tag_invalid":
-        tag = str(ctx.get("tag"))
+def _effect_type(err: ErrorDetails, path: str) -> Description | None:
+    """An effect's missing or unknown ``type`` (the tag of the effects' union)."""
+    if err["type"] == "union_tag_invalid":
+        tag = str((err.get("ctx") or {}).get("tag"))
         return (
             f"{path}.type",
-            f"unknown effect type {tag!r}{did_you_mean(tag, _EFFECT_TAGS)}"
+            f"unknown effect type {quote(tag)}{did_you_mean(tag, _EFFECT_TAGS)}"
             f"; expected one of {', '.join(_EFFECT_TAGS)}",
-            explained,
+            set(),
         )
-    if kind == "union_tag_not_found":
+    if err["type"] == "union_tag_not_found":
         return (
             f"{path}.type",
             f"required field is missing; expected one of {', '.join(_EFFECT_TAGS)}",
-            explained,
+            set(),
         )
-    if kind.startswith("date"):
-        return path, f"{_date_problem(value)}; write a date as YYYY-MM-DD", explained
-    if kind == "literal_error":
-        choices = _choices(str(ctx.get("expected", "")))
-        hint = did_you_mean(str(value), choices)
-        return path, f"is {value!r}{hint}; expected one of {', '.join(choices)}", explained
-    if kind == "value_error":
-        text = str(ctx.get("error", err["msg"]))
-        field = text.split(" ", 1)[0]
-        if field in _VALIDATED_FIELDS:
-            path = _key_path(path, field)
-        return path, text, explained
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return path, f"got {_shown(value)}; expected a mapping of fields (key: value)", explained
-    if kind in ("list_type", "tuple_type"):
-        return path, f"got {_shown(value)}; expected a list, e.g. [a, b]", explained
-    msg = err["msg"][0].lower() + err["msg"][1:] if err["msg"] else "invalid value"
-    return path, f"got {_shown(value)}: {msg}", explained
+    return None
 
 
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
@@ -509,7 +203,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> S
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        path, message = format_validation_error(exc)
+        path, message = format_validation_error(exc, Scenario, _effect_type)
         raise ScenarioError(source, path, message) from None
     return check_scenario(scenario, source)
 
@@ -532,9 +226,7 @@ def load_scenario(path: str | Path) -> Scenario:
     ScenarioError
         With the file, the field path, what is wrong and what is expected.
     """
-    path = Path(path)
-    data = _resolve(path, ())
-    return scenario_from_dict(data, str(path))
+    return scenario_from_dict(read_scenario_data(path), str(path))
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -13,6 +13,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
+from lsr_sim.limits import (
+    MAX_CALIBRATION_RUNS,
+    MAX_QUANTITY,
+    MAX_SCALE,
+    MAX_SEED,
+    MAX_STEPS,
+    calendar_problem,
+)
+from lsr_sim.messages import field_error
+from lsr_sim.scenario.estimation import ABCSettings, Prior
+from lsr_sim.scenario.facts import ISSUE_STATUSES, Observations
+
 __all__ = [
     "ISSUE_STATUSES",
     "LINK_TYPES",
@@ -42,7 +54,6 @@ __all__ = [
 
 ROLES = ("principal", "mediator", "spoiler", "backer", "other")
 LINK_TYPES = ("channel", "mediation", "patronage", "pressure")
-ISSUE_STATUSES = ("open", "on_table", "agreed", "implementing", "implemented", "collapsed")
 
 Unit = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
 Signed = Annotated[StrictFloat, Field(ge=-1.0, le=1.0)]
@@ -50,7 +61,10 @@ Name = Annotated[str, Field(min_length=1)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # Every number is finite: .inf and .nan are refused wherever a number goes.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class StrategySpec(_Frozen):
@@ -113,7 +127,9 @@ class Scale(_Frozen):
 class Quantity(_Frozen):
     """A real-world quantity delivered as agreed terms move along part of the scale."""
 
-    total: StrictFloat = Field(gt=0.0, description="The full amount, in `unit`.")
+    total: StrictFloat = Field(
+        gt=0.0, le=MAX_QUANTITY, description="The full amount, in `unit` (at most 10**12)."
+    )
     unit: Name
     range: tuple[Unit, Unit] = Field(
         (0.0, 1.0),
@@ -129,8 +145,8 @@ class Quantity(_Frozen):
     @model_validator(mode="after")
     def _range_increases(self) -> Quantity:
         if not self.range[0] < self.range[1]:
-            raise ValueError(
-                f"range {list(self.range)} must have low < high, for example [0.0, 0.5]"
+            raise field_error(
+                "range", f"range {list(self.range)} must have low < high, for example [0.0, 0.5]"
             )
         return self
 
@@ -287,8 +303,15 @@ class RunSettings(_Frozen):
 
     start_date: dt.date
     step_days: StrictInt = Field(7, gt=0, le=366, description="Length of one step in days.")
-    steps: StrictInt = Field(gt=0, le=100_000)
-    seed: StrictInt = Field(0, ge=0)
+    steps: StrictInt = Field(gt=0, le=MAX_STEPS)
+    seed: StrictInt = Field(0, ge=0, le=MAX_SEED)
+
+    @model_validator(mode="after")
+    def _ends_in_the_calendar(self) -> RunSettings:
+        problem = calendar_problem(self.start_date, self.step_days, self.steps)
+        if problem:
+            raise field_error("steps", problem)
+        return self
 
     def date_of(self, step: int) -> dt.date:
         """Date at the end of `step` (step 0 is the start date)."""
@@ -346,7 +369,7 @@ class Dynamics(_Frozen):
     trust_decay: Unit = Field(0.01, description="Pull toward the initial trust per step.")
     vouching_rate: Unit = Field(0.05, description="How far a trusted mediator passes trust on.")
     mediation_rate: StrictFloat = Field(
-        0.1, ge=0.0, description="kappa: scale of a mediator's convening hazard."
+        0.1, ge=0.0, le=MAX_SCALE, description="kappa: scale of a mediator's convening hazard."
     )
     backer_weight: Unit = Field(0.5, description="How much backers' support adds to mediation.")
     direct_talks_rate: Unit = Field(
@@ -355,23 +378,28 @@ class Dynamics(_Frozen):
         "weight between the parties and their mean mutual trust.",
     )
     talks_timeout: StrictInt = Field(
-        26, gt=0, description="Rounds on the table before talks lapse."
+        26, gt=0, le=MAX_STEPS, description="Rounds on the table before talks lapse."
     )
     compliance_trust_weight: Unit = Field(
         0.3, description="How far compliance depends on trust in the other side."
     )
     collapse_after: StrictInt = Field(
-        10, gt=0, description="Consecutive stalls that collapse a deal."
+        10, gt=0, le=MAX_STEPS, description="Consecutive stalls that collapse a deal."
     )
-    reopen_after: StrictInt = Field(12, gt=0, description="Steps before a collapsed issue reopens.")
+    reopen_after: StrictInt = Field(
+        12, gt=0, le=MAX_STEPS, description="Steps before a collapsed issue reopens."
+    )
     veto_strength: StrictFloat = Field(
-        1.0, ge=0.0, description="Scales a veto player's leverage over a party."
+        1.0, ge=0.0, le=MAX_SCALE, description="Scales a veto player's leverage over a party."
     )
     backing_weight: Unit = Field(
         0.5, description="How much a patron's support stiffens a party's resolve."
     )
     spoiler_boost: StrictFloat = Field(
-        2.0, ge=0.0, description="A spoiler-driven incident's rate is times 1 + boost * pressure."
+        2.0,
+        ge=0.0,
+        le=MAX_SCALE,
+        description="A spoiler-driven incident's rate is times 1 + boost * pressure.",
     )
     spoiler_drag: Unit = Field(
         0.25, description="Compliance lost by a pressured party at full spoiler pressure."
@@ -414,11 +442,27 @@ class CalibrationPattern(_Frozen):
 
 
 class Calibration(_Frozen):
-    """Stylised facts a calibrated scenario reproduces at a date."""
+    """Stylised facts a calibrated scenario reproduces at a date (`patterns`), and what the
+    estimation needs (`priors`, `observations`, `abc`: see lsr_sim.scenario.estimation)."""
 
-    at: dt.date
-    runs: StrictInt = Field(200, gt=0)
-    patterns: dict[str, CalibrationPattern] = Field(min_length=1)
+    at: dt.date | None = None
+    runs: StrictInt = Field(200, gt=0, le=MAX_CALIBRATION_RUNS)
+    patterns: dict[str, CalibrationPattern] = Field(default_factory=dict)
+    priors: dict[str, Prior] = Field(
+        default_factory=dict, description="Dotted path of an input -> its prior distribution."
+    )
+    observations: Observations | None = Field(
+        None, description="Dated facts, inline or the path of an observations file."
+    )
+    abc: ABCSettings = Field(default_factory=ABCSettings)
+
+    @model_validator(mode="after")
+    def _patterns_or_facts(self) -> Calibration:
+        if not self.patterns and self.observations is None:
+            raise ValueError("give patterns (checked at `at`) or observations (dated facts)")
+        if self.patterns and self.at is None:
+            raise ValueError("patterns are checked at a date: add at: YYYY-MM-DD")
+        return self
 
 
 class Scenario(_Frozen):

@@ -226,7 +226,7 @@ def get_strategy_class(name: str) -> type[Strategy]:
 
 def check_strategy(name: str, params: Mapping[str, float], role: str) -> tuple[str, str] | None:
     """Why a strategy choice is invalid, as (field suffix, message), or None if valid."""
-    from lsr_sim.scenario.checks import did_you_mean
+    from lsr_sim.messages import did_you_mean
 
     if name not in _REGISTRY:
         return ".name", (

@@ -125,9 +125,10 @@ def read_runs(out_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Every saved run of a sweep: all ``runs/part-*.parquet`` files, sorted by ``run``.
 
     Only complete parts (``part-*.parquet``) are read: temporary files of a running or
-    interrupted sweep (``.part-*.tmp``) and other hidden files are ignored. If a run was
-    saved more than once (for instance retried after a failure), the successful row is
-    kept, else the one in the last part.
+    interrupted sweep (``.part-*.tmp``), other hidden files and ``quarantine/`` are ignored.
+    One row per run key is kept whatever is on disk: if a run was saved more than once (for
+    instance retried after a failure, or copied), the successful row is kept, else the one in
+    the last part.
 
     Parameters
     ----------
@@ -172,7 +173,8 @@ def read_runs(out_dir: str | os.PathLike[str]) -> pd.DataFrame:
     runs["_failed"] = runs["error"] != ""
     # Successful rows first, then the latest part: the first row of each run is the keeper.
     runs = runs.sort_values(["run", "_failed", "_part"], ascending=[True, True, False])
-    runs = runs.drop_duplicates("run", keep="first").drop(columns=["_part", "_failed"])
+    key = "run_key" if "run_key" in runs else "run"
+    runs = runs.drop_duplicates(key, keep="first").drop(columns=["_part", "_failed"])
     return runs.reset_index(drop=True)
 
 

@@ -5,7 +5,7 @@ Latin hypercube (``lhs``), Saltelli's extension of the Sobol' sequence (``sobol`
 indices) and Morris trajectories (``morris``, for elementary effects). Every sampler is seeded,
 so the same sweep file always gives the same design.
 
-``build_design(loaded)`` turns a checked sweep (:func:`lsr_sim.sweep.spec.load_sweep`) into a
+``build_design(loaded)`` turns a checked sweep (:func:`lsr_sim.sweep.load_sweep`) into a
 :class:`Design`: a points table with one row per design point and scenario.
 """
 
@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from lsr_sim.sweep.spec import LoadedSweep, SweepSpec
+    from lsr_sim.sweep.loading import LoadedSweep
+    from lsr_sim.sweep.schema import SweepSpec
 
 __all__ = ["Design", "build_design", "grid", "parameter_matrix", "problem_for", "sample"]
 
@@ -172,7 +173,7 @@ def problem_for(spec: SweepSpec) -> dict[str, Any] | None:
 
     Examples
     --------
-    >>> from lsr_sim.sweep.spec import SweepSpec
+    >>> from lsr_sim.sweep.schema import SweepSpec
     >>> spec = SweepSpec.model_validate({
     ...     "name": "x", "scenario": "s.yaml", "design": {"type": "lhs", "samples": 4},
     ...     "parameters": {"a.b": {"range": [0, 1]},
@@ -223,7 +224,7 @@ def build_design(loaded: LoadedSweep) -> Design:
     Parameters
     ----------
     loaded : LoadedSweep
-        From :func:`lsr_sim.sweep.spec.load_sweep`.
+        From :func:`lsr_sim.sweep.load_sweep`.
 
     Returns
     -------
@@ -232,7 +233,7 @@ def build_design(loaded: LoadedSweep) -> Design:
 
     Examples
     --------
-    >>> from lsr_sim.sweep.spec import load_sweep
+    >>> from lsr_sim.sweep import load_sweep
     >>> design = build_design(load_sweep("scenarios/sweeps/riyadh_trust_grid.yaml"))
     >>> design.points.head(4)
        point  scenario  actors.Riyadh.capability  dynamics.trust_loss_rate

@@ -62,7 +62,7 @@ import pandas as pd
 from lsr_sim._atomic import write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.errors import InputError
-from lsr_sim.scenario.checks import did_you_mean
+from lsr_sim.messages import did_you_mean
 
 __all__ = [
     "DISCOVERY",

@@ -2,7 +2,7 @@
 
 :func:`free_inputs` lists what a global sensitivity analysis should vary: each number a
 scenario's author chose (or left at its documented default) that a run reads, as a sweep
-parameter path (:mod:`lsr_sim.sweep.spec`, :mod:`lsr_sim.sweep.derived`), with a range; and
+parameter path (:mod:`lsr_sim.scenario.paths`, :mod:`lsr_sim.scenario.derived`), with a range; and
 every numeric field it leaves out, with the reason.
 
 Inputs (for each actor, issue, link, event, ... of the scenario):
@@ -11,7 +11,7 @@ Inputs (for each actor, issue, link, event, ... of the scenario):
   ``attention``; each listed position and trust entry; each strategy parameter the strategy
   declares (listed or at its default); the salience of each issue the actor cares about, as
   ``actors.<a>.salience_share.<issue>`` (saliences sum to 1: the share is set and the row
-  renormalised, see :mod:`lsr_sim.sweep.derived`);
+  renormalised, see :mod:`lsr_sim.scenario.derived`);
 - network: each listed link weight;
 - issues: ``status_quo``, ``implementation_rate``; each quantity's ``spontaneous_rate`` when
   it is not 0;
@@ -59,8 +59,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, ValidationError
 from pydantic.fields import FieldInfo
 
 from lsr_sim.errors import InputError, ScenarioError
+from lsr_sim.messages import Description, FileKind, format_validation_error, quote
 from lsr_sim.scenario import read_yaml_mapping, scenario_from_dict
-from lsr_sim.scenario.loader import describe_common_error, format_validation_error
+from lsr_sim.scenario.derived import ROUNDED, SALIENCE_SHARE, integer_dynamics
+from lsr_sim.scenario.paths import PathError, apply_parameters, resolve_path
 from lsr_sim.scenario.schema import (
     Actor,
     Dynamics,
@@ -69,12 +71,11 @@ from lsr_sim.scenario.schema import (
     Quantity,
     Scenario,
 )
-from lsr_sim.sweep.derived import ROUNDED, SALIENCE_SHARE, integer_dynamics
-from lsr_sim.sweep.spec import PathError, apply_parameters, resolve_path
 
 __all__ = [
     "ACTOR_FIELDS",
     "DEFAULT_EXCLUDE",
+    "RANGES_FILE",
     "ExcludedInput",
     "FreeInput",
     "InputSet",
@@ -203,36 +204,44 @@ _RANGES_HINTS = {
 }
 
 
+#: Ranges files, for messages.
+RANGES_FILE = FileKind(
+    "ranges",
+    "lsr_sim/sweep/inputs.py",  # its description shows a ranges file
+    "relative: ..., ranges: ..., exclude: ...",
+    InputError,
+)
+
+# Errors phrased as in every other file (lsr_sim.messages): a null, an unknown or missing
+# field, a number out of bounds.
+_COMMON_KINDS = {
+    "extra_forbidden",
+    "missing",
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+}
+
+
 def _range_input(err: Any) -> str:
     value = err.get("input")
     return (
-        repr(value)
+        quote(value)
         if len(err["loc"]) > 2 and err["type"] != "missing"
         else "a range that is not two numbers"
     )
 
 
-def _describe(err: Any) -> tuple[str, str, set[tuple[Any, ...]]]:
-    """Field path and message of a ranges-file validation error."""
+def _describe(err: Any, path: str) -> Description | None:
+    """A ranges file's own phrasing of a validation error, or None for the common ones."""
     loc = tuple(err["loc"])
-    explained: set[tuple[Any, ...]] = set()
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     if len(loc) >= 2 and loc[0] == "ranges":  # the whole range, not one of its items
-        return f"ranges.{loc[1]}", f"got {_range_input(err)}; {_RANGES_HINTS['ranges']}", explained
-    common = describe_common_error(
-        loc,
-        err["type"],
-        err.get("input"),
-        err.get("ctx") or {},
-        lambda: list(_RangesFile.model_fields),
-        explained,
-    )
-    if common is not None:
-        return path, common, explained
+        return f"ranges.{loc[1]}", f"got {_range_input(err)}; {_RANGES_HINTS['ranges']}", set()
+    if err.get("input") is None or err["type"] in _COMMON_KINDS:
+        return None
     hint = _RANGES_HINTS.get(str(loc[0]) if loc else "", "see lsr_sim.sweep.inputs")
-    return path, f"got {err.get('input')!r}; {hint}", explained
+    return path, f"got {quote(err.get('input'))}; {hint}", set()
 
 
 def load_range_rules(path: str | os.PathLike[str]) -> RangeRules:
@@ -247,17 +256,11 @@ def load_range_rules(path: str | os.PathLike[str]) -> RangeRules:
         One line: ``<file>: <field>: <what is wrong; what is expected>``.
     """
     source = str(path)
-    try:
-        data = read_yaml_mapping(Path(path), what="ranges")
-    except ScenarioError as exc:
-        message = exc.message.replace(
-            "(name: ..., run: ..., actors: ...)", "(relative: ..., ranges: ..., exclude: ...)"
-        ).replace("(see scenarios/baseline.yaml)", "(relative, zero_share, ranges, exclude)")
-        raise InputError(source, exc.path, message) from None
+    data = read_yaml_mapping(Path(path), RANGES_FILE)
     try:
         parsed = _RangesFile.model_validate(data)
     except ValidationError as exc:
-        where, message = format_validation_error(exc, _describe)
+        where, message = format_validation_error(exc, _RangesFile, _describe)
         raise InputError(source, where, message) from None
     for key, (low, high) in parsed.ranges.items():
         if not (math.isfinite(low) and math.isfinite(high)) or not low < high:

@@ -47,7 +47,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from lsr_sim._atomic import atomic_write
-from lsr_sim.sweep.derived import is_dummy
+from lsr_sim.scenario.derived import is_dummy
 
 __all__ = [
     "plot_box_limits",
@@ -361,8 +361,9 @@ def plot_sensitivity(
     y = np.arange(len(frame))
     height = 0.38
     ax = _new_axes(ax, (8, 1.2 + 0.55 * len(frame)))
-    bars = {"capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "0.25"}}
+    bars: dict[str, Any] = {"capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "0.25"}}
     # (column, its confidence column or None, colour, label): the upper bar, then the lower.
+    series: list[tuple[str, str | None, str, str]]
     if kind == "sobol":
         series = [
             ("S1", "S1_conf", _S1_COLOR, "first order S1"),
@@ -376,8 +377,11 @@ def plot_sensitivity(
         ]
         xlabel = "elementary effect (outcome change over the parameter range)"
     for offset, (column, conf, color, label) in zip((height / 2, -height / 2), series, strict=True):
-        errors = {"xerr": frame[conf], **bars} if conf else {}
-        ax.barh(y + offset, frame[column], height, color=color, label=label, **errors)
+        if conf:
+            ax.barh(y + offset, frame[column], height, color=color, label=label,
+                    xerr=frame[conf], **bars)  # fmt: skip
+        else:
+            ax.barh(y + offset, frame[column], height, color=color, label=label)
     ax.axvline(0.0, color="0.3", linewidth=0.8)
     ax.set_xlabel(xlabel)
     ax.set_yticks(y, [str(p) for p in frame["parameter"]])
@@ -727,25 +731,25 @@ def save_sweep_figures(
     panels = parameters[:MAX_PANELS]
     for outcome in shown:
         if panels:
-            fig = _panels(
-                len(panels),
-                lambda ax, i, o=outcome: plot_response(points, panels[i], o, kind=kind, ax=ax),
-                size=(4.6, 3.6),
-            )
+
+            def response(ax: Axes, i: int, o: str = outcome) -> Axes:
+                return plot_response(points, panels[i], o, kind=kind, ax=ax)
+
+            fig = _panels(len(panels), response, size=(4.6, 3.6))
             fig.suptitle(f"Response of {outcome}")
             written.append(_save_png(fig, out / f"response_{_safe(outcome)}.png", dpi))
         if design_type == "grid" and len(parameters) == 2:
-            fig = _panels(
-                len(scenarios),
-                lambda ax, i, o=outcome: plot_heatmap(
+
+            def heatmap(ax: Axes, i: int, o: str = outcome) -> Axes:
+                return plot_heatmap(
                     points, parameters[0], parameters[1], o, scenario=scenarios[i], ax=ax
-                ),
-                size=(6.5, 4.8),
-                ncols=2,
-            )
+                )
+
+            fig = _panels(len(scenarios), heatmap, size=(6.5, 4.8), ncols=2)
             written.append(_save_png(fig, out / f"heatmap_{_safe(outcome)}.png", dpi))
 
-    for sens in ("sobol", "morris"):
+    methods: tuple[Literal["sobol", "morris"], ...] = ("sobol", "morris")
+    for sens in methods:
         indices = tables.get(sens)
         if indices is None or indices.empty:
             continue
@@ -756,11 +760,20 @@ def save_sweep_figures(
             rows = indices[indices["outcome"].astype(str) == outcome]
             present = list(dict.fromkeys(rows["scenario"].astype(str)))
             n_params = rows["parameter"].nunique()
+
+            def sensitivity(
+                ax: Axes,
+                i: int,
+                o: str = outcome,
+                r: pd.DataFrame = rows,
+                s: list[str] = present,
+                k: Literal["sobol", "morris"] = sens,
+            ) -> Axes:
+                return plot_sensitivity(r, o, kind=k, scenario=s[i], ax=ax)
+
             fig = _panels(
                 len(present),
-                lambda ax, i, o=outcome, r=rows, s=present, k=sens: plot_sensitivity(
-                    r, o, kind=k, scenario=s[i], ax=ax
-                ),
+                sensitivity,
                 size=(7.5, 1.4 + 0.55 * n_params),
                 ncols=2,
             )
@@ -844,17 +857,19 @@ def plot_box_limits(
         table = table[table["restricted"]]
     ax = _new_axes(ax, (7.5, 1.2 + 0.55 * len(table)))
     labels = []
-    for y, row in enumerate(table.itertuples(index=False)):
-        span = row.sweep_max - row.sweep_min
-        low = (row.min - row.sweep_min) / span if span > 0 else 0.0
-        high = (row.max - row.sweep_min) / span if span > 0 else 1.0
+    for y, row in enumerate(table.to_dict("records")):
+        lo, hi = float(row["min"]), float(row["max"])
+        first, last = float(row["sweep_min"]), float(row["sweep_max"])
+        span = last - first
+        low = (lo - first) / span if span > 0 else 0.0
+        high = (hi - first) / span if span > 0 else 1.0
         ax.barh(y, 1.0, left=0.0, height=0.5, color="0.88")
         ax.barh(y, high - low, left=low, height=0.5, color=_BOX_COLOR)
-        ax.text(low, y + 0.33, f"{row.min:.3g}", ha="center", va="top", fontsize=8)
-        ax.text(high, y + 0.33, f"{row.max:.3g}", ha="center", va="top", fontsize=8)
-        ax.text(-0.02, y, f"{row.sweep_min:.3g}", ha="right", va="center", fontsize=8, color="0.4")
-        ax.text(1.02, y, f"{row.sweep_max:.3g}", ha="left", va="center", fontsize=8, color="0.4")
-        labels.append(f"{row.input}{_qp_label(row.qp_min, row.qp_max)}")
+        ax.text(low, y + 0.33, f"{lo:.3g}", ha="center", va="top", fontsize=8)
+        ax.text(high, y + 0.33, f"{hi:.3g}", ha="center", va="top", fontsize=8)
+        ax.text(-0.02, y, f"{first:.3g}", ha="right", va="center", fontsize=8, color="0.4")
+        ax.text(1.02, y, f"{last:.3g}", ha="left", va="center", fontsize=8, color="0.4")
+        labels.append(f"{row['input']}{_qp_label(row['qp_min'], row['qp_max'])}")
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.4, -0.6)
     ax.set_xlim(-0.15, 1.15)

@@ -6,14 +6,23 @@ tasks, how many workers there are, or which executor runs them. Tasks go to a
 ``concurrent.futures`` executor: a local process pool by default, a Dask cluster through
 ``Client.get_executor()``, or any executor the caller passes (``mpi4py.futures``'
 ``MPIPoolExecutor``, see :mod:`lsr_sim.sweep.mpi`). Each finished task is written as one
-Parquet part, atomically (temporary file, then rename); a run is done exactly when its key is
-in a part. Running the same command again skips the runs already saved.
+Parquet part, atomically (temporary file, flushed, then renamed) and with page checksums; a
+run is done exactly when its key is in a part. Running the same command again skips the runs
+already saved.
+
+Whatever happens to the disk or the folder, nothing saved is lost and nothing is counted
+twice: one sweep writes into a folder at a time (an operating-system lock, released when its
+holder dies); on resume every part is read whole and checked, and a part that cannot be read
+is moved to ``quarantine/`` and its runs are run again; a full disk stops the sweep with one
+line (runs saved, room needed) and no partial part.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import hashlib
+import itertools
 import json
 import math
 import multiprocessing
@@ -24,7 +33,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,12 +44,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lsr_sim._atomic import atomic_write, write_bytes_atomic
+from lsr_sim import __version__ as _VERSION  # in every run key: versions never mix
+from lsr_sim import interrupts
+from lsr_sim._atomic import (
+    LOCK_NAME,
+    OWNER_NAME,
+    atomic_write,
+    disk_full,
+    folder_writer,
+    format_size,
+    write_bytes_atomic,
+)
 from lsr_sim.dynamics.status import STATUS_NAMES
-from lsr_sim.errors import InputError
+from lsr_sim.errors import InputError, SweepError
 from lsr_sim.experiment import derive_seeds, environment, run_many, summary_columns, summary_row
+from lsr_sim.results import folder_kind
+from lsr_sim.scenario.paths import apply_parameters
+from lsr_sim.sweep import estimate
 from lsr_sim.sweep.design import Design, build_design
-from lsr_sim.sweep.spec import LoadedSweep, SweepError, apply_parameters
+from lsr_sim.sweep.loading import LoadedSweep
 
 __all__ = [
     "RunSpec",
@@ -53,8 +76,9 @@ __all__ = [
 #: Most runs in one batch-engine task, without and with trajectories (see run_sweep).
 BATCH_TASK_RUNS = 5000
 BATCH_TASK_RUNS_WITH_TRAJECTORIES = 1000
-_VERSION = "0.1.0"  # part of every run key: results of another model version never mix
 RUNS, TRAJECTORIES = "runs", "trajectories"
+#: Unreadable parts are moved here (never deleted), under runs/ and trajectories/.
+QUARANTINE = "quarantine"
 _ARTEFACTS = ("manifest.json", "design.parquet", RUNS, TRAJECTORIES, "analysis")
 
 
@@ -188,12 +212,26 @@ def _error_text(exc: BaseException) -> str:
 
 
 class _RunRecorder:
-    """Collects the runs rows and trajectory rows of a task, whichever engine ran them."""
+    """Collects the runs rows and trajectory rows of a task, whichever engine ran them.
 
-    def __init__(self, task: Task) -> None:
+    Says how many runs are done to `progress` as they finish (at most five times a second):
+    one by one with the Mesa model, a batch at a time with the batch engine.
+    """
+
+    def __init__(self, task: Task, progress: Callable[[int], None] | None = None) -> None:
         self.task = task
         self.rows: dict[int, dict[str, Any]] = {}
         self.paths: dict[int, list[dict[str, Any]]] = {}
+        self.progress = progress
+        self.unreported = 0
+        self.reported_at = 0.0
+
+    def _finished_one(self) -> None:
+        self.unreported += 1
+        now = time.monotonic()
+        if self.progress is not None and now - self.reported_at >= 0.2:
+            self.progress(self.unreported)
+            self.unreported, self.reported_at = 0, now
 
     def start(self, spec: RunSpec) -> dict[str, Any]:
         row = {
@@ -228,6 +266,7 @@ class _RunRecorder:
                 self.task.trajectory_every,
             )
             self.paths[spec.run] = [{**ident, "scenario": spec.scenario, **r} for r in rows]
+        self._finished_one()
 
     def failed(self, spec: RunSpec, exc: BaseException) -> None:
         self.failed_with(spec, _error_text(exc))
@@ -238,6 +277,7 @@ class _RunRecorder:
             row[name] = np.nan
         row["error"] = error
         self.paths.pop(spec.run, None)
+        self._finished_one()
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         runs = pd.DataFrame([self.rows[r] for r in sorted(self.rows)])
@@ -252,7 +292,9 @@ def _run_with_mesa(spec: RunSpec, scenario: Any, record: _RunRecorder) -> None:
 
     try:
         model = NegotiationModel(scenario, rng=spec.seed)
-        model.run_for(spec.steps)
+        for _ in range(spec.steps):
+            model.run_for(1)
+            interrupts.check()
         summary = summary_row(model, seed=spec.seed, steps=spec.steps)
         record.done(spec, summary, model.datacollector.model_vars, scenario)
     except Exception as exc:  # a failing run is data, not a crash of the sweep
@@ -287,17 +329,20 @@ def _run_with_batch(group: list[tuple[RunSpec, Any]], record: _RunRecorder) -> l
     return notes
 
 
-def execute_task(task: Task) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
+def execute_task(
+    task: Task, progress: Callable[[int], None] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
     """Do every run of a task; a run that raises is recorded with its error, not re-raised.
 
     With ``task.engine == "batch"`` the runs are stepped together by the batch engine where
     it can (:func:`lsr_sim.experiment.run_many`: the Mesa model's numbers exactly); with
     ``"mesa"`` one by one through the Mesa model. Returns the runs table, the trajectories
     table if trajectories are kept, and notes on runs that did not go the fast way.
+    ``progress(n)``, if given, hears that `n` more runs are done, as they finish.
     """
     from lsr_sim.scenario import scenario_from_dict
 
-    record = _RunRecorder(task)
+    record = _RunRecorder(task, progress)
     batch: list[tuple[RunSpec, Any]] = []
     cache: tuple[tuple[str, tuple[tuple[str, float], ...]], Any] | None = None
     for spec in task.runs:
@@ -338,26 +383,117 @@ def _runs_schema(parameters: Sequence[str], outcomes: Sequence[str]) -> pa.Schem
 
 
 def _write_part(folder: Path, table: pa.Table, first_run: int, keys: Sequence[str]) -> Path:
-    """Write one Parquet part atomically; its name is unique to the runs it holds."""
+    """Write one Parquet part atomically; its name is unique to the runs it holds.
+
+    The runs part and the trajectories part of a task get the same name.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:10]
     final = folder / f"part-{first_run:09d}-{digest}.parquet"
-    return atomic_write(final, lambda handle: pq.write_table(table, handle))
+    return atomic_write(
+        final, lambda handle: pq.write_table(table, handle, write_page_checksum=True)
+    )
+
+
+def _parts(out_dir: Path, sub: str) -> list[Path]:
+    folder = out_dir / sub
+    return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
 
 
 def saved_keys(out_dir: Path) -> set[str]:
-    """Keys of the runs already saved in `out_dir` (only complete parts count)."""
-    folder = out_dir / RUNS
+    """Keys of the runs saved in `out_dir`: those in its readable runs parts."""
     keys: set[str] = set()
-    if folder.is_dir():
-        for part in sorted(folder.glob("part-*.parquet")):
+    for part in _parts(out_dir, RUNS):
+        try:
             keys.update(pq.read_table(part, columns=["run_key"]).column(0).to_pylist())
+        except Exception:  # pyarrow raises several unrelated types for a bad file
+            continue  # not saved: a resume sets the part aside and runs its runs again
     return keys
 
 
-def _clean_temporaries(out_dir: Path) -> None:
+def _check_part(part: Path, columns: Sequence[str]) -> list[str]:
+    """Read a part whole, every page against its checksum; return its run keys.
+
+    Raises whatever pyarrow raises for a truncated, empty or damaged file, or ValueError for a
+    part without the columns a sweep writes.
+    """
+    table = pq.read_table(part, page_checksum_verification=True)
+    missing = [name for name in columns if name not in table.column_names]
+    if missing:
+        raise ValueError(f"column {missing[0]!r} is missing")
+    return table.column("run_key").to_pylist()
+
+
+def _check_saved(out_dir: Path, columns: Sequence[str], trajectories: bool) -> tuple[set[str], str]:
+    """Check every part of `out_dir`; set aside the unusable ones; return the saved keys.
+
+    A runs part that cannot be read, a trajectories part that cannot be read (with its runs
+    part: the runs must be run again to get their trajectories) and a trajectories part whose
+    runs part never arrived (a write cut short) are moved to ``quarantine/``. Returns the keys
+    of the runs saved in the parts that remain and a one-line note ("" if nothing was moved).
+    """
+    keys: dict[str, list[str]] = {}
+    bad: dict[str, str] = {}
+    for part in _parts(out_dir, RUNS):
+        try:
+            keys[part.name] = _check_part(part, columns)
+        except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+            bad[part.name] = f"{RUNS}/{part.name}: {_reason(exc)}"
+    if trajectories:
+        for part in _parts(out_dir, TRAJECTORIES):
+            if part.name in bad:
+                continue
+            if part.name not in keys:
+                bad[part.name] = f"{TRAJECTORIES}/{part.name}: no runs part of the same name"
+                continue
+            try:
+                _check_part(part, ("run_key", "step"))
+            except Exception as exc:  # as above
+                bad[part.name] = f"{TRAJECTORIES}/{part.name}: {_reason(exc)}"
+    for name in bad:
+        _set_aside(out_dir, name)
+        keys.pop(name, None)
+    saved = {key for part_keys in keys.values() for key in part_keys}
+    if not bad:
+        return saved, ""
+    first = next(iter(bad.values()))
+    more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+    note = (
+        f"set aside {len(bad)} unreadable part(s) in {out_dir / QUARANTINE} ({first}{more}); "
+        "their runs are run again"
+    )
+    return saved, note
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _set_aside(out_dir: Path, name: str) -> None:
+    """Move part `name` (runs and trajectories) into the quarantine folder; never delete it."""
     for sub in (RUNS, TRAJECTORIES):
-        for tmp in (out_dir / sub).glob(".part-*.tmp"):  # left by a killed sweep
+        source = out_dir / sub / name
+        if not source.exists():
+            continue
+        folder = out_dir / QUARANTINE / sub
+        folder.mkdir(parents=True, exist_ok=True)
+        target, n = folder / name, 1
+        while target.exists():  # set aside before: keep both
+            target, n = folder / f"{name}.{n}", n + 1
+        source.replace(target)
+
+
+def _clean_temporaries(out_dir: Path) -> None:
+    """Remove the temporary files a killed sweep left (called while holding the folder lock)."""
+    for folder, pattern in (
+        (out_dir, ".manifest.json.*.tmp"),
+        (out_dir, ".design.parquet.*.tmp"),
+        (out_dir, f".{OWNER_NAME}.*.tmp"),
+        (out_dir / RUNS, ".part-*.tmp"),
+        (out_dir / TRAJECTORIES, ".part-*.tmp"),
+    ):
+        for tmp in folder.glob(pattern):
             tmp.unlink(missing_ok=True)
 
 
@@ -408,12 +544,39 @@ def _write_json(path: Path, content: Mapping[str, Any]) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def _check_out_dir(out_dir: Path, *, fresh: bool, locked: bool = False) -> None:
+    """Refuse an --out that cannot hold this sweep, before anything is written into it.
+
+    Until the folder's lock is held (`locked`), a folder with a lock file is another writer's
+    (it may be writing its first files): the lock decides, not what is in it now.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SweepError("command line", "--out", f"{out_dir} is a file, not a folder")
+    if folder_kind(out_dir) == "run" and not (out_dir / RUNS).is_dir():
+        raise SweepError(
+            str(out_dir),
+            "",
+            "holds the results of one run (written by `lsr-sim run`); choose another --out",
+        )
+    undecided = locked or not (out_dir / LOCK_NAME).exists()
+    if undecided and not fresh and _holds_files_but_no_sweep(out_dir):
+        raise SweepError(
+            str(out_dir), "", "is not empty and holds no sweep results; choose another --out"
+        )
+
+
+def _holds_files_but_no_sweep(out_dir: Path) -> bool:
+    if not out_dir.is_dir() or (out_dir / "manifest.json").exists():
+        return False
+    # The writer's lock and owner files (and an owner file's temporary) are no results.
+    return any(not p.name.startswith(".lsr-sim.") for p in out_dir.iterdir())
+
+
 def _prepare_folder(
     out_dir: Path, manifest: Mapping[str, Any], design: Design, *, fresh: bool
 ) -> None:
-    """Create or check the output folder; refuse results of a different sweep."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise SweepError("command line", "--out", f"{out_dir} is a file, not a folder")
+    """Check the output folder again (now holding its lock); refuse results of another sweep."""
+    _check_out_dir(out_dir, fresh=fresh, locked=True)
     existing = out_dir / "manifest.json"
     if fresh:
         for name in _ARTEFACTS:
@@ -437,11 +600,6 @@ def _prepare_folder(
                 f"holds results of a different sweep (the {what} changed since they were "
                 "written); add --fresh to start over, or choose another --out",
             )
-    elif out_dir.is_dir() and any(out_dir.iterdir()):
-        raise SweepError(
-            str(out_dir), "", "is not empty and holds no sweep results; choose another --out"
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
     _write_json(out_dir / "manifest.json", manifest)
     atomic_write(out_dir / "design.parquet", lambda h: design.points.to_parquet(h, index=False))
 
@@ -450,11 +608,16 @@ def _prepare_folder(
 
 
 class _Progress:
-    """A progress bar on a terminal; plain periodic lines otherwise."""
+    """A progress bar on a terminal; plain periodic lines otherwise.
+
+    It counts runs done: those saved, plus those the tasks still running have finished (their
+    workers say so as runs finish), so it moves with runs, not with tasks.
+    """
 
     def __init__(self, total: int, done: int, *, enabled: bool, stream: Any = None) -> None:
-        self.total, self.done = total, done
+        self.total, self.saved = total, done
         self.start_done = done
+        self.running: dict[int, int] = {}  # task id -> runs it has finished, not yet saved
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.started = time.monotonic()
@@ -467,21 +630,44 @@ class _Progress:
                 total=total, initial=done, unit="run", file=self.stream, dynamic_ncols=True
             )
 
-    def update(self, n: int) -> None:
-        self.done += n
+    @property
+    def done(self) -> int:
+        return self.saved + sum(self.running.values())
+
+    def advance(self, task: int, n: int) -> None:
+        """Task `task` has finished `n` more runs."""
+        self.running[task] = self.running.get(task, 0) + n
+        self._show()
+
+    def saved_task(self, task: int, n: int) -> None:
+        """Task `task` is saved, with its `n` runs."""
+        self.running.pop(task, None)
+        self.saved += n
+        self._show()
+
+    def lost(self, tasks: Iterable[int]) -> None:
+        """Tasks whose runs will be run again (their worker died)."""
+        for task in tasks:
+            self.running.pop(task, None)
+        self._show()
+
+    def _show(self) -> None:
         if not self.enabled:
             return
+        done = min(self.done, self.total)
         if self.bar is not None:
-            self.bar.update(n)
+            if done != self.bar.n:
+                self.bar.n = done
+                self.bar.refresh()
             return
         now = time.monotonic()
-        if now - self.last_line >= 10 or self.done >= self.total:
+        if now - self.last_line >= 10 or done >= self.total:
             self.last_line = now
-            rate = (self.done - self.start_done) / max(now - self.started, 1e-9)
-            left = (self.total - self.done) / rate if rate > 0 else math.inf
+            rate = (done - self.start_done) / max(now - self.started, 1e-9)
+            left = (self.total - done) / rate if rate > 0 else math.inf
             eta = f"about {left:.0f} s left" if math.isfinite(left) else "time left unknown"
             print(
-                f"sweep: {self.done}/{self.total} runs ({100 * self.done / self.total:.0f}%), "
+                f"sweep: {done}/{self.total} runs ({100 * done / self.total:.0f}%), "
                 f"{rate:.1f} runs/s, {eta}",
                 file=self.stream,
                 flush=True,
@@ -501,7 +687,8 @@ class _InProcess(cf.Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
         future: cf.Future = cf.Future()
         try:
-            future.set_result(fn(*args, **kwargs))
+            with interrupts.deferred():  # Ctrl-C between two steps, never inside numba
+                future.set_result(fn(*args, **kwargs))
         except BaseException as exc:  # KeyboardInterrupt must reach the caller
             if isinstance(exc, KeyboardInterrupt):
                 raise
@@ -509,12 +696,17 @@ class _InProcess(cf.Executor):
         return future
 
 
-def _local_executor(workers: int) -> cf.Executor:
+def _local_executor(workers: int, progress: Any = None) -> cf.Executor:
+    """One worker: this process. More: a pool of processes that tell `progress` (a queue of
+    ``(task id, runs)``) as runs finish."""
     if workers == 1:
         return _InProcess()
     # spawn: no forked copies of the parent's threads or locks (progress bar, Dask client)
     pool = cf.ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(progress,),
     )
     if threading.current_thread() is not threading.main_thread():
         return pool  # signal dispositions can only be changed from the main thread
@@ -534,6 +726,25 @@ def _local_executor(workers: int) -> cf.Executor:
 def _ignore_sigint() -> None:
     # Ctrl-C is the parent's to handle: it stops cleanly and says how to resume.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# The progress queue of a pool's worker process, set once as the process starts.
+_worker_progress: Any = None
+
+
+def _start_worker(progress: Any) -> None:
+    global _worker_progress
+    _ignore_sigint()
+    _worker_progress = progress
+
+
+def _execute_in_worker(
+    task_id: int, task: Task
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
+    queue = _worker_progress
+    if queue is None:
+        return execute_task(task)
+    return execute_task(task, lambda n: queue.put((task_id, n)))
 
 
 def _tasks(
@@ -614,11 +825,65 @@ def run_sweep(
     plan = plan_runs(loaded, design)
     manifest = _manifest(loaded, design, outcomes, len(plan), command)
     earlier = [] if fresh else _saved_notes(out_dir)
+    _check_out_dir(out_dir, fresh=fresh)  # before the lock creates the folder
+    report = SweepReport(out_dir, total=len(plan), done_before=0)
+    with folder_writer(out_dir, command, "a sweep"):
+        try:
+            _sweep_locked(
+                loaded,
+                design,
+                outcomes,
+                plan,
+                manifest,
+                report,
+                workers=workers,
+                scheduler=scheduler,
+                fresh=fresh,
+                progress=progress,
+                runs_per_task=runs_per_task,
+                stream=stream,
+                engine=engine,
+                executor=executor,
+                earlier_notes=earlier,
+            )
+        except KeyboardInterrupt:  # before the runs started (while checking the parts)
+            report.interrupted = True
+            report.done_before = len(saved_keys(out_dir) & {spec.key for spec in plan})
+        except (OSError, _DiskFull) as exc:
+            if isinstance(exc, OSError) and not disk_full(exc):
+                raise
+            raise SweepError(str(out_dir), "", _disk_full_text(out_dir, plan, exc)) from None
+    return report
+
+
+def _sweep_locked(
+    loaded: LoadedSweep,
+    design: Design,
+    outcomes: list[str],
+    plan: list[RunSpec],
+    manifest: Mapping[str, Any],
+    report: SweepReport,
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    fresh: bool,
+    progress: bool,
+    runs_per_task: int | None,
+    stream: Any,
+    engine: str,
+    executor: cf.Executor | None,
+    earlier_notes: Sequence[str],
+) -> None:
+    """The body of :func:`run_sweep`, run while holding the output folder's lock."""
+    out_dir = report.out_dir
+    _clean_temporaries(out_dir)  # first: a sweep killed while writing its manifest left one
     _prepare_folder(out_dir, manifest, design, fresh=fresh)
-    _clean_temporaries(out_dir)
-    done = saved_keys(out_dir)
+    schema = _runs_schema(design.parameters, outcomes)
+    done, note = _check_saved(out_dir, schema.names, loaded.spec.trajectories is not None)
+    if note:
+        report.notes.append(note)
     todo = [spec for spec in plan if spec.key not in done]
-    report = SweepReport(out_dir, total=len(plan), done_before=len(plan) - len(todo))
+    report.done_before = len(plan) - len(todo)
     mesa_sized = engine == "mesa"
     if engine == "batch":
         from lsr_sim.batch import supports
@@ -628,7 +893,7 @@ def run_sweep(
         mesa_sized = not all(supports(entry.scenario)[0] for entry in loaded.scenarios.values())
     if not todo:
         report.notes.append("every run was already saved; nothing to do")
-        return report
+        return
 
     client: Any = None
     if executor is not None:
@@ -654,7 +919,18 @@ def run_sweep(
         size = runs_per_task or max(1, min(cap, math.ceil(len(todo) / slots)))
     else:
         size = runs_per_task or max(1, min(100, math.ceil(len(todo) / (slots * 4))))
-    schema = _runs_schema(design.parameters, outcomes)
+    if progress:  # a large sweep: its size, time and disk, measured on a sample, first
+        n = estimate.SAMPLE_RUNS
+        sample = _tasks(todo[:n], loaded, design, outcomes, n, engine)
+        estimate.announce_plan(
+            loaded.spec.name,
+            len(plan),
+            len(todo),
+            sample,
+            execute_task,
+            slots,
+            stream or sys.stderr,
+        )
     meter = _Progress(len(plan), report.done_before, enabled=progress, stream=stream)
     started = time.monotonic()
     try:
@@ -680,10 +956,37 @@ def run_sweep(
         report.seconds = time.monotonic() - started
         if client is not None:
             client.close()
-        notes = list(dict.fromkeys([*earlier, *report.notes]))
+        notes = list(dict.fromkeys([*earlier_notes, *report.notes]))
         if notes:  # how runs that did not go the fast way ran, kept across resumes
             _write_json(out_dir / "manifest.json", {**manifest, "notes": notes})
-    return report
+
+
+class _DiskFull(Exception):
+    """A part could not be written for want of space (its runs and in-memory size)."""
+
+    def __init__(self, runs: int, nbytes: int) -> None:
+        super().__init__(f"no room for a part of {runs} runs")
+        self.runs, self.nbytes = runs, nbytes
+
+
+def _disk_full_text(out_dir: Path, plan: Sequence[RunSpec], exc: BaseException) -> str:
+    """One line: runs saved, room needed for the rest (from the parts so far), room free."""
+    saved = len(saved_keys(out_dir) & {spec.key for spec in plan})
+    left = len(plan) - saved
+    on_disk = sum(p.stat().st_size for sub in (RUNS, TRAJECTORIES) for p in _parts(out_dir, sub))
+    if saved:
+        per_run = on_disk / saved
+    elif isinstance(exc, _DiskFull) and exc.runs:
+        per_run = exc.nbytes / exc.runs  # in memory: Parquet on disk takes less
+    else:
+        per_run = 0.0
+    free = shutil.disk_usage(out_dir).free
+    need = f"about {format_size(per_run * left)} more" if per_run else "more room"
+    return (
+        f"disk full: {saved} of {len(plan)} runs are saved (every saved part is whole, no "
+        f"partial part was left); the other {left} need {need} ({format_size(free)} free "
+        "now): free some space and run the same command again to resume"
+    )
 
 
 def _saved_notes(out_dir: Path) -> list[str]:
@@ -778,28 +1081,46 @@ def _drive(
     pending = list(_tasks(todo, loaded, design, outcomes, size, engine))
     pending.reverse()  # pop() from the end keeps run order
     rebuilds = 0
+    ids = itertools.count()  # a task's id in the progress meter (a resubmitted task gets a new one)
     while pending:
-        executor = client.get_executor() if client is not None else _local_executor(workers)
-        in_flight: dict[cf.Future, Task] = {}
+        # Workers of a local pool say how many runs they have finished through this queue (one
+        # per pool: a worker killed while writing to it would leave its lock held).
+        queue = None
+        if client is None and workers > 1:
+            queue = multiprocessing.get_context("spawn").SimpleQueue()
+        executor = client.get_executor() if client is not None else _local_executor(workers, queue)
+        in_flight: dict[cf.Future, tuple[int, Task]] = {}
         try:
             while pending or in_flight:
                 while pending and len(in_flight) < 2 * slots:
-                    task = pending.pop()
-                    in_flight[executor.submit(execute_task, task)] = task
-                finished, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                    # Taken off `pending` only once submitted: a pool that broke since the
+                    # last wait refuses the submit, and the task must not be lost with it.
+                    task, task_id = pending[-1], next(ids)
+                    if client is not None:
+                        future = executor.submit(execute_task, task)
+                    elif workers == 1:
+                        tell = functools.partial(meter.advance, task_id)
+                        future = executor.submit(execute_task, task, tell)
+                    else:
+                        future = executor.submit(_execute_in_worker, task_id, task)
+                    in_flight[future] = (task_id, pending.pop())
+                finished, _ = cf.wait(in_flight, timeout=0.25, return_when=cf.FIRST_COMPLETED)
+                while queue is not None and not queue.empty():
+                    meter.advance(*queue.get())
                 for future in finished:
-                    task = in_flight[future]
+                    task_id, task = in_flight[future]
                     runs, paths, notes = future.result()  # a broken pool raises here
                     _store(out_dir, task, runs, paths, schema)
                     report.notes.extend(note for note in notes if note not in report.notes)
                     del in_flight[future]
                     report.done_now += len(runs)
                     report.failed += int((runs["error"] != "").sum())
-                    meter.update(len(runs))
+                    meter.saved_task(task_id, len(runs))
                     del future  # release the result (Dask keeps results while referenced)
-        except cf.process.BrokenProcessPool:
+        except BrokenProcessPool:
             rebuilds += 1
-            pending.extend(in_flight.values())
+            meter.lost(task_id for task_id, _ in in_flight.values())
+            pending.extend(task for _, task in in_flight.values())
             if rebuilds > 3:
                 raise
             report.notes.append("a worker process died; the pool was rebuilt and its tasks rerun")
@@ -829,12 +1150,28 @@ def _store(
 ) -> None:
     keys = list(runs["run_key"])
     first = int(runs["run"].min())
-    if paths is not None and len(paths):
-        # Trajectories first: a run counts as saved only once its runs row exists.
-        table = pa.Table.from_pandas(paths, preserve_index=False)
-        _write_part(out_dir / TRAJECTORIES, table, first, keys)
     for name in schema.names:
         if name not in runs:
             runs[name] = np.nan
     table = pa.Table.from_pandas(runs[schema.names], schema=schema, preserve_index=False)
-    _write_part(out_dir / RUNS, table, first, keys)
+    trajectories = None
+    if paths is not None and len(paths):
+        trajectories = pa.Table.from_pandas(paths, preserve_index=False)
+    try:
+        # Trajectories first: a run counts as saved only once its runs row exists.
+        written = (
+            _write_part(out_dir / TRAJECTORIES, trajectories, first, keys)
+            if trajectories is not None
+            else None
+        )
+        try:
+            _write_part(out_dir / RUNS, table, first, keys)
+        except BaseException:
+            if written is not None:  # its runs are not saved: they run again, and write it again
+                written.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        if disk_full(exc):
+            size = table.nbytes + (trajectories.nbytes if trajectories is not None else 0)
+            raise _DiskFull(len(runs), size) from exc
+        raise

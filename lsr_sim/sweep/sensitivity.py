@@ -4,7 +4,7 @@ The steps, each a plain function (``lsr-sim sensitivity`` calls them in turn):
 
 1. :func:`plan_sensitivity`: the scenario's free inputs and their ranges
    (:func:`lsr_sim.sweep.inputs.free_inputs`), plus dummy parameters the model never reads
-   (``dummy.1`` ... ``dummy.<n>``, :mod:`lsr_sim.sweep.derived`), in a Morris or Sobol'
+   (``dummy.1`` ... ``dummy.<n>``, :mod:`lsr_sim.scenario.derived`), in a Morris or Sobol'
    design;
 2. :func:`run_sensitivity`: writes the plan as an ordinary sweep file (``sweep.yaml``) into
    the output folder and runs it with the resumable sweep runner into ``sweep/`` (run the
@@ -54,9 +54,10 @@ import yaml
 
 from lsr_sim._atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
+from lsr_sim.limits import MAX_SWEEP_RUNS, calendar_problem
+from lsr_sim.messages import did_you_mean
 from lsr_sim.scenario import Scenario, load_scenario
-from lsr_sim.scenario.checks import did_you_mean
-from lsr_sim.sweep.derived import dummy_names, is_dummy
+from lsr_sim.scenario.derived import dummy_names, is_dummy
 from lsr_sim.sweep.inputs import InputSet, RangeRules, free_inputs, load_range_rules
 
 __all__ = [
@@ -274,7 +275,8 @@ def plan_sensitivity(
     ------
     InputError
         A bad scenario or ranges file (naming the file and field), or a bad option (naming
-        it: ``--method``, ``--samples``, ``--replications``, ``--outcomes``, ``--steps``).
+        it: ``--method``, ``--samples``, ``--replications``, ``--outcomes``, ``--steps``;
+        a plan of more than :data:`~lsr_sim.limits.MAX_SWEEP_RUNS` runs names ``--samples``).
     """
     if method not in METHODS:
         raise _option(
@@ -305,6 +307,10 @@ def plan_sensitivity(
         raise _option("--levels", f"is {levels}; Morris levels must be an even number >= 2")
     path = Path(scenario_file)
     scenario = load_scenario(path)
+    if steps is not None:
+        problem = calendar_problem(scenario.run.start_date, scenario.run.step_days, steps)
+        if problem:
+            raise _option("--steps", problem)
     if outcomes is None:
         chosen = main_outcomes(scenario)
     else:
@@ -335,7 +341,7 @@ def plan_sensitivity(
         raise InputError(
             str(path), "", "has no free numeric input to vary (or the ranges file excludes all)"
         )
-    return SensitivityPlan(
+    plan = SensitivityPlan(
         scenario_file=path.resolve(),
         scenario=scenario,
         inputs=inputs,
@@ -348,6 +354,14 @@ def plan_sensitivity(
         steps=steps,
         dummies=int(dummies),
     )
+    if plan.runs > MAX_SWEEP_RUNS:  # refused before the sweep file is written
+        raise _option(
+            "--samples",
+            f"gives {plan.points:,} points x {plan.replications:,} replications = "
+            f"{plan.runs:,} runs, above the limit of {MAX_SWEEP_RUNS:,} "
+            "(lsr_sim.limits.MAX_SWEEP_RUNS); use fewer --samples or --replications",
+        )
+    return plan
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -402,9 +416,12 @@ def check_folder(
     if existing.is_file():
         old_text = existing.read_text(encoding="utf-8")
         if not fresh and old_text != _sweep_text(content):
+            from lsr_sim.scenario.yamlfile import parse_yaml
+            from lsr_sim.sweep.loading import SWEEP_FILE as SWEEP_KIND
+
             try:
-                old = yaml.safe_load(old_text) or {}
-            except yaml.YAMLError:
+                old = parse_yaml(old_text, str(existing), SWEEP_KIND) or {}
+            except InputError:  # an unreadable old file: say only that the settings differ
                 old = {}
             raise InputError(
                 str(out_dir),
@@ -459,8 +476,8 @@ def run_sensitivity(
     scenario or ranges) unless `fresh`.
     """
     from lsr_sim.sweep.analysis import analyze, write_analysis
+    from lsr_sim.sweep.loading import load_sweep
     from lsr_sim.sweep.runner import run_sweep
-    from lsr_sim.sweep.spec import load_sweep
 
     out_dir = Path(out_dir)
     content = plan.sweep_content(out_dir)

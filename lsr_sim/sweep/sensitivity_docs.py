@@ -20,7 +20,7 @@ import pandas as pd
 
 from lsr_sim._atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
-from lsr_sim.sweep.derived import is_dummy
+from lsr_sim.scenario.derived import is_dummy
 
 __all__ = [
     "FIGURES_SUBDIR",

@@ -1,4 +1,4 @@
-"""Sweep parameters that are not one scenario field: a dummy, salience shares, effect values
+"""Parameter paths that are not one scenario field: a dummy, salience shares, effect values
 and rounded integers.
 
 Most sweep parameters name one numeric field of a scenario by its dotted path
@@ -24,8 +24,10 @@ analysis needs them all:
 
 :func:`is_derived` says whether a path is one of these; :func:`resolve_derived` checks it
 against a scenario; :func:`apply_derived` sets the values in a scenario's YAML data.
-:mod:`lsr_sim.sweep.spec` calls them for such paths, so sweep files, the runner and the
-analysis handle them like any other parameter.
+:mod:`lsr_sim.scenario.paths` calls them for such paths (``resolve_path``,
+``apply_parameters``), so sweep files, the runner and the analysis handle them like any
+other parameter. It imports only the schema and the messages, so that module can use it
+without a cycle.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lsr_sim.scenario.checks import did_you_mean
+from lsr_sim.messages import did_you_mean, quote
 from lsr_sim.scenario.schema import Dynamics, Scenario
 
 __all__ = [
@@ -156,7 +158,7 @@ def _resolve_rounded(scenario: Scenario, segments: list[str]) -> DerivedTarget:
     name = segments[2]
     if name not in fields:
         raise DerivedPathError(
-            f"{name!r}{did_you_mean(name, fields)} is not an integer field of dynamics; "
+            f"{quote(name)}{did_you_mean(name, fields)} is not an integer field of dynamics; "
             f"rounded.dynamics. takes one of {', '.join(fields)} (vary a float field by its "
             "own path, dynamics.<field>)"
         )
@@ -168,7 +170,7 @@ def _resolve_share(scenario: Scenario, segments: list[str]) -> DerivedTarget:
     actors = list(scenario.actors)
     if actor_name not in actors:
         raise DerivedPathError(
-            f"unknown actor {actor_name!r}{did_you_mean(actor_name, actors)}; "
+            f"unknown actor {quote(actor_name)}{did_you_mean(actor_name, actors)}; "
             f"expected one of {', '.join(actors)}"
         )
     listed = list(scenario.actors[actor_name].salience)
@@ -180,7 +182,7 @@ def _resolve_share(scenario: Scenario, segments: list[str]) -> DerivedTarget:
     issue = segments[3]
     if issue not in listed:
         raise DerivedPathError(
-            f"{actor_name} lists no salience for {issue!r}{did_you_mean(issue, listed)}; "
+            f"{actor_name} lists no salience for {quote(issue)}{did_you_mean(issue, listed)}; "
             f"a salience share varies an issue the actor cares about: one of "
             f"{', '.join(listed) or '(none)'}"
         )
@@ -193,7 +195,7 @@ def _resolve_effect(scenario: Scenario, segments: list[str]) -> DerivedTarget:
     noun = "event" if section == "events" else "incident"
     if name not in entries:
         raise DerivedPathError(
-            f"unknown {noun} {name!r}{did_you_mean(name, entries)}; expected one of "
+            f"unknown {noun} {quote(name)}{did_you_mean(name, entries)}; expected one of "
             f"{', '.join(entries) or '(none)'}"
         )
     effects = entries[name].effects
@@ -205,16 +207,16 @@ def _resolve_effect(scenario: Scenario, segments: list[str]) -> DerivedTarget:
     index, field = segments[3], segments[4]
     if not index.isdigit() or int(index) >= len(effects):
         raise DerivedPathError(
-            f"effect index {index!r} of {noun} {name!r}: expected a whole number from 0 to "
-            f"{len(effects) - 1} ({len(effects)} effect(s))"
+            f"effect index {quote(index)} of {noun} {quote(name)}: expected a whole number "
+            f"from 0 to {len(effects) - 1} ({len(effects)} effect(s))"
         )
     effect = effects[int(index)]
     numeric = _numeric_fields(type(effect))
     if field not in numeric:
         kind = getattr(effect, "type", "effect")
         raise DerivedPathError(
-            f"{field!r}{did_you_mean(field, numeric)} is not a numeric field of effect "
-            f"{index} ({kind}) of {noun} {name!r}; expected "
+            f"{quote(field)}{did_you_mean(field, numeric)} is not a numeric field of effect "
+            f"{index} ({kind}) of {noun} {quote(name)}; expected "
             f"{'one of ' + ', '.join(numeric) if numeric else 'none: it has no numeric field'}"
         )
     return DerivedTarget(False, float(getattr(effect, field)))
@@ -273,7 +275,7 @@ def _child(node: MutableMapping[str, Any], key: str) -> Any:
 def apply_derived(data: MutableMapping[str, Any], params: Mapping[str, float]) -> None:
     """Set derived paths in a scenario's YAML data, in place.
 
-    `data` must be a copy the caller owns (as :func:`lsr_sim.sweep.spec.apply_parameters`
+    `data` must be a copy the caller owns (as :func:`lsr_sim.scenario.paths.apply_parameters`
     makes). Dummies change nothing. Salience shares are set first and each actor's row is
     then renormalised once, so the order of `params` does not matter.
 
