@@ -1,8 +1,8 @@
 """The command line: a thin shell over the library.
 
-``lsr-sim run | validate | schema | calibrate | plot | sweep | analyze | discover | classic |
-compare | forecast | score | whatif | dashboard``. Bad input prints one line naming
-the file, the field and the fix, and exits with status 2; nothing is written.
+``lsr-sim run | validate | schema | calibrate | plot | sweep | analyze | discover |
+sensitivity | classic | compare | forecast | score | whatif | dashboard``. Bad input prints one
+line naming the file, the field and the fix, and exits with status 2; nothing is written.
 Heavy modules (Mesa, matplotlib) are imported inside the commands, so ``--help`` is quick.
 """
 
@@ -20,9 +20,12 @@ from lsr_sim.dashboard import DEFAULT_PORT
 from lsr_sim.errors import InputError
 from lsr_sim.limits import (
     MAX_CALIBRATION_RUNS,
+    MAX_DUMMIES,
+    MAX_LEVELS,
     MAX_ROUNDS,
     MAX_SEED,
     MAX_STEPS,
+    MAX_SWEEP_RUNS,
     MAX_WORKERS,
     calendar_problem,
 )
@@ -292,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="write tables only")
 
     _add_discover_parser(sub)
+    _add_sensitivity_parser(sub)
 
     p = sub.add_parser(
         "classic", help="run a classic model (BDM, Stokman) on a CSV table of actors"
@@ -674,6 +678,127 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sensitivity",
+        help="Morris or Sobol' screening of every free input of a scenario, against dummies",
+        description="Vary every free numeric input of SCENARIO over a plausible range (+/-50%% "
+        "by default; see --ranges), with dummy parameters the model never reads, in a Morris "
+        "or Sobol' design; run it as a resumable sweep into OUT/sweep/, rank the inputs per "
+        "outcome and say which are not distinguishable from the dummies. Runs r (k + 1) x K "
+        "(morris) or N (k + 2) x K (sobol) runs for k inputs and K replications.",
+    )
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    p.add_argument(
+        "--samples",
+        type=_bounded(1, MAX_SWEEP_RUNS),
+        help="Morris trajectories r (default 20), or Sobol' base size N, a power of two "
+        "(default 64)",
+    )
+    p.add_argument(
+        "--replications",
+        type=_bounded(1, MAX_SWEEP_RUNS),
+        default=4,
+        help="runs per design point (default 4)",
+    )
+    p.add_argument(
+        "--outcomes",
+        nargs="+",
+        help="summary columns to analyse, separated by spaces or commas (default: the main "
+        "outcomes: rapprochement index, trust, agreements, delivered quantities)",
+    )
+    p.add_argument("--ranges", type=Path, help="ranges file: own ranges and exclusions")
+    p.add_argument(
+        "--levels",
+        type=_bounded(1, MAX_LEVELS),
+        default=4,
+        help="Morris levels (default 4)",
+    )
+    p.add_argument(
+        "--dummies",
+        type=_bounded(1, MAX_DUMMIES),
+        default=10,
+        help="dummy parameters, whose mean index is the noise floor (default 10)",
+    )
+    p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
+    p.add_argument("--steps", type=_steps, help="steps per run (default: run.steps)")
+    p.add_argument(
+        "--workers",
+        type=_bounded(1, MAX_WORKERS),
+        help="local worker processes (default: every core)",
+    )
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--no-figures", action="store_true", help="write tables only")
+    p.add_argument(
+        "--write-docs",
+        type=Path,
+        metavar="FILE",
+        help="also write the Markdown report (e.g. docs/sensitivity.md), its figures beside it "
+        "in img/sensitivity/",
+    )
+
+
+def _cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from lsr_sim.sweep.sensitivity import check_folder, plan_sensitivity, run_sensitivity
+    from lsr_sim.sweep.sensitivity_docs import check_docs_path, write_sensitivity_docs
+
+    _check_out(args.out)
+    if args.write_docs is not None:
+        check_docs_path(args.write_docs)
+    outcomes = None
+    if args.outcomes is not None:
+        outcomes = [name.strip() for item in args.outcomes for name in item.split(",")]
+        outcomes = [name for name in outcomes if name]
+    plan = plan_sensitivity(
+        args.scenario,
+        method=args.method,
+        samples=args.samples,
+        replications=args.replications,
+        outcomes=outcomes,
+        seed=args.seed,
+        steps=args.steps,
+        levels=args.levels,
+        ranges=args.ranges,
+        dummies=args.dummies,
+    )
+    check_folder(plan, args.out, fresh=args.fresh)
+    print(
+        f"{plan.scenario.name}: {plan.method} over {len(plan.inputs.inputs)} inputs and "
+        f"{plan.dummies} dummies "
+        f"({len(plan.inputs.excluded)} numeric fields left out, see {args.out / 'excluded.csv'}): "
+        f"{plan.points} points x {plan.replications} replications = {plan.runs} runs"
+    )
+    result = run_sensitivity(
+        plan,
+        args.out,
+        workers=args.workers,
+        fresh=args.fresh,
+        progress=not args.quiet,
+        command=["lsr-sim", *argv],
+        figures=not args.no_figures,
+    )
+    stopped = _report_runs(result.report, args.out / "sweep", plan.scenario.name)
+    if stopped is not None or result.tables is None:
+        return stopped or 130
+    dummy = result.tables["dummy"]
+    for row in dummy.itertuples(index=False):
+        print(
+            f"  {row.outcome}: {row.above_dummy} of {row.inputs} inputs above the dummies; "
+            f"largest {row.top_parameter} ({row.top_index:.3g}), dummies {row.dummy_index:.3g} "
+            f"({row.ratio:.0%} of the largest); {row.dummies_above} of {row.dummies} dummies "
+            "above the others"
+        )
+    written = list(result.written)
+    if args.write_docs is not None:
+        written += write_sensitivity_docs(args.out, args.write_docs)
+        print(f"wrote {args.write_docs}")
+    print(f"wrote {len(written)} files to {args.out}")
+    return EXIT_OK
+
+
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from lsr_sim._atomic import write_error
     from lsr_sim.experiment import run
@@ -882,20 +1007,9 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     )
     if executor is not None:
         executor.shutdown(wait=True)
-    for note in report.notes:
-        print(f"note: {note}")
-    if report.interrupted:
-        print(
-            f"interrupted: {report.saved} of {report.total} runs are saved in {args.out}; "
-            "run the same command again to resume (add --fresh to start over)",
-            file=sys.stderr,
-        )
-        return 130
-    rate = report.done_now / report.seconds if report.seconds > 0 else float("nan")
-    print(
-        f"sweep {loaded.spec.name}: {report.saved} of {report.total} runs saved in {args.out} "
-        f"({report.done_now} new in {report.seconds:.1f} s, {rate:.1f} runs/s)"
-    )
+    stopped = _report_runs(report, args.out, f"sweep {loaded.spec.name}")
+    if stopped is not None:
+        return stopped
     if report.failed:
         print(
             f"{report.failed} run(s) failed; each is recorded with its error and seed "
@@ -903,6 +1017,25 @@ def _cmd_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def _report_runs(report: Any, folder: Path, title: str) -> int | None:
+    """Print a sweep's notes and how many runs it saved; 130 if it was interrupted."""
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.interrupted:
+        print(
+            f"interrupted: {report.saved} of {report.total} runs are saved in {folder}; "
+            "run the same command again to resume (add --fresh to start over)",
+            file=sys.stderr,
+        )
+        return 130
+    rate = report.done_now / report.seconds if report.seconds > 0 else float("nan")
+    print(
+        f"{title}: {report.saved} of {report.total} runs saved in {folder} "
+        f"({report.done_now} new in {report.seconds:.1f} s, {rate:.1f} runs/s)"
+    )
+    return None
 
 
 def _sweep_executor(args: argparse.Namespace) -> Any:
@@ -1049,6 +1182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_analyze(args)
         if args.command == "discover":
             return _cmd_discover(args)
+        if args.command == "sensitivity":
+            return _cmd_sensitivity(args, argv)
         if args.command == "dashboard":
             return _cmd_dashboard(args)
         if args.command == "classic":

@@ -12,8 +12,10 @@ import datetime as dt
 __all__ = [
     "MAX_CALIBRATION_RUNS",
     "MAX_DEPTH",
+    "MAX_DUMMIES",
     "MAX_EXTENDS",
     "MAX_FILE_BYTES",
+    "MAX_LEVELS",
     "MAX_QUANTITY",
     "MAX_ROUNDS",
     "MAX_SCALE",
@@ -50,6 +52,10 @@ MAX_SWEEP_RUNS = 1_000_000
 MAX_CALIBRATION_RUNS = 100_000
 #: Most local worker processes of a sweep.
 MAX_WORKERS = 256
+#: Most levels of a Morris design (a sweep file's ``design.levels``, ``sensitivity --levels``).
+MAX_LEVELS = 1000
+#: Most dummy parameters of a sensitivity analysis (``sensitivity --dummies``).
+MAX_DUMMIES = 1000
 #: Most rounds of a classic model (``lsr-sim classic``).
 MAX_ROUNDS = 10_000
 

@@ -861,10 +861,13 @@ def test_module_exports() -> None:
         "plot_feature_scores",
         "plot_heatmap",
         "plot_response",
+        "plot_screening",
+        "plot_screening_overview",
         "plot_sensitivity",
         "plot_tradeoff",
         "plot_tree",
         "save_discovery_figures",
+        "save_figure",
         "save_sweep_figures",
     }
 

@@ -4,7 +4,9 @@
 path names a numeric field of a scenario (sweeps vary only those), :func:`apply_parameters`
 sets paths in a scenario's YAML data, and :func:`override_scenario` gives a validated copy of
 a scenario with some fields set: the one way sweeps, the dashboard's knobs and
-``lsr-sim compare`` change a scenario.
+``lsr-sim compare`` change a scenario. The derived paths of :mod:`lsr_sim.scenario.derived`
+(a ``dummy``, salience shares, effect values, rounded integers) go through the same two
+functions, which hand them to that module.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from lsr_sim.messages import did_you_mean, is_model, quote, shown, unwrap
+from lsr_sim.scenario.derived import DerivedPathError, apply_derived, is_derived, resolve_derived
 from lsr_sim.scenario.loader import scenario_from_dict
 from lsr_sim.scenario.schema import LINK_TYPES, TRUST_MODEL_INPUTS, Scenario
 
@@ -154,7 +157,9 @@ def resolve_path(scenario: Scenario, path: str) -> FieldTarget:
 
     Fields left at their defaults count (``dynamics.trust_loss_rate`` with no ``dynamics``
     section), and so do keys a mapping accepts but does not list yet (an actor's trust in
-    another, a strategy's declared parameters).
+    another, a strategy's declared parameters). The derived paths of
+    :mod:`lsr_sim.scenario.derived` (``dummy``, salience shares, effect values, rounded
+    integers) are checked there.
 
     Parameters
     ----------
@@ -185,6 +190,12 @@ def resolve_path(scenario: Scenario, path: str) -> FieldTarget:
     lsr_sim.scenario.paths.PathError: unknown actor 'Riyad' (did you mean 'Riyadh'?); expected one
     of Beirut, Damascus, Riyadh, Hezbollah, Washington, Gulf_EU
     """
+    if is_derived(path):  # a dummy, a salience share, an effect value, a rounded integer
+        try:
+            derived = resolve_derived(scenario, path)
+        except DerivedPathError as exc:
+            raise PathError(str(exc)) from None
+        return FieldTarget(path, derived.integer, derived.current)
     segments = path.split(".")
     if any(not s.strip() for s in segments):
         raise PathError(
@@ -309,7 +320,9 @@ def apply_parameters(data: Mapping[str, Any], params: Mapping[str, Value]) -> di
     absent ``strategy`` becomes its default, ``{name: linear}``). Numbers become plain Python
     numbers: ``int`` for whole numbers in integer fields (``dynamics.talks_timeout``),
     ``float`` in float fields; text is set as given, and ``None`` sets the field to null
-    (its default). The input is not modified. Validate the result with
+    (its default). Derived paths (:mod:`lsr_sim.scenario.derived`) take numbers and are
+    applied after the others; a ``dummy`` is applied to nothing. The input is not modified.
+    Validate the result with
     :func:`lsr_sim.scenario.scenario_from_dict`, or use :func:`override_scenario`.
 
     Parameters
@@ -329,7 +342,8 @@ def apply_parameters(data: Mapping[str, Any], params: Mapping[str, Value]) -> di
     Raises
     ------
     TypeError
-        If a path runs through a value that is not a mapping.
+        If a path runs through a value that is not a mapping, or a derived path is given
+        something other than a number.
 
     Examples
     --------
@@ -343,7 +357,13 @@ def apply_parameters(data: Mapping[str, Any], params: Mapping[str, Value]) -> di
                                                        'params': {'exponent': 3.0}}}}}
     """
     out: dict[str, Any] = _copy_tree(dict(data))
+    derived: dict[str, float] = {}
     for path, value in params.items():
+        if is_derived(path):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise TypeError(f"cannot set {path}: it takes a number, not {shown(value)}")
+            derived[path] = float(value)
+            continue
         segments = path.split(".")
         steps = _schema_steps(segments)
         node = out
@@ -356,6 +376,7 @@ def apply_parameters(data: Mapping[str, Any], params: Mapping[str, Value]) -> di
                 raise TypeError(f"cannot set {path}: {done} is {shown(child)}, not a mapping")
             node = child
         node[segments[-1]] = _cast(value, steps[-1][0])
+    apply_derived(out, derived)  # lsr_sim.scenario.derived: after the plain paths
     return out
 
 

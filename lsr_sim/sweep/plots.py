@@ -14,6 +14,9 @@ Tables (the columns each function reads):
   ``scenario``, ``outcome``).
 - morris indices: ``parameter``, ``mu_star``, ``mu_star_conf``, ``sigma`` (optionally
   ``scenario``, ``outcome``).
+- a screening ranking (:func:`lsr_sim.sweep.sensitivity.screen`): ``outcome``,
+  ``parameter``, the indices above, ``relative`` and ``above_dummy``
+  (:func:`plot_screening`, :func:`plot_screening_overview`).
 
 Scenario discovery (the tables of :func:`lsr_sim.sweep.discovery.discover`):
 
@@ -40,18 +43,24 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from lsr_sim._atomic import atomic_write
+from lsr_sim.scenario.derived import is_dummy
 
 __all__ = [
     "plot_box_limits",
     "plot_feature_scores",
     "plot_heatmap",
     "plot_response",
+    "plot_screening",
+    "plot_screening_overview",
     "plot_sensitivity",
     "plot_tradeoff",
     "plot_tree",
     "save_discovery_figures",
+    "save_figure",
     "save_sweep_figures",
 ]
 
@@ -386,6 +395,168 @@ def plot_sensitivity(
     ax.set_title(title, fontsize="medium")
     ax.legend(fontsize="x-small", frameon=False, loc="lower right")
     return ax
+
+
+# --------------------------------------------------------------------------- screening
+
+_MATTERS_COLOR = "#3182bd"
+_NOISE_COLOR = "#bdbdbd"
+_DUMMY_COLOR = "#e6550d"
+
+
+def _screening_key(kind: str) -> tuple[str, str, str]:
+    if kind == "morris":
+        return "mu_star", "mu_star_conf", "μ* (mean |elementary effect|)"
+    if kind == "sobol":
+        return "ST", "ST_conf", "total Sobol' index ST"
+    raise ValueError(f"kind must be 'sobol' or 'morris', got {kind!r}")
+
+
+def plot_screening(
+    ranking: pd.DataFrame,
+    outcome: str,
+    *,
+    kind: Literal["sobol", "morris"] = "morris",
+    top: int = 20,
+    ax: Axes | None = None,
+) -> Axes:
+    """The largest indices of one outcome against the dummies', most influential on top.
+
+    Each of the `top` inputs with the largest index (mu* or ST) is a bar with its
+    confidence half width; blue if it is distinguishable from the dummies
+    (``above_dummy``), grey if not. The dummies' mean index and its interval
+    (``dummy_index``, ``dummy_conf``) are the orange line and band: what the estimator
+    reports for an input without effect. Dummy rows (``dummy``, ``dummy.<label>``) are not
+    drawn as bars.
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        ``outcome``, ``parameter``, the index and its ``*_conf`` column, ``above_dummy``,
+        ``dummy_index``, ``dummy_conf``.
+    outcome : str
+        The outcome to draw.
+    kind : {"morris", "sobol"}
+        Which index the table holds.
+    top : int
+        How many inputs to draw (the dummy is drawn as a band, not a bar).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on. Default: a new Axes on a new Figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If a column is missing or the table has no input row for the outcome.
+    """
+    key, conf, label = _screening_key(kind)
+    columns = ["outcome", "parameter", key, conf, "above_dummy", "dummy_index", "dummy_conf"]
+    ranking = _require(ranking, "screening", columns)
+    rows = ranking[ranking["outcome"].astype(str) == outcome]
+    inputs = rows[~rows["parameter"].astype(str).map(is_dummy)]
+    if inputs.empty:
+        raise ValueError(f"no screening rows of inputs for outcome {outcome!r}")
+    inputs = inputs.sort_values(key, ascending=False, kind="stable")
+    shown = inputs.head(top).iloc[::-1]  # barh draws row 0 at the bottom
+    ax = _new_axes(ax, (8, 1.4 + 0.32 * len(shown)))
+    y = np.arange(len(shown))
+    matters = shown["above_dummy"].astype(bool).to_numpy()
+    colors = [_MATTERS_COLOR if m else _NOISE_COLOR for m in matters]
+    ax.barh(
+        y,
+        shown[key],
+        0.7,
+        color=colors,
+        xerr=shown[conf],
+        capsize=2,
+        error_kw={"elinewidth": 0.8, "ecolor": "0.3"},
+    )
+    level, half = float(inputs["dummy_index"].iloc[0]), float(inputs["dummy_conf"].iloc[0])
+    # the dummy's band behind the bars, its line in front
+    ax.axvspan(max(level - half, 0.0), level + half, color=_DUMMY_COLOR, alpha=0.15, lw=0, zorder=0)
+    ax.axvline(level, color=_DUMMY_COLOR, linewidth=1.2, zorder=3)
+    ax.set_yticks(y, [str(p) for p in shown["parameter"]], fontsize="small")
+    ax.set_ylim(-0.7, len(shown) - 0.3)
+    ax.set_xlabel(label)
+    ax.grid(True, axis="x", alpha=0.3)
+    count = int(inputs["above_dummy"].astype(bool).sum())
+    ax.set_title(
+        f"{outcome}: {count} of {len(inputs)} inputs above the dummies (largest {len(shown)})",
+        fontsize="small",
+    )
+    handles = [
+        Patch(color=_MATTERS_COLOR, label="distinguishable from the dummies"),
+        Patch(color=_NOISE_COLOR, label="not distinguishable"),
+        Line2D([], [], color=_DUMMY_COLOR, label=f"dummies' mean ({level:.3g})"),
+    ]
+    ax.legend(handles=handles, fontsize="x-small", frameon=False, loc="lower right")
+    return ax
+
+
+def plot_screening_overview(
+    ranking: pd.DataFrame,
+    *,
+    kind: Literal["sobol", "morris"] = "morris",
+    top: int = 30,
+    ax: Axes | None = None,
+) -> Axes:
+    """Which inputs matter for which outcome: their relative index, as a heatmap.
+
+    Rows: the `top` inputs with the largest relative index (index over the outcome's
+    largest) for any outcome, among those distinguishable from the dummies somewhere; columns:
+    the outcomes. A cell not distinguishable from the dummies is left blank; dummies are not
+    drawn.
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        ``outcome``, ``parameter``, ``relative``, ``above_dummy`` (and the index column).
+    kind : {"morris", "sobol"}
+        Which index the table holds (for the colour bar's label).
+    top : int
+        How many inputs to show.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on. Default: a new Axes on a new Figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _, _, label = _screening_key(kind)
+    ranking = _require(ranking, "screening", ["outcome", "parameter", "relative", "above_dummy"])
+    rows = ranking[~ranking["parameter"].astype(str).map(is_dummy)]
+    outcomes = list(dict.fromkeys(rows["outcome"].astype(str)))
+    table = rows.pivot_table(index="parameter", columns="outcome", values="relative", sort=False)
+    above = rows.pivot_table(
+        index="parameter", columns="outcome", values="above_dummy", aggfunc="max", sort=False
+    ).astype(bool)
+    table, above = table.reindex(columns=outcomes), above.reindex(columns=outcomes)
+    best = table.where(above).max(axis=1).dropna().sort_values(ascending=False, kind="stable")
+    chosen = list(best.index[:top])
+    longest = max((len(str(c)) for c in chosen), default=10)
+    width = 2.5 + 0.075 * longest + 0.6 * max(len(outcomes), 1)  # room for the input names
+    ax = _new_axes(ax, (width, 2.4 + 0.3 * max(len(chosen), 1)))
+    if not chosen:
+        return _placeholder(ax, "no input is distinguishable from the dummies")
+    values = table.loc[chosen].where(above.loc[chosen]).to_numpy(dtype=float)
+    image = ax.imshow(
+        np.ma.masked_invalid(values), aspect="auto", cmap="viridis", norm=Normalize(0.0, 1.0)
+    )
+    ax.set_xticks(np.arange(len(outcomes)), outcomes, rotation=60, ha="right", fontsize="small")
+    ax.set_yticks(np.arange(len(chosen)), chosen, fontsize="small")
+    ax.set_title(
+        "Inputs that matter (blank: not distinguishable from the dummies)", fontsize="medium"
+    )
+    _root_figure(ax).colorbar(image, ax=ax, label=f"{label}, relative to the outcome's largest")
+    return ax
+
+
+def save_figure(ax: Axes, path: str | os.PathLike[str], *, dpi: float = 150) -> Path:
+    """Save the figure an Axes belongs to as a PNG, atomically and byte-reproducibly."""
+    return _save_png(_root_figure(ax), Path(path), dpi)
 
 
 # --------------------------------------------------------------------------- heatmap

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from lsr_sim.limits import MAX_SEED, MAX_STEPS
+from lsr_sim.limits import MAX_LEVELS, MAX_SEED, MAX_STEPS
 from lsr_sim.limits import MAX_SWEEP_RUNS as MAX_RUNS
 from lsr_sim.messages import field_error, number, numbers, quote, shown
 
@@ -269,7 +269,7 @@ class DesignSpec(_Frozen):
     type: Literal["grid", "lhs", "sobol", "morris"]
     samples: StrictInt | None = Field(None, ge=1, le=MAX_RUNS)
     second_order: StrictBool = False
-    levels: StrictInt = Field(4, le=1000)
+    levels: StrictInt = Field(4, le=MAX_LEVELS)
 
     @model_validator(mode="after")
     def _fits_type(self) -> DesignSpec:
