@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date as _date
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -639,6 +639,7 @@ def plot_issue_timeline(
 
 
 _LANES_SHARE = 0.7  # of the issue timeline's height; the band above holds the event labels
+type _Side = Literal["left", "right"]
 
 
 class _EventLabels(Artist):
@@ -655,6 +656,7 @@ class _EventLabels(Artist):
     def __init__(self, ax: Axes, texts: Sequence[Text], xs: Sequence[float]) -> None:
         super().__init__()
         self.axes = ax
+        self._ax = ax  # typed: Artist.axes may be None
         self.set_zorder(-1000)  # draws before the texts it places
         self.set_in_layout(False)
         self._texts = list(texts)
@@ -662,7 +664,7 @@ class _EventLabels(Artist):
         self._full = [t.get_text() for t in texts]
 
     def draw(self, renderer: Any) -> None:
-        ax = self.axes
+        ax = self._ax
         box = ax.get_window_extent(renderer)
         pad = 2.0 * renderer.points_to_pixels(1.0)
         to_axes = ax.transAxes.inverted()
@@ -679,11 +681,15 @@ class _EventLabels(Artist):
                 width, height = extent.width, extent.height
                 row_height = row_height or height + pad
                 capacity = max(int(box.height * (1 - _LANES_SHARE) // row_height), 1)
-                spans = [(x_px + pad, x_px + pad + width), (x_px - pad - width, x_px - pad)]
+                # Start at the event's line, or end there (near the right edge).
+                spans: list[tuple[_Side, float, float]] = [
+                    ("left", x_px + pad, x_px + pad + width),
+                    ("right", x_px - pad - width, x_px - pad),
+                ]
                 for level in range(capacity):
                     if level == len(rows):
                         rows.append([])
-                    for side, (lo, hi) in zip(("left", "right"), spans, strict=True):
+                    for side, lo, hi in spans:
                         inside = box.x0 + pad / 2 <= lo and hi <= box.x1 - pad / 2
                         if inside and all(hi + pad < a or b + pad < lo for a, b in rows[level]):
                             rows[level].append((lo, hi))
@@ -724,7 +730,7 @@ def _mark_timeline_events(
     scheduled = _scheduled(events)
     top = blended_transform_factory(ax.transData, ax.transAxes)
     texts: list[Text] = []
-    xs: list[float] = []
+    label_xs: list[float] = []
     for when, group in scheduled.groupby("date", sort=True):
         x = mdates.date2num(pd.Timestamp(when))
         ax.axvline(
@@ -747,9 +753,9 @@ def _mark_timeline_events(
                 gid="event label",
             )
         )
-        xs.append(x)
+        label_xs.append(x)
     if texts:
-        ax.add_artist(_EventLabels(ax, texts, xs))
+        ax.add_artist(_EventLabels(ax, texts, label_xs))
     if not scheduled.empty:
         handles.append(
             Line2D(
