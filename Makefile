@@ -1,24 +1,34 @@
 # Two entry points (see README): `make baseline` and `make test`.
-# Both create .venv with a Python >= 3.12 found by scripts/find-python, then install lsr_sim.
+# Both create .venv with a Python >= 3.12 found by scripts/find-python, then install lsr_sim:
+# `make baseline` only the core (the model, its tables and figures: `pip install -e .`);
+# `make setup`, `make lint` and `make test` add the test stack (`.[test]`: pytest, playwright,
+# jupyterlab, the sweep, inference and dashboard extras).
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+HASH := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+CORE := $(VENV)/.core-$(HASH)
+FULL := $(VENV)/.installed-$(HASH)
 
 .PHONY: baseline test lint setup clean
 
-$(STAMP): pyproject.toml
+$(CORE): pyproject.toml
 	@python=$$(sh scripts/find-python) || exit 1; \
 	  [ -x $(BIN)/python ] || { echo "creating $(VENV) with $$python"; $$python -m venv $(VENV); }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PIP) -e .
+	@rm -f $(VENV)/.core-*; touch $@
+
+$(FULL): $(CORE)
+	$(PIP) -e '.[test]'
 	@rm -f $(VENV)/.installed-*; touch $@
 
-setup: $(STAMP)
+setup: $(FULL)
 
-baseline: $(STAMP)
+baseline: $(CORE)
 	$(BIN)/lsr-sim run scenarios/baseline.yaml --out results/baseline
 	$(BIN)/lsr-sim calibrate scenarios/baseline.yaml --runs 200
 
-lint: $(STAMP)
+lint: $(FULL)
 	$(BIN)/ruff check lsr_sim tests benchmarks notebooks
 	$(BIN)/ruff format --check lsr_sim tests benchmarks notebooks
 	$(BIN)/mypy lsr_sim

@@ -22,23 +22,25 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date as _date
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
 import networkx as nx
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from matplotlib.ticker import PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
@@ -549,7 +551,9 @@ def plot_issue_timeline(
     events : pandas.DataFrame, optional
         Events table (columns ``date``, ``event``, ``origin``, ``issues``, the latter a
         comma-separated list of issue names). Scheduled events are drawn as thin vertical
-        lines labelled with their ids (events on the same date share one line); incidents
+        lines labelled with their ids (events on the same date share one line; the labels
+        sit in rows above the lanes, laid out when the figure is drawn so that none overlaps
+        another or leaves the Axes: one with no room is shortened, or hidden); incidents
         are drawn as small red markers in the lanes of the issues they name, or along the
         bottom edge if they name none.
     ax : matplotlib.axes.Axes, optional
@@ -617,7 +621,7 @@ def plot_issue_timeline(
 
     ax.set_yticks(range(len(names)), labels=names[::-1])
     # Lanes fill the lower ~70% of the Axes; the band above holds the event labels.
-    ax.set_ylim(-0.5, -0.5 + len(names) / 0.7)
+    ax.set_ylim(-0.5, -0.5 + len(names) / _LANES_SHARE)
     ax.tick_params(axis="y", length=0)
     ax.grid(True, axis="x", alpha=0.3)
     ax.set_axisbelow(True)
@@ -634,6 +638,90 @@ def plot_issue_timeline(
     return ax
 
 
+_LANES_SHARE = 0.7  # of the issue timeline's height; the band above holds the event labels
+type _Side = Literal["left", "right"]
+
+
+class _EventLabels(Artist):
+    """Lays out the event labels of an issue timeline each time the figure is drawn.
+
+    Labels are horizontal, in rows from the top of the Axes down to the lanes: each goes in
+    the highest row where it fits, starting at its event's line (or ending there, near the
+    right edge), without touching another label or leaving the Axes. A label that fits
+    nowhere is shortened (``"commission_su…"``), and hidden if even a few letters do not fit
+    (its dotted line stays). Done at draw time, so it holds at any figure size and after
+    constrained layout has moved the Axes.
+    """
+
+    def __init__(self, ax: Axes, texts: Sequence[Text], xs: Sequence[float]) -> None:
+        super().__init__()
+        self.axes = ax
+        self._ax = ax  # typed: Artist.axes may be None
+        self.set_zorder(-1000)  # draws before the texts it places
+        self.set_in_layout(False)
+        self._texts = list(texts)
+        self._xs = list(xs)
+        self._full = [t.get_text() for t in texts]
+
+    def draw(self, renderer: Any) -> None:
+        ax = self._ax
+        box = ax.get_window_extent(renderer)
+        pad = 2.0 * renderer.points_to_pixels(1.0)
+        to_axes = ax.transAxes.inverted()
+        rows: list[list[tuple[float, float]]] = []
+        row_height = None
+        for text, x, full in zip(self._texts, self._xs, self._full, strict=True):
+            x_px = ax.transData.transform((x, 0.0))[0]
+            text.set_visible(True)
+            placed = False
+            for label in _shortenings(full):
+                text.set_text(label)
+                text.set_horizontalalignment("left")
+                extent = text.get_window_extent(renderer)
+                width, height = extent.width, extent.height
+                row_height = row_height or height + pad
+                capacity = max(int(box.height * (1 - _LANES_SHARE) // row_height), 1)
+                # Start at the event's line, or end there (near the right edge).
+                spans: list[tuple[_Side, float, float]] = [
+                    ("left", x_px + pad, x_px + pad + width),
+                    ("right", x_px - pad - width, x_px - pad),
+                ]
+                for level in range(capacity):
+                    if level == len(rows):
+                        rows.append([])
+                    for side, lo, hi in spans:
+                        inside = box.x0 + pad / 2 <= lo and hi <= box.x1 - pad / 2
+                        if inside and all(hi + pad < a or b + pad < lo for a, b in rows[level]):
+                            rows[level].append((lo, hi))
+                            top = box.y1 - pad - level * row_height
+                            anchor = lo if side == "left" else hi
+                            text.set_horizontalalignment(side)
+                            text.set_transform(ax.transAxes)
+                            text.set_position(tuple(to_axes.transform((anchor, top))))
+                            placed = True
+                            break
+                    if placed:
+                        break
+                if placed:
+                    break
+            if not placed:
+                text.set_visible(False)
+        self.stale = False
+
+
+def _shortenings(label: str, shortest: int = 4) -> Iterator[str]:
+    """The label, then ever shorter versions of it ending in "…", down to `shortest` letters.
+
+    Examples
+    --------
+    >>> list(_shortenings("convene_all", shortest=8))
+    ['convene_all', 'convene_a…', 'convene_…', 'convene…']
+    """
+    yield label
+    for n in range(len(label) - 2, shortest - 2, -1):
+        yield label[:n] + "…"
+
+
 def _mark_timeline_events(
     ax: Axes, events: pd.DataFrame, lane: Mapping[str, int], height: float
 ) -> list[Any]:
@@ -641,6 +729,8 @@ def _mark_timeline_events(
     handles: list[Any] = []
     scheduled = _scheduled(events)
     top = blended_transform_factory(ax.transData, ax.transAxes)
+    texts: list[Text] = []
+    label_xs: list[float] = []
     for when, group in scheduled.groupby("date", sort=True):
         x = mdates.date2num(pd.Timestamp(when))
         ax.axvline(
@@ -649,18 +739,23 @@ def _mark_timeline_events(
         # One label per date: events sharing a date would otherwise print on top of each other.
         ids = list(dict.fromkeys(group["event"].astype(str)))
         label = _shorten(ids[0], 18) + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
-        ax.text(
-            x,
-            0.99,
-            label,
-            transform=top,
-            rotation=90,
-            ha="right",
-            va="top",
-            fontsize="x-small",
-            color="0.25",
-            clip_on=True,
+        texts.append(
+            ax.text(
+                x,
+                0.99,
+                label,
+                transform=top,
+                ha="left",
+                va="top",
+                fontsize="x-small",
+                color="0.25",
+                clip_on=False,
+                gid="event label",
+            )
         )
+        label_xs.append(x)
+    if texts:
+        ax.add_artist(_EventLabels(ax, texts, label_xs))
     if not scheduled.empty:
         handles.append(
             Line2D(

@@ -171,3 +171,27 @@ def test_the_modules_left_out_of_doctest_collection_hold_no_examples() -> None:
     for name in NO_DOCTESTS:
         text = (root / name).read_text(encoding="utf-8")
         assert not doctest.DocTestParser().get_examples(text), name
+
+
+def test_make_baselines_commands_need_no_optional_extra(tmp_path: Path) -> None:
+    """`make baseline` installs the core only (`pip install -e .`): `lsr-sim run` (with its
+    figures) and the quick `lsr-sim calibrate` check must work with every optional extra
+    missing. Run in a fresh interpreter where importing any of them fails."""
+    import subprocess
+    import sys
+
+    # (tqdm is no extra: Mesa itself requires it)
+    optional = ["pyarrow", "SALib", "pyabc", "arviz", "dask", "ema_workbench", "solara"]
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys\n"
+        f"for name in {optional!r}:\n"
+        "    sys.modules[name] = None  # import fails, as if not installed\n"
+        "from lsr_sim.cli import main\n"
+        f"base = {str(root / 'scenarios' / 'baseline.yaml')!r}\n"
+        f"assert main(['run', base, '--steps', '3', '--out', {str(tmp_path / 'out')!r}]) == 0\n"
+        "assert main(['calibrate', base, '--runs', '2']) == 0\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "out" / "figures" / "summary.png").is_file()

@@ -310,6 +310,72 @@ def test_issue_timeline_event_labels(tables):
     assert _x_dates(incidents[0]) == [DATES[6]]
 
 
+def _crowded_events(n: int) -> pd.DataFrame:
+    """`n` scheduled events with long names, a day apart from the first date, plus one on
+    the last date (the labels would pile up, and the last one run off the right edge)."""
+    dates = [*pd.date_range(START, periods=n, freq="1D"), DATES[-1]]
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "event": [f"a_rather_long_event_name_{i}" for i in range(n + 1)],
+            "origin": "scheduled",
+            "issues": "",
+        }
+    )
+
+
+def _label_boxes(ax: Axes) -> list:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plotting.figure_of(ax)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_gid() == "event label" and t.get_visible()]
+    return [t.get_window_extent(renderer) for t in labels]
+
+
+@pytest.mark.parametrize("n", [1, 4, 12])
+@pytest.mark.parametrize("figsize", [(11, 3.9), (6, 3)])
+def test_issue_timeline_event_labels_neither_overlap_nor_clip(tables, n, figsize):
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = plotting.plot_issue_timeline(
+        tables["issues"], events=_crowded_events(n), ax=fig.subplots()
+    )
+    boxes = _label_boxes(ax)
+    assert boxes, "no event label is shown"
+    if n <= 4 and figsize[0] > 10:
+        assert len(boxes) == n + 1  # room for all of them: none is hidden
+    frame = ax.get_window_extent()
+    lanes_top = ax.transData.transform((0, len(ISSUES) - 0.5))[1]
+    for box in boxes:
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, "a label runs off the Axes"
+        assert box.y1 <= frame.y1 and box.y0 >= lanes_top, "a label leaves the label band"
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.overlaps(b), f"labels overlap: {a} and {b}"
+
+
+def test_issue_timeline_labels_in_the_summary_page_do_not_overlap(tables):
+    events = pd.concat([tables["events"], _crowded_events(6)], ignore_index=True)
+    fig = plotting.plot_summary({**tables, "events": events})
+    ax = fig.axes[2]
+    assert ax.get_title() == "Issues: status over time"
+    boxes = _label_boxes(ax)
+    assert len(boxes) >= 3
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.overlaps(b)
+
+
+def test_issue_timeline_shortens_a_label_rather_than_overlap(tables):
+    fig = Figure(figsize=(4, 2.5), layout="constrained")
+    ax = plotting.plot_issue_timeline(
+        tables["issues"], events=_crowded_events(12), ax=fig.subplots()
+    )
+    _label_boxes(ax)
+    shown = [t.get_text() for t in ax.texts if t.get_gid() == "event label" and t.get_visible()]
+    assert any(text.endswith("…") for text in shown)
+
+
 def test_issue_timeline_uses_given_ax_without_events(tables):
     fig = Figure()
     ax = fig.subplots()

@@ -19,7 +19,7 @@ from lsr_sim.inference.spec import CandidateModel, Estimation, scipy_prior
 from lsr_sim.observations import fact_outcomes
 from lsr_sim.scenario import Scenario, scenario_from_dict
 from lsr_sim.scenario.facts import Observations
-from lsr_sim.sweep import apply_parameters
+from lsr_sim.scenario.paths import apply_parameters
 
 __all__ = [
     "FactRuns",

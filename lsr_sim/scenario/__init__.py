@@ -32,8 +32,48 @@ __all__ = [
 
 
 def json_schema() -> dict:
-    """The JSON Schema of scenario files, for editors (``lsr-sim schema``)."""
+    """The JSON Schema of scenario files, for editors (``lsr-sim schema``).
+
+    A strategy's ``params`` are documented per strategy name (``if`` name is ``boulware``,
+    ``then`` its parameters, with their descriptions and defaults), for the strategies
+    registered when it is called.
+    """
+    from lsr_sim.strategies import get_strategy_class, strategy_names
+
     schema = Scenario.model_json_schema(by_alias=True)
+    spec = schema["$defs"]["StrategySpec"]
+    spec["properties"]["name"]["examples"] = strategy_names()
+    spec["allOf"] = []
+    for name in strategy_names():
+        cls = get_strategy_class(name)
+        defaults = cls().params()
+        params = {
+            param: {
+                "type": "number",
+                "default": defaults[param],
+                "description": text or f"Parameter of the {name} strategy.",
+            }
+            for param, text in cls.parameter_descriptions().items()
+        }
+        spec["allOf"].append(
+            {
+                "if": {
+                    "properties": {"name": {"const": name, "description": f"The {name} strategy."}},
+                    "required": ["name"],
+                },
+                "then": {
+                    "description": f"{name} ({cls.kind}): {cls.description}",
+                    "properties": {
+                        "params": {
+                            "type": "object",
+                            "description": f"Parameters of the {name} strategy.",
+                            "properties": params,
+                            "additionalProperties": False,
+                        }
+                    },
+                },
+            }
+        )
     schema["properties"]["extends"] = {
         "type": "string",
         "description": "A base scenario file (relative path) that this file overrides.",

@@ -60,13 +60,22 @@ class Prior(_Frozen):
     - ``beta`` (`a`, `b`) on [0, 1], or stretched onto [`low`, `high`].
     """
 
-    distribution: Literal["uniform", "loguniform", "normal", "truncnorm", "beta"]
-    low: Number | None = None
-    high: Number | None = None
-    mean: Number | None = None
-    sd: Positive | None = None
-    a: Positive | None = None
-    b: Positive | None = None
+    distribution: Literal["uniform", "loguniform", "normal", "truncnorm", "beta"] = Field(
+        description="uniform, loguniform (low, high); normal (mean, sd); truncnorm (mean, sd, "
+        "low and/or high); beta (a, b, optionally low and high)."
+    )
+    low: Number | None = Field(
+        None, description="Lower end: uniform, loguniform (> 0), truncnorm cut, beta's stretch."
+    )
+    high: Number | None = Field(
+        None, description="Upper end: uniform, loguniform, truncnorm cut, beta's stretch."
+    )
+    mean: Number | None = Field(None, description="Mean of a normal or truncnorm prior.")
+    sd: Positive | None = Field(
+        None, description="Standard deviation of a normal or truncnorm prior (> 0)."
+    )
+    a: Positive | None = Field(None, description="First shape parameter of a beta prior (> 0).")
+    b: Positive | None = Field(None, description="Second shape parameter of a beta prior (> 0).")
 
     @model_validator(mode="after")
     def _fields_fit(self) -> Prior:

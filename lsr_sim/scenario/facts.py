@@ -57,8 +57,8 @@ class _Frozen(BaseModel):
 class Bounds(_Frozen):
     """Bounds a value must lie within: ``at_least``, ``at_most`` or both."""
 
-    at_least: StrictFloat | None = None
-    at_most: StrictFloat | None = None
+    at_least: StrictFloat | None = Field(None, description="The value is at least this.")
+    at_most: StrictFloat | None = Field(None, description="The value is at most this.")
 
     @model_validator(mode="after")
     def _bounded(self) -> Bounds:
@@ -74,35 +74,44 @@ class Bounds(_Frozen):
 class StatusFact(_Frozen):
     """An issue's status is one of `in` at the date."""
 
-    issue: str = Field(min_length=1)
-    in_: list[Literal[ISSUE_STATUSES]] = Field(alias="in", min_length=1)  # type: ignore[valid-type]
+    issue: str = Field(min_length=1, description="The issue (a name in the scenario).")
+    in_: list[Literal[ISSUE_STATUSES]] = Field(  # type: ignore[valid-type]
+        alias="in",
+        min_length=1,
+        description="Statuses it may be in: open, on_table, agreed, implementing, implemented, "
+        "collapsed.",
+    )
 
 
 class UnitBounds(Bounds):
     """Bounds on a value in [0, 1]: each bound must lie in [0, 1] too."""
 
-    at_least: StrictFloat | None = Field(None, ge=0.0, le=1.0)
-    at_most: StrictFloat | None = Field(None, ge=0.0, le=1.0)
+    at_least: StrictFloat | None = Field(
+        None, ge=0.0, le=1.0, description="The value is at least this, in [0, 1]."
+    )
+    at_most: StrictFloat | None = Field(
+        None, ge=0.0, le=1.0, description="The value is at most this, in [0, 1]."
+    )
 
 
 class ProgressFact(UnitBounds):
     """An issue's implementation progress lies within bounds at the date."""
 
-    issue: str = Field(min_length=1)
+    issue: str = Field(min_length=1, description="The issue (a name in the scenario).")
 
 
 class TrustFact(UnitBounds):
     """Trust of `truster` in `trustee` lies within bounds at the date."""
 
-    truster: str = Field(min_length=1)
-    trustee: str = Field(min_length=1)
+    truster: str = Field(min_length=1, description="The actor who trusts.")
+    trustee: str = Field(min_length=1, description="The actor trusted.")
 
 
 class DeliveredFact(Bounds):
     """A quantity delivered by the date: within bounds, or a measured `value`."""
 
-    issue: str = Field(min_length=1)
-    quantity: str = Field(min_length=1)
+    issue: str = Field(min_length=1, description="The issue the quantity belongs to.")
+    quantity: str = Field(min_length=1, description="The quantity (a name under the issue).")
     value: StrictFloat | None = Field(
         None, ge=0.0, description="A measured amount (scored as a number, not a yes/no fact)."
     )
@@ -117,7 +126,7 @@ class DeliveredFact(Bounds):
 class AgreedFact(_Frozen):
     """An agreement on the issue was (or was not) reached by the date."""
 
-    issue: str = Field(min_length=1)
+    issue: str = Field(min_length=1, description="The issue (a name in the scenario).")
     by_then: StrictBool = Field(
         description="True: an agreement on the issue was reached by the date; false: none was."
     )
@@ -127,7 +136,7 @@ class IncidentsFact(Bounds):
     """How often the scenario's incident `incident` struck after `since` (default: the start
     of the run) and up to the date, within bounds: a count of episodes such as clashes."""
 
-    incident: str = Field(min_length=1)
+    incident: str = Field(min_length=1, description="The incident type (a name in the scenario).")
     since: dt.date | None = Field(
         None, description="Count the incidents after this date only (default: from the start)."
     )
@@ -138,20 +147,28 @@ class Fact(_Frozen):
     ``agreed`` or ``incidents``; with ``holds: false``, what it describes did not hold at the
     date."""
 
-    description: str = ""
-    date: dt.date
-    source: str = ""
+    description: str = Field("", description="Free text: what the fact says.")
+    date: dt.date = Field(description="The date the fact refers to (YYYY-MM-DD).")
+    source: str = Field("", description="Where the fact is reported.")
     holds: StrictBool = Field(
         True,
         description="False: the condition did not hold at the date (the status was not in "
         "the set, the number was outside the bounds). Agreed facts say by_then instead.",
     )
-    status: StatusFact | None = None
-    progress: ProgressFact | None = None
-    trust: TrustFact | None = None
-    delivered: DeliveredFact | None = None
-    agreed: AgreedFact | None = None
-    incidents: IncidentsFact | None = None
+    status: StatusFact | None = Field(None, description="An issue's status at the date.")
+    progress: ProgressFact | None = Field(
+        None, description="An issue's implementation progress at the date."
+    )
+    trust: TrustFact | None = Field(None, description="One actor's trust in another at the date.")
+    delivered: DeliveredFact | None = Field(
+        None, description="A quantity delivered by the date (bounds or a measured value)."
+    )
+    agreed: AgreedFact | None = Field(
+        None, description="Whether an agreement on an issue was reached by the date."
+    )
+    incidents: IncidentsFact | None = Field(
+        None, description="How often an incident type struck by the date."
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Fact:
@@ -193,10 +210,10 @@ class Fact(_Frozen):
 class Observations(_Frozen):
     """Dated facts, by name (see the module docstring)."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
-    source: str = ""
-    facts: dict[str, Fact] = Field(min_length=1)
+    name: str = Field(min_length=1, description="Short name of this set of facts.")
+    description: str = Field("", description="Free text: what the facts cover.")
+    source: str = Field("", description="Where the facts come from.")
+    facts: dict[str, Fact] = Field(min_length=1, description="Name -> one dated fact.")
 
     def up_to(self, date: dt.date) -> Observations:
         """The facts dated on or before `date` (what was known then)."""

@@ -82,7 +82,7 @@ class Actor(_Frozen):
     role: Literal["principal", "mediator", "spoiler", "backer", "other"] = Field(
         description="principal (at the table), mediator, spoiler (veto player), backer, other."
     )
-    description: str = ""
+    description: str = Field("", description="Free text: who the actor is.")
     capability: StrictFloat = Field(gt=0.0, le=1.0, description="Weight in the room, in (0, 1].")
     positions: dict[str, Unit] = Field(
         default_factory=dict,
@@ -130,7 +130,7 @@ class Quantity(_Frozen):
     total: StrictFloat = Field(
         gt=0.0, le=MAX_QUANTITY, description="The full amount, in `unit` (at most 10**12)."
     )
-    unit: Name
+    unit: Name = Field(description="What is counted: people, officers, share of refugees, ...")
     range: tuple[Unit, Unit] = Field(
         (0.0, 1.0),
         description="Part of the issue scale over which this quantity is delivered, low < high.",
@@ -154,11 +154,18 @@ class Quantity(_Frozen):
 class Issue(_Frozen):
     """A negotiable issue and its real-world quantities."""
 
-    description: str = ""
-    scale: Scale
+    description: str = Field("", description="Free text: what is at stake.")
+    scale: Scale = Field(
+        description="What 0 and 1 on the issue's position scale mean, e.g. "
+        "{low: no handover, high: all requested officers handed over}."
+    )
     status_quo: Unit = Field(0.0, description="Position of the status quo on the scale.")
     parties: list[Name] = Field(min_length=2, description="Actors who negotiate it.")
-    veto_holders: list[Name] = Field(default_factory=list)
+    veto_holders: list[Name] = Field(
+        default_factory=list,
+        description="Actors (usually spoilers) who can block a deal on it when their leverage "
+        "over a party exceeds that party's resolve.",
+    )
     linked_to: list[Name] = Field(
         default_factory=list, description="Issues it can be packaged with."
     )
@@ -175,7 +182,10 @@ class Issue(_Frozen):
         "implemented the issue reopens from there (e.g. [0.5]: convicted, then pre-trial "
         "detainees).",
     )
-    quantities: dict[str, Quantity] = Field(default_factory=dict)
+    quantities: dict[str, Quantity] = Field(
+        default_factory=dict,
+        description="Name -> a real-world amount delivered as the agreed terms are implemented.",
+    )
 
     @model_validator(mode="after")
     def _phases_increase(self) -> Issue:
@@ -193,53 +203,64 @@ class Issue(_Frozen):
 class TrustShockEffect(_Frozen):
     """Trust of each actor in `from` toward each in `to` moves by `delta`."""
 
-    type: Literal["trust_shock"]
-    from_: list[Name] = Field(alias="from", min_length=1)
-    to: list[Name] = Field(min_length=1)
-    delta: Signed
+    type: Literal["trust_shock"] = Field(description="Effect type: trust_shock.")
+    from_: list[Name] = Field(
+        alias="from", min_length=1, description="Actors whose trust moves (the trusters)."
+    )
+    to: list[Name] = Field(min_length=1, description="Actors they trust more or less (trustees).")
+    delta: Signed = Field(description="Shock to trust, in [-1, 1]; negative: a loss.")
     mutual: bool = Field(False, description="Also move the reverse direction.")
 
 
 class SignalEffect(_Frozen):
     """An observed act (action) or statement (rhetoric) by `actor` toward others."""
 
-    type: Literal["signal"]
-    actor: Name
-    toward: list[Name] = Field(min_length=1)
-    channel: Literal["action", "rhetoric"]
+    type: Literal["signal"] = Field(description="Effect type: signal.")
+    actor: Name = Field(description="The actor who acts or speaks.")
+    toward: list[Name] = Field(min_length=1, description="The actors who observe it.")
+    channel: Literal["action", "rhetoric"] = Field(
+        description="action: a deed (weighs fully); rhetoric: words (cheap talk, weighs less)."
+    )
     strength: Signed = Field(description="Positive: cooperative; negative: hostile.")
 
 
 class ConveneEffect(_Frozen):
     """Issues are put on the table (by a mediator, or directly between the parties)."""
 
-    type: Literal["convene"]
-    issues: list[Name] = Field(min_length=1)
-    mediator: Name | None = None
+    type: Literal["convene"] = Field(description="Effect type: convene.")
+    issues: list[Name] = Field(
+        min_length=1,
+        description="Issues put on the table (those open or collapsed; others are untouched).",
+    )
+    mediator: Name | None = Field(
+        None, description="The mediator who convenes them; leave out for direct talks."
+    )
 
 
 class AgreeEffect(_Frozen):
     """A recorded agreement on an issue at given terms."""
 
-    type: Literal["agree"]
-    issue: Name
-    terms: Unit
-    mediator: Name | None = None
+    type: Literal["agree"] = Field(description="Effect type: agree.")
+    issue: Name = Field(description="The issue agreed (if open, on the table or collapsed).")
+    terms: Unit = Field(description="The agreed terms: a point on the issue's [0, 1] scale.")
+    mediator: Name | None = Field(None, description="The mediator credited with the deal, if any.")
 
 
 class SetbackEffect(_Frozen):
     """Talks on an issue break down, or implementation loses ground."""
 
-    type: Literal["setback"]
-    issue: Name
+    type: Literal["setback"] = Field(description="Effect type: setback.")
+    issue: Name = Field(
+        description="The issue: talks on the table lapse; implementation loses `progress`."
+    )
     progress: Unit = Field(0.0, description="Implementation progress lost.")
 
 
 class AttentionEffect(_Frozen):
     """An actor's attention to this file changes (another priority takes over, or recedes)."""
 
-    type: Literal["attention"]
-    actor: Name
+    type: Literal["attention"] = Field(description="Effect type: attention.")
+    actor: Name = Field(description="The actor whose attention changes.")
     value: Unit = Field(description="Its new attention, in [0, 1].")
 
 
@@ -247,20 +268,25 @@ class PriorityEffect(_Frozen):
     """An actor's priorities shift toward (or away from) an issue: its salience of the issue
     moves by `delta` and its saliences are scaled back to sum to 1."""
 
-    type: Literal["priority"]
-    actor: Name
-    issue: Name
-    delta: Signed
+    type: Literal["priority"] = Field(description="Effect type: priority.")
+    actor: Name = Field(description="The actor whose priorities shift.")
+    issue: Name = Field(description="The issue whose salience moves.")
+    delta: Signed = Field(
+        description="Change of its salience of the issue, in [-1, 1], before rescaling to sum 1."
+    )
 
 
 class LinkEffect(_Frozen):
     """A network link is set to a new weight (0 removes its effect)."""
 
-    type: Literal["link"]
-    link: Literal["channel", "mediation", "patronage", "pressure"]
-    from_: Name = Field(alias="from")
-    to: Name
-    weight: Unit
+    type: Literal["link"] = Field(description="Effect type: link.")
+    link: Literal["channel", "mediation", "patronage", "pressure"] = Field(
+        description="Link type: channel (who talks to whom), mediation (a mediator's reach), "
+        "patronage (a backer's support), pressure (a spoiler's leverage)."
+    )
+    from_: Name = Field(alias="from", description="The actor the link starts from.")
+    to: Name = Field(description="The actor the link points to.")
+    weight: Unit = Field(description="The link's new weight, in [0, 1] (0: no effect).")
 
 
 Effect = Annotated[
@@ -279,32 +305,38 @@ Effect = Annotated[
 class Event(_Frozen):
     """A dated event from the timeline (or a hypothetical one in a variant)."""
 
-    date: dt.date
+    date: dt.date = Field(description="When it happens (YYYY-MM-DD), within the run.")
     kind: Name = Field(description="A label: meeting, statement, request, raid, clash, ...")
-    description: str = ""
+    description: str = Field("", description="Free text: what happened.")
     source: Name = Field(description="Where the event is reported, or 'hypothetical'.")
-    effects: list[Effect] = Field(min_length=1)
+    effects: list[Effect] = Field(
+        min_length=1, description="What it does to the model, applied in order on its date."
+    )
 
 
 class Incident(_Frozen):
     """A random incident type: happens each step with probability `rate`."""
 
-    kind: Name = "incident"
-    description: str = ""
+    kind: Name = Field("incident", description="A label: clash, raid, strike, ...")
+    description: str = Field("", description="Free text: what such an incident is.")
     rate: Unit = Field(description="Probability per step.")
     spoiler_driven: bool = Field(
         False, description="Rate grows with the spoilers' pressure (see dynamics.spoiler_boost)."
     )
-    effects: list[Effect] = Field(min_length=1)
+    effects: list[Effect] = Field(
+        min_length=1, description="What each occurrence does to the model, applied in order."
+    )
 
 
 class RunSettings(_Frozen):
     """Calendar and length of a run."""
 
-    start_date: dt.date
+    start_date: dt.date = Field(description="Date of step 0 (YYYY-MM-DD).")
     step_days: StrictInt = Field(7, gt=0, le=366, description="Length of one step in days.")
-    steps: StrictInt = Field(gt=0, le=MAX_STEPS)
-    seed: StrictInt = Field(0, ge=0, le=MAX_SEED)
+    steps: StrictInt = Field(gt=0, le=MAX_STEPS, description="Number of steps in a run.")
+    seed: StrictInt = Field(
+        0, ge=0, le=MAX_SEED, description="Default seed (the command line's --seed overrides it)."
+    )
 
     @model_validator(mode="after")
     def _ends_in_the_calendar(self) -> RunSettings:
@@ -448,7 +480,9 @@ class Calibration(_Frozen):
     observations: Observations = Field(
         description="Dated facts, inline or the path of an observations file."
     )
-    abc: ABCSettings = Field(default_factory=ABCSettings)
+    abc: ABCSettings = Field(
+        default_factory=ABCSettings, description="Settings of the ABC-SMC estimation (--out)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -464,20 +498,28 @@ class Calibration(_Frozen):
 class Scenario(_Frozen):
     """A whole scenario: actors, issues, network, events, incidents, dynamics, run settings."""
 
-    name: Name
-    description: str = ""
+    name: Name = Field(description="Short name; also the default results folder.")
+    description: str = Field("", description="Free text: what the scenario models.")
     source: str = Field("", description="Citation for the facts the scenario rests on.")
-    run: RunSettings
-    actors: dict[str, Actor] = Field(min_length=2)
-    issues: dict[str, Issue] = Field(min_length=1)
+    run: RunSettings = Field(description="Start date, step length, steps and default seed.")
+    actors: dict[str, Actor] = Field(min_length=2, description="Name -> actor (at least two).")
+    issues: dict[str, Issue] = Field(min_length=1, description="Name -> negotiable issue.")
     network: dict[
         Literal["channel", "mediation", "patronage", "pressure"],
         dict[str, dict[str, Annotated[StrictFloat, Field(ge=0.0, le=1.0)]]],
     ] = Field(default_factory=dict, description="type -> from -> to -> weight in [0, 1].")
-    events: dict[str, Event] = Field(default_factory=dict)
-    incidents: dict[str, Incident] = Field(default_factory=dict)
-    dynamics: Dynamics = Field(default_factory=Dynamics)
-    calibration: Calibration | None = None
+    events: dict[str, Event] = Field(
+        default_factory=dict, description="Name -> dated event of the timeline."
+    )
+    incidents: dict[str, Incident] = Field(
+        default_factory=dict, description="Name -> random incident type, with its rate per step."
+    )
+    dynamics: Dynamics = Field(
+        default_factory=Dynamics, description="Parameters of the rules (docs/ODD.md)."
+    )
+    calibration: Calibration | None = Field(
+        None, description="Priors, dated facts and settings for lsr-sim calibrate."
+    )
 
     @property
     def actor_names(self) -> list[str]:

@@ -24,7 +24,7 @@ Four kinds, by what the number means:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -37,6 +37,7 @@ __all__ = [
     "Strategy",
     "StrategyKind",
     "declares_run_axis",
+    "parameter",
 ]
 
 StrategyKind = Literal["negotiator", "spoiler", "mediator", "backer"]
@@ -107,6 +108,23 @@ class BackerObservation:
     progress: Number
 
 
+def parameter(default: float, description: str) -> Any:
+    """A strategy parameter with its default and what it means (shown by ``lsr-sim schema``).
+
+    A subclass that only changes the default may redeclare it plainly (``exponent: float =
+    4.0``): :meth:`Strategy.parameter_descriptions` finds the description up the classes.
+
+    Examples
+    --------
+    >>> @dataclass(frozen=True)
+    ... class Stubborn(Strategy):
+    ...     floor: float = parameter(0.8, "Aspiration it never goes below.")
+    >>> Stubborn.parameter_descriptions()
+    {'floor': 'Aspiration it never goes below.'}
+    """
+    return field(default=default, metadata={"description": description})
+
+
 def declares_run_axis(cls: type) -> bool:
     """Whether a strategy class itself declares ``run_axis = True`` (see the module docstring).
 
@@ -141,6 +159,24 @@ class Strategy:
     def parameter_names(cls) -> list[str]:
         """Names of the parameters a scenario may set."""
         return [f.name for f in fields(cls)]
+
+    @classmethod
+    def parameter_descriptions(cls) -> dict[str, str]:
+        """What each parameter means: the first description found up the class hierarchy
+        (declared with :func:`parameter`), or "" for a parameter declared without one."""
+        found = {}
+        for name in cls.parameter_names():
+            found[name] = next(
+                (
+                    f.metadata["description"]
+                    for klass in cls.__mro__
+                    if is_dataclass(klass)
+                    for f in fields(klass)
+                    if f.name == name and "description" in f.metadata
+                ),
+                "",
+            )
+        return found
 
     def params(self) -> dict[str, float]:
         """The parameter values of this instance."""

@@ -12,7 +12,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from lsr_sim.strategies.base import NegotiatorObservation, Number, Strategy, StrategyKind
+from lsr_sim.strategies.base import (
+    NegotiatorObservation,
+    Number,
+    Strategy,
+    StrategyKind,
+    parameter,
+)
 
 __all__ = ["Boulware", "Conceder", "Linear", "TimeBased", "time_based_aspiration"]
 
@@ -37,8 +43,12 @@ def time_based_aspiration(t: Number, exponent: Number, floor: Number = 0.0) -> N
 class TimeBased(Strategy):
     """Concede along ``a(t) = floor + (1 - floor)(1 - t**exponent)``."""
 
-    exponent: float = 1.0
-    floor: float = 0.0
+    exponent: float = parameter(
+        1.0, "e > 0 in a(t) = floor + (1 - floor)(1 - t**e): above 1 concedes late, below 1 early."
+    )
+    floor: float = parameter(
+        0.0, "Aspiration it never goes below, in [0, 1] (reached at the talks' deadline)."
+    )
 
     name: ClassVar[str] = "time_based"
     kind: ClassVar[StrategyKind] = "negotiator"

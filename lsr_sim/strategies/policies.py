@@ -14,6 +14,7 @@ from lsr_sim.strategies.base import (
     SpoilerObservation,
     Strategy,
     StrategyKind,
+    parameter,
 )
 
 __all__ = ["Backer", "Facilitator", "Spoiler"]
@@ -38,9 +39,13 @@ class Spoiler(Strategy):
     0.65
     """
 
-    threshold: float = 0.1
-    sensitivity: float = 2.0
-    grievance: float = 0.3
+    threshold: float = parameter(
+        0.1, "Advance of the issues it opposes (threat, in [0, 1]) before it presses at all."
+    )
+    sensitivity: float = parameter(2.0, "Pressure per unit of threat above the threshold (>= 0).")
+    grievance: float = parameter(
+        0.3, "Pressure per unit of distrust of the actors it presses, in [0, 1]."
+    )
 
     name: ClassVar[str] = "spoiler"
     kind: ClassVar[StrategyKind] = "spoiler"
@@ -64,8 +69,10 @@ class Facilitator(Strategy):
     ``effort = clip(base + urgency * trust_gap, 0, 1)``.
     """
 
-    base: float = 0.6
-    urgency: float = 0.4
+    base: float = parameter(0.6, "Convening effort when the parties trust each other fully.")
+    urgency: float = parameter(
+        0.4, "Effort added per unit of the parties' distrust of each other (trust gap)."
+    )
 
     name: ClassVar[str] = "mediator"
     kind: ClassVar[StrategyKind] = "mediator"
@@ -86,8 +93,10 @@ class Backer(Strategy):
     ``support = clip(base + responsiveness * progress, 0, 1)``.
     """
 
-    base: float = 0.5
-    responsiveness: float = 0.5
+    base: float = parameter(0.5, "Support it gives before any progress, in [0, 1].")
+    responsiveness: float = parameter(
+        0.5, "Support added per unit of progress on the issues it cares about, in [0, 1]."
+    )
 
     name: ClassVar[str] = "backer"
     kind: ClassVar[StrategyKind] = "backer"

@@ -7,7 +7,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from lsr_sim.strategies.base import NegotiatorObservation, Number, Strategy, StrategyKind
+from lsr_sim.strategies.base import (
+    NegotiatorObservation,
+    Number,
+    Strategy,
+    StrategyKind,
+    parameter,
+)
 
 __all__ = ["TitForTat"]
 
@@ -38,11 +44,17 @@ class TitForTat(Strategy):
     0.88
     """
 
-    step: float = 0.1
-    mirror: float = 1.0
-    forgiveness: float = 0.2
-    floor: float = 0.0
-    tolerance: float = 1e-9
+    step: float = parameter(0.1, "Opening concession (aspiration 1 - step), in [0, 1].")
+    mirror: float = parameter(
+        1.0, "Share of the other side's last move it returns, in kind, in [0, 1]."
+    )
+    forgiveness: float = parameter(
+        0.2, "Smallest concession, as a share of step, made when the other side stood still."
+    )
+    floor: float = parameter(0.0, "Aspiration it never goes below, in [0, 1].")
+    tolerance: float = parameter(
+        1e-9, "A move this small or smaller counts as standing still (>= 0)."
+    )
 
     name: ClassVar[str] = "tit_for_tat"
     kind: ClassVar[StrategyKind] = "negotiator"
