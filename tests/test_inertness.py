@@ -10,13 +10,15 @@ and the inert ones must be those ODD 7.13 lists for the baseline.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from lsr_sim.scenario import load_scenario
 from lsr_sim.scenario.schema import TRUST_MODEL_INPUTS
-from lsr_sim.sweep.inertness import audit_inputs
+from lsr_sim.sweep.inertness import InputEffect, audit_inputs
+from lsr_sim.sweep.inputs import free_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -54,3 +56,47 @@ def test_a_trust_model_reads_exactly_its_inputs(model) -> None:
     assert inert == set(TRUST_VALUES) - TRUST_MODEL_INPUTS[model], {
         name: found[name].changed for name in TRUST_VALUES
     }
+
+
+# -- every free input of the baseline against ODD 7.13 ---------------------------------------
+ODD = ROOT / "docs" / "ODD.md"
+
+
+def _odd_list(name: str) -> set[str]:
+    text = ODD.read_text(encoding="utf-8")
+    start = text.index(f"<!-- {name}: begin")
+    end = text.index(f"<!-- {name}: end -->", start)
+    return set(re.findall(r"`([A-Za-z_][\w.]*)`", text[text.index("\n", start) : end]))
+
+
+@pytest.fixture(scope="module")
+def baseline_audit() -> list[InputEffect]:
+    baseline = load_scenario(BASELINE)
+    inputs = [(i.path, i.low, i.high) for i in free_inputs(baseline).inputs]
+    return audit_inputs(baseline, inputs, runs=40, seed=3)
+
+
+def test_the_inert_inputs_of_the_baseline_are_those_the_odd_lists(baseline_audit) -> None:
+    found = {e.path for e in baseline_audit if e.inert}
+    listed = _odd_list("inert-inputs")
+    assert found - listed == set(), "inert but not listed in docs/ODD.md 7.13"
+    assert listed - found == set(), "listed as inert in docs/ODD.md 7.13 but read"
+
+
+def test_inputs_that_change_only_trust_or_amounts_are_listed(baseline_audit) -> None:
+    trust_only = {e.path for e in baseline_audit if e.changed and set(e.changed) <= {"mean_trust"}}
+    amounts_only = {
+        e.path
+        for e in baseline_audit
+        if e.changed and all(name.startswith("delivered_") for name in e.changed)
+    }
+    assert trust_only == _odd_list("trust-only-inputs")
+    assert amounts_only == _odd_list("delivered-only-inputs")
+
+
+def test_the_audit_reads_most_inputs(baseline_audit) -> None:
+    # Guards the audit itself: were it comparing nothing, every input would look inert.
+    read = [e for e in baseline_audit if e.changed]
+    assert len(read) > len(baseline_audit) / 2
+    betrayal = next(e for e in baseline_audit if e.path == "dynamics.betrayal_weight")
+    assert "trust_Beirut_Damascus" in betrayal.changed

@@ -62,7 +62,12 @@ from lsr_sim.errors import InputError, ScenarioError
 from lsr_sim.messages import Description, FileKind, format_validation_error, quote
 from lsr_sim.scenario import read_yaml_mapping, scenario_from_dict
 from lsr_sim.scenario.derived import ROUNDED, SALIENCE_SHARE, integer_dynamics
-from lsr_sim.scenario.paths import PathError, apply_parameters, resolve_path
+from lsr_sim.scenario.paths import (
+    PathError,
+    apply_parameters,
+    resolve_path,
+    unread_by_trust_model,
+)
 from lsr_sim.scenario.schema import (
     Actor,
     Dynamics,
@@ -466,6 +471,10 @@ def _candidates(scenario: Scenario) -> Iterator[_Candidate | ExcludedInput]:
                 _field_bounds(Dynamics, name),
             )
         elif info.annotation is float:
+            unread = unread_by_trust_model(scenario, f"dynamics.{name}")
+            if unread is not None:  # inert under this trust model (tests/test_inertness.py)
+                yield ExcludedInput(f"dynamics.{name}", unread)
+                continue
             yield _Candidate(f"dynamics.{name}", "dynamics", value, _field_bounds(Dynamics, name))
     yield ExcludedInput(
         "dynamics.trust_model, dynamics.protocol, dynamics.package_deals",
