@@ -38,6 +38,7 @@ __all__ = [
     "move_into",
     "staging_folder",
     "write_bytes_atomic",
+    "write_csv_tables",
     "write_error",
     "write_folder_atomic",
 ]
@@ -300,3 +301,14 @@ def move_into(staging: Path, folder: Path, written: Sequence[Path]) -> list[Path
         path.replace(target)
         final.append(target)
     return final
+
+
+def write_csv_tables(folder: Path, tables: Sequence[tuple[str, Any]]) -> list[Path]:
+    """Write each ``(name, DataFrame)`` as ``folder/name.csv`` (no index, ``\n`` line ends),
+    as the results folders do inside their staging folder; return the paths, in order."""
+    written = []
+    for name, table in tables:
+        path = folder / f"{name}.csv"
+        table.to_csv(path, index=False, lineterminator="\n")
+        written.append(path)
+    return written

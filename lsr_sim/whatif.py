@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_folder_atomic
+from lsr_sim._atomic import write_csv_tables, write_folder_atomic
 from lsr_sim.experiment import derive_seeds, environment, run_many
 from lsr_sim.forecast.core import WEIGHT, ArgumentError, assign_draws, scenarios_for_draws
 from lsr_sim.scenario import Scenario, scenario_hash
@@ -103,15 +103,10 @@ class WhatIf:
         `out` atomically (nothing is half-written if interrupted); return the files."""
 
         def fill(staging: Path) -> list[Path]:
-            written = []
-            for name, table in (
-                ("effects", self.effects),
-                ("per_draw", self.per_draw),
-                ("runs", self.runs),
-            ):
-                path = staging / f"{name}.csv"
-                table.to_csv(path, index=False, lineterminator="\n")
-                written.append(path)
+            written = write_csv_tables(
+                staging,
+                [("effects", self.effects), ("per_draw", self.per_draw), ("runs", self.runs)],
+            )
             path = staging / "manifest.json"
             manifest = {**self.manifest, "command": list(command) if command else None}
             path.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_folder_atomic
+from lsr_sim._atomic import write_csv_tables, write_folder_atomic
 from lsr_sim.errors import InputError
 from lsr_sim.experiment import environment
 from lsr_sim.inference.compare import (
@@ -399,16 +399,16 @@ def _write_into(
     path = folder / "posterior.parquet"
     posterior.to_parquet(path, index=False)
     written.append(path)
-    for name, table in (
-        ("summary", result.summary),
-        ("generations", result.generations),
-        ("facts", result.facts),
-        ("predictive", result.predictive),
-        ("models", result.comparison),
-    ):
-        path = folder / f"{name}.csv"
-        table.to_csv(path, index=False, lineterminator="\n")
-        written.append(path)
+    written += write_csv_tables(
+        folder,
+        [
+            ("summary", result.summary),
+            ("generations", result.generations),
+            ("facts", result.facts),
+            ("predictive", result.predictive),
+            ("models", result.comparison),
+        ],
+    )
     path = folder / "abc_history.db"
     path.write_bytes(result.history_db)
     written.append(path)
