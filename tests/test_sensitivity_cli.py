@@ -28,7 +28,8 @@ from tests.cli_helpers import one_error, run_cli
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
-# Only the dynamics vary (26 inputs and 4 dummies): 2 trajectories x 31 points x 2 runs.
+# Only the dynamics vary (21 inputs: the 5 trust inputs the evidence model does not read are
+# left out; and 4 dummies): 2 trajectories x 26 points x 2 runs.
 RANGES = {
     "exclude": {
         "actors.*": "fixed in this test",
@@ -102,14 +103,14 @@ def test_morris_run_writes_the_sweep_the_tables_the_figures_and_the_report(morri
     assert sweep["design"] == {"type": "morris", "samples": 2, "levels": 4}
     assert sweep["replications"] == 2 and sweep["steps"] == 30
     assert (out / sweep["scenario"]).resolve() == BASELINE.resolve()
-    assert len(inputs) == 26 and set(inputs["group"]) == {"dynamics"}
+    assert len(inputs) == 21 and set(inputs["group"]) == {"dynamics"}
     runs = pd.read_parquet(out / "sweep" / "runs")
-    assert len(runs) == 2 * 31 * 2 and (runs["error"] == "").all()
+    assert len(runs) == 2 * 26 * 2 and (runs["error"] == "").all()
     assert all(runs[d].between(0, 1).all() for d in DUMMIES)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario_sha256"] == scenario_hash(load_scenario(BASELINE))
-    assert (summary["inputs"], summary["dummies"]) == (26, 4)
-    assert (summary["runs"], summary["points"]) == (124, 62)
+    assert (summary["inputs"], summary["dummies"]) == (21, 4)
+    assert (summary["runs"], summary["points"]) == (104, 52)
     assert summary["command"][:2] == ["lsr-sim", "sensitivity"]
     ranking = pd.read_csv(out / "ranking.csv")
     assert set(ranking["parameter"]) == {*inputs["path"], *DUMMIES}
@@ -172,7 +173,7 @@ def test_fresh_starts_over(morris_run, tmp_path, ranges):
     ]
     code, _, stderr = _main(*argv)
     assert code == 0, stderr
-    assert len(pd.read_parquet(out / "sweep" / "runs")) == 62
+    assert len(pd.read_parquet(out / "sweep" / "runs")) == 52
     assert not (out / "figures").exists()
 
 
@@ -204,7 +205,7 @@ def test_sobol_run(tmp_path, ranges):
     ranking = pd.read_csv(out / "ranking.csv")
     assert {"S1", "S1_conf", "ST", "ST_conf", "above_dummy", "p_dummy"} <= set(ranking.columns)
     assert set(ranking["outcome"]) == {"mean_trust", "trust_Beirut_Damascus"}
-    assert len(pd.read_parquet(out / "sweep" / "runs")) == 4 * (26 + 10 + 2)  # 10 dummies
+    assert len(pd.read_parquet(out / "sweep" / "runs")) == 4 * (21 + 10 + 2)  # 10 dummies
     dummy = pd.read_csv(out / "dummy.csv")
     assert list(dummy["outcome"]) == ["mean_trust", "trust_Beirut_Damascus"]
     assert "sobol" in render_sensitivity_docs(out).lower()
