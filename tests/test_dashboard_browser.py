@@ -650,16 +650,18 @@ def test_a_bad_upload_shows_the_cli_s_line_and_changes_nothing(
     page = browser.page
     _tab(page, "Load scenario")
     before = _sidebar_state(page)
-    (tmp_path / "variants").mkdir()
-    shutil.copyfile(BASELINE, tmp_path / "baseline.yaml")
-    monkeypatch.chdir(tmp_path / "variants")
+    folder = tmp_path / "scenarios"  # beside a copy of the baseline's observations
+    (folder / "variants").mkdir(parents=True)
+    shutil.copyfile(BASELINE, folder / "baseline.yaml")
+    shutil.copytree(BASELINE.parents[1] / "observations", tmp_path / "observations")
+    monkeypatch.chdir(folder / "variants")
     cases = {
         "mine.yaml": b"extends: ../baseline.yaml\nrun: {steps: -3}\n",
         "big.yaml": b"name: x\n" + b"#" * 2_500_000,  # over the cap
     }
     for name, data in cases.items():
         # What the command line says for a file with these bytes, beside the baseline.
-        (tmp_path / "variants" / name).write_bytes(data)
+        (folder / "variants" / name).write_bytes(data)
         code, _, err = run_cli(capsys, "validate", name)
         assert code == 2
         expected = f"error: {one_error(err)}"
