@@ -8,6 +8,7 @@ averaged over its prior: the tests compare the machinery with these numbers.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -30,7 +31,11 @@ from lsr_sim.inference import (
 )
 from lsr_sim.scenario import scenario_from_dict
 
-pytest.importorskip("pyabc")
+# Skip without pyabc, but do not import it at collection (it takes seconds): the tests do.
+if importlib.util.find_spec("pyabc") is None:
+    pytest.skip(
+        "pyabc is not installed (pip install 'lsr_sim[inference]')", allow_module_level=True
+    )
 
 P_TRUE = 0.3
 

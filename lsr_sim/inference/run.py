@@ -205,7 +205,7 @@ def _facts_table(estimation: Estimation, excluded: dict[str, str]) -> pd.DataFra
 def _summary(estimation: Estimation, draws: pd.DataFrame, posterior: pd.DataFrame) -> pd.DataFrame:
     import arviz as az
 
-    from lsr_sim.inference.smc import kish_ess
+    from lsr_sim.inference.particles import kish_ess
     from lsr_sim.scenario.paths import resolve_path
 
     model = estimation.models[0]

@@ -33,6 +33,7 @@ from pyabc.epsilon import Epsilon
 from pyabc.sampler import Sampler
 from pyabc.weighted_statistics import weighted_quantile
 
+from lsr_sim.inference.particles import from_sampler_scale, kish_ess
 from lsr_sim.inference.spec import CandidateModel, scipy_prior
 
 __all__ = [
@@ -40,8 +41,6 @@ __all__ = [
     "LevelQuantileEpsilon",
     "ReplicatedAcceptor",
     "SMCResult",
-    "from_sampler_scale",
-    "kish_ess",
     "run_smc",
     "seeded_global_random_state",
 ]
@@ -281,18 +280,6 @@ class SMCResult:
     epsilon: float
 
 
-def kish_ess(weights: np.ndarray) -> float:
-    """Kish's effective sample size of importance weights.
-
-    Examples
-    --------
-    >>> kish_ess(np.ones(10)), kish_ess(np.array([1.0, 0.0, 0.0]))
-    (10.0, 1.0)
-    """
-    w = np.asarray(weights, dtype=float)
-    return float(w.sum() ** 2 / np.sum(w**2))
-
-
 def run_smc(
     model: CandidateModel,
     simulate: BatchSimulator,
@@ -370,14 +357,3 @@ def _rv(prior: Any) -> tuple[Any, ...]:
         return ("uniform", math.log(lo), math.log(hi) - math.log(lo))
     name, args = scipy_prior(prior)
     return (name, *args)
-
-
-def from_sampler_scale(values: dict[str, float], logged: frozenset[str]) -> dict[str, float]:
-    """Parameter values as the scenario takes them: `logged` ones are sampled as logs.
-
-    Examples
-    --------
-    >>> from_sampler_scale({"a": 0.0, "b": 0.5}, frozenset({"a"}))
-    {'a': 1.0, 'b': 0.5}
-    """
-    return {key: math.exp(v) if key in logged else v for key, v in values.items()}
