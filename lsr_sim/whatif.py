@@ -253,7 +253,7 @@ def what_if(
         diff = values - base_values
         per_draw = diff.reshape(draws, replications, -1).mean(axis=1)
         for j, outcome in enumerate(names_of_outcomes):
-            d, pd_ = diff[:, j], per_draw[:, j]
+            d, by_draw = diff[:, j], per_draw[:, j]
             ok = ~np.isnan(d)
             mean = float(d[ok].mean()) if ok.any() else float("nan")
             se = float(d[ok].std(ddof=1) / np.sqrt(ok.sum())) if ok.sum() > 1 else float("nan")
@@ -268,11 +268,11 @@ def what_if(
                     "high": mean + 1.96 * se,
                     "draws": draws,
                     "replications": replications,
-                    "positive": float(np.mean(pd_ > 0)),
-                    "negative": float(np.mean(pd_ < 0)),
-                    "none": float(np.mean(pd_ == 0)),
-                    "draw_low": float(np.nanquantile(pd_, 0.05)),
-                    "draw_high": float(np.nanquantile(pd_, 0.95)),
+                    "positive": float(np.mean(by_draw > 0)),
+                    "negative": float(np.mean(by_draw < 0)),
+                    "none": float(np.mean(by_draw == 0)),
+                    "draw_low": float(np.nanquantile(by_draw, 0.05)),
+                    "draw_high": float(np.nanquantile(by_draw, 0.95)),
                 }
             )
         for d_index in range(draws):

@@ -15,14 +15,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from lsr_sim.experiment import derive_seeds, run_many
-from lsr_sim.scenario import Scenario, scenario_from_dict
-from lsr_sim.scenario.paths import apply_parameters
+from lsr_sim.scenario import Scenario
+from lsr_sim.scenario.paths import override_scenario
 from lsr_sim.whatif import what_if_outcomes
 
-__all__ = ["InputEffect", "audit_inputs", "effects_table"]
+__all__ = ["InputEffect", "audit_inputs"]
 
 
 @dataclass(frozen=True)
@@ -92,11 +91,11 @@ def audit_inputs(
     listed = [(str(p), float(lo), float(hi)) for p, lo, hi in inputs]
     if not listed:
         return []
-    data = scenario.model_dump(mode="json", by_alias=True)
-    members: list[Scenario] = []
-    for path, low, high in listed:
-        for value in (low, high):
-            members.append(scenario_from_dict(apply_parameters(data, {path: value}), path))
+    members = [
+        override_scenario(scenario, {path: value}, path)
+        for path, low, high in listed
+        for value in (low, high)
+    ]
     seeds = derive_seeds(seed, runs)
     all_seeds: Sequence[int] = seeds * len(members)
     all_members = [m for m in members for _ in range(runs)]
@@ -110,16 +109,3 @@ def audit_inputs(
         changed = tuple(name for j, name in enumerate(names) if not same[:, j].all())
         found.append(InputEffect(path, low, high, changed))
     return found
-
-
-def effects_table(effects: Sequence[InputEffect]) -> pd.DataFrame:
-    """The audit as a table: path, low, high, inert, changed (comma-separated)."""
-    return pd.DataFrame(
-        {
-            "path": [e.path for e in effects],
-            "low": [e.low for e in effects],
-            "high": [e.high for e in effects],
-            "inert": [e.inert for e in effects],
-            "changed": [", ".join(e.changed) for e in effects],
-        }
-    )
