@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import numba
 from numba.core import config
 
-__all__ = ["cache_folder", "njit", "sources_hash"]
+__all__ = ["cache_folder", "njit", "njit_inline", "sources_hash"]
 
 _PACKAGE = Path(__file__).resolve().parent
 # The sources whose functions are compiled (directly or through the rules they call).
@@ -68,4 +68,15 @@ def njit[F: Callable[..., Any]](func: F) -> F:
     """
     # numba's stubs type the result as a Dispatcher; it is called exactly as `func` is.
     compiled: F = numba.njit(cache=True, error_model="numpy")(func)  # type: ignore[assignment]
+    return compiled
+
+
+def njit_inline[F: Callable[..., Any]](func: F) -> F:
+    """:func:`njit`, and inlined into every compiled caller (numba's ``inline="always"``).
+
+    For the small helpers of the hot loops: numba updates the reference count of each array a
+    function passes on to a call (atomically, twice), which costs more than a small helper's
+    arithmetic; inlined, the helper's arrays are the caller's and nothing is counted.
+    """
+    compiled: F = numba.njit(cache=True, error_model="numpy", inline="always")(func)  # type: ignore[assignment]
     return compiled

@@ -8,7 +8,7 @@ module imports numba; importing :mod:`lsr_sim.dynamics` does not.
 from __future__ import annotations
 
 from lsr_sim.dynamics import implementation, incidents, mediation, negotiation, trust
-from lsr_sim.jit import njit
+from lsr_sim.jit import njit, njit_inline
 from lsr_sim.types import FloatArray
 
 __all__ = [
@@ -46,7 +46,7 @@ __all__ = [
 backer_support = njit(mediation.backer_support)
 compliance_probability = njit(implementation.compliance_probability)
 convening_probability = njit(mediation.convening_probability)
-deal_value = njit(negotiation.deal_value)
+deal_value = njit_inline(negotiation.deal_value)
 decay_toward = njit(trust.decay_toward)
 delivered = njit(implementation.delivered)
 evidence_for_shift = njit(trust.evidence_for_shift)

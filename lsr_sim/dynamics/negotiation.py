@@ -75,20 +75,22 @@ def deal_value(gains: FloatArray, salience: FloatArray, trust: float) -> float:
     return trust * received - given
 
 
-def relative_salience(salience: FloatArray) -> FloatArray:
-    """One actor's saliences of a package's issues, relative to its most salient one.
+def relative_salience(salience: Number, top: Number) -> Number:
+    """An actor's salience of an issue relative to its most salient issue of the package.
+
+    `top` is the largest of its saliences in the package; where it is 0 (the actor cares
+    about none of them) every issue counts fully.
 
     Examples
     --------
-    >>> relative_salience(np.array([0.4, 0.1]))
+    >>> relative_salience(np.array([0.4, 0.1]), 0.4)
     array([1.  , 0.25])
-    >>> relative_salience(np.array([0.0, 0.0]))
+    >>> relative_salience(np.array([0.0, 0.0]), 0.0)
     array([1., 1.])
     """
-    top = np.max(salience)
     if top > 0:
         return salience / top
-    return np.ones_like(salience)
+    return salience * 0.0 + 1.0
 
 
 def offer(ideal: Number, target: Number, aspiration: Number, weight: Number) -> Number:

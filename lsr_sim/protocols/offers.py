@@ -14,9 +14,9 @@ clipped to [0, 1], so offers stay between a party's ideal and its opponents' mea
 Strategies see the other side's last move as a share of the distance between the two sides'
 ideals (see :func:`observed_concession`), on the same scale as their aspiration.
 
-The round is one compiled function per table (``_round``, over one run's arrays): the Mesa
-model's tables and the kernel's tables with a run axis go through the same code, and the
-public helpers below (used by the classic protocols too) call its parts.
+The round is one compiled function (``_round``, for run g of a group of tables with a leading
+run axis): the Mesa model's table (a group of one) and the kernel's groups go through the same
+code, and the public helpers below (used by the classic protocols too) call its parts.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import ClassVar
 import numpy as np
 
 from lsr_sim.dynamics import compiled as rules
-from lsr_sim.jit import njit
+from lsr_sim.jit import njit, njit_inline
 from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table
 from lsr_sim.strategies import NegotiatorObservation, Strategy, decide_over_runs
 
@@ -44,159 +44,149 @@ __all__ = [
 FLOOR_ITERATIONS = 40
 
 
-# -- one run's table, compiled -----------------------------------------------------------------
-# The round writes into scratch arrays that _round_runs allocates once per call (one table's
-# worth, reused for every run of the group): the round allocates nothing per run.
-@njit
-def _targets_into(ideal, capability, out):
-    p, k = ideal.shape
+# -- run g of a group of tables, compiled ----------------------------------------------------
+# Each function reads run g of arrays with a leading run axis (G, ...) element by element and
+# works in arrays of one table's shape that _round_runs allocates once per group. No row views
+# (`ideal[g]`, `salience[i]`): each view costs two atomic reference-count updates, which at a
+# table of two parties and one issue cost more than the round's arithmetic.
+@njit_inline
+def _targets_into(ideal, capability, g, out):
+    p, k = ideal.shape[1], ideal.shape[2]
     for i in range(p):
         total = 0.0
         for j in range(p):
-            total += capability[j] * (1.0 - (i == j))
+            total += capability[g, j] * (1.0 - (i == j))
         for c in range(k):
             acc = 0.0
             for j in range(p):
-                acc += capability[j] * (1.0 - (i == j)) * ideal[j, c]
+                acc += capability[g, j] * (1.0 - (i == j)) * ideal[g, j, c]
             out[i, c] = acc / total
 
 
-@njit
-def _targets(ideal, capability):
-    out = np.empty(ideal.shape)
-    _targets_into(ideal, capability, out)
-    return out
+@njit_inline
+def _weights_into(salience, g, logrolling, out):
+    """How much each party concedes on each issue: less on what it cares less about."""
+    p, k = salience.shape[1], salience.shape[2]
+    for i in range(p):
+        top = salience[g, i, 0]
+        for c in range(1, k):
+            top = max(top, salience[g, i, c])
+        for c in range(k):
+            out[i, c] = 1.0 - logrolling * (1.0 - rules.relative_salience(salience[g, i, c], top))
 
 
-@njit
-def _trust_in_others_into(trust, out):
+@njit_inline
+def _trust_in_others_into(trust, g, out):
     """Each party's trust in the least trusted of the others."""
-    p = trust.shape[0]
+    p = trust.shape[1]
     for i in range(p):
         out[i] = np.inf
         for j in range(p):
             if i != j:
-                out[i] = min(out[i], trust[i, j])
+                out[i] = min(out[i], trust[g, i, j])
 
 
-@njit
-def _trust_in_others(trust):
-    out = np.empty(trust.shape[0])
-    _trust_in_others_into(trust, out)
-    return out
+@njit_inline
+def _value(ideal, salience, status_quo, g, i, trust, terms, j, gains, row):
+    """Party i's trust-discounted value of terms[j] (`gains`, `row`: scratch (k,) arrays)."""
+    for c in range(gains.shape[0]):
+        gains[c] = rules.gain(terms[j, c], ideal[g, i, c], status_quo[g, c])
+        row[c] = salience[g, i, c]
+    return rules.deal_value(gains, row, trust)
 
 
-@njit
-def _value(ideal, salience, status_quo, trust, offer, gains):
-    """One party's trust-discounted value of one offer (k,), `gains` a scratch (k,) array."""
-    for c in range(offer.shape[0]):
-        gains[c] = rules.gain(offer[c], ideal[c], status_quo[c])
-    return rules.deal_value(gains, salience, trust)
+@njit_inline
+def _values_into(ideal, salience, status_quo, g, trust_in, terms, out, gains, row):
+    """out[i, j]: party i's value of terms[j], for the first out.shape[1] rows of `terms`."""
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = _value(ideal, salience, status_quo, g, i, trust_in[i], terms, j, gains, row)
 
 
-@njit
-def _values_into(ideal, salience, status_quo, trust_in, offers, out, gains):
-    """out[i, j]: party i's value of offer j (offers (q, k)); `gains` a scratch (k,) array."""
-    for i in range(ideal.shape[0]):
-        for j in range(offers.shape[0]):
-            out[i, j] = _value(ideal[i], salience[i], status_quo, trust_in[i], offers[j], gains)
-
-
-@njit
-def _values(ideal, salience, status_quo, trust_in, offers):
-    out = np.empty((ideal.shape[0], offers.shape[0]))
-    _values_into(ideal, salience, status_quo, trust_in, offers, out, np.empty(ideal.shape[1]))
-    return out
-
-
-@njit
-def _best_into(ideal, salience, status_quo, out):
+@njit_inline
+def _best_into(ideal, salience, status_quo, g, out):
     """What each party's own ideal terms would be worth to it with full trust."""
-    p, k = ideal.shape
+    p, k = ideal.shape[1], ideal.shape[2]
     for i in range(p):
         total = 0.0
         for c in range(k):
-            own = rules.gain(ideal[i, c], ideal[i, c], status_quo[c])
-            total += salience[i, c] * max(own, 0.0)
+            own = rules.gain(ideal[g, i, c], ideal[g, i, c], status_quo[g, c])
+            total += salience[g, i, c] * max(own, 0.0)
         out[i] = total
 
 
-@njit
-def _best(ideal, salience, status_quo):
-    out = np.empty(ideal.shape[0])
-    _best_into(ideal, salience, status_quo, out)
-    return out
-
-
-@njit
-def _concession_into(ideal, salience, offers, previous, out):
-    """out[i, j]: how far j's offer moved toward i since `previous`, in i's salience-weighted
-    utility (0 on the diagonal)."""
-    p, k = ideal.shape
+@njit_inline
+def _concession_into(ideal, salience, g, offers, previous, out):
+    """out[g, i, j]: how far j's offer (offers[j]) moved toward i since previous[g, j], in i's
+    salience-weighted utility (0 on the diagonal)."""
+    p, k = ideal.shape[1], ideal.shape[2]
     for i in range(p):
         total = 0.0
         for c in range(k):
-            total += salience[i, c]
+            total += salience[g, i, c]
         scale = max(total, 1e-12)
         for j in range(p):
             moved = 0.0
             for c in range(k):
-                now = rules.utility(offers[j, c], ideal[i, c])
-                before = rules.utility(previous[j, c], ideal[i, c])
-                moved += salience[i, c] / scale * (now - before)
-            out[i, j] = moved * (1.0 - (i == j))
+                now = rules.utility(offers[j, c], ideal[g, i, c])
+                before = rules.utility(previous[g, j, c], ideal[g, i, c])
+                moved += salience[g, i, c] / scale * (now - before)
+            out[g, i, j] = moved * (1.0 - (i == j))
 
 
 @njit
-def _concession(ideal, salience, offers, previous):
-    p = ideal.shape[0]
-    out = np.empty((p, p))
-    _concession_into(ideal, salience, offers, previous, out)
-    return out
-
-
-@njit
-def _observed(ideal, salience, previous_concession):
+def _observed_into(ideal, salience, previous_concession, g, out):
     """What each party saw the others concede last round, as a share of the distance
     between the two sides' ideals in its own utility, averaged over the others."""
-    p, k = ideal.shape
-    out = np.empty(p)
+    p, k = ideal.shape[1], ideal.shape[2]
     for i in range(p):
         total = 0.0
         for c in range(k):
-            total += salience[i, c]
+            total += salience[g, i, c]
         scale = max(total, 1e-12)
         seen = 0.0
         for j in range(p):
             gap = 0.0
             for c in range(k):
-                gap += salience[i, c] / scale * abs(ideal[i, c] - ideal[j, c])
-            share = previous_concession[i, j] / gap if gap > 1e-12 else 0.0
+                gap += salience[g, i, c] / scale * abs(ideal[g, i, c] - ideal[g, j, c])
+            share = previous_concession[g, i, j] / gap if gap > 1e-12 else 0.0
             seen += min(max(share, -1.0), 1.0) * (1.0 - (i == j))
-        out[i] = seen / max(p - 1, 1)
-    return out
+        out[g, i] = seen / max(p - 1, 1)
 
 
-@njit
-def _own_value(a, i, ideal, targets, weight, salience, trust, squ, gains):
-    """Party i's value of the offer it makes at aspiration `a` (`squ`: its utility of the
-    status quo per issue; `gains` a scratch (k,) array)."""
+@njit_inline
+def _own_value(a, i, ideal, g, targets, weight, salience, trust, squ):
+    """Party i's value of the offer it makes at aspiration `a` (`squ[i]`: its utility of the
+    status quo per issue)."""
     received = 0.0
     given = 0.0
-    for c in range(ideal.shape[1]):
-        y = rules.offer(ideal[i, c], targets[i, c], a, weight[i, c])
-        g = rules.utility(y, ideal[i, c]) - squ[c]
-        received += salience[c] * max(g, 0.0)
-        given += salience[c] * max(-g, 0.0)
+    for c in range(ideal.shape[2]):
+        y = rules.offer(ideal[g, i, c], targets[i, c], a, weight[i, c])
+        u = rules.utility(y, ideal[g, i, c]) - squ[i, c]
+        received += salience[g, i, c] * max(u, 0.0)
+        given += salience[g, i, c] * max(-u, 0.0)
     return trust * received - given
 
 
-@njit
+@njit_inline
 def _respect_floor(
-    ideal, targets, weight, salience, trust_in, sq, aspiration, previous, floor, out, gains, squ
+    ideal,
+    salience,
+    sq,
+    g,
+    targets,
+    weight,
+    trust_in,
+    aspiration,
+    previous,
+    floor,
+    out,
+    squ,
+    bracket,
+    searching,
 ):
     """Raise each aspiration just enough that the party's own offer is worth its floor
-    (into `out`; `gains` and `squ` are scratch (k,) arrays).
+    (into `out`; `squ`, `bracket` and `searching` are scratch arrays).
 
     A party never proposes what it would refuse: where the strategy's aspiration gives an
     offer worth less than its floor, it concedes only down to the floor. The value of its own
@@ -204,23 +194,34 @@ def _respect_floor(
     larger of it and the previous one (1 in the first round) finds that point. Where even that
     bound falls short, the bound is kept.
     """
-    p, k = ideal.shape
+    p, k = ideal.shape[1], ideal.shape[2]
+    any_search = False
     for i in range(p):
-        out[i] = aspiration[i]
+        a = aspiration[g, i]
+        out[i] = a
         for c in range(k):
-            squ[c] = rules.utility(sq[c], ideal[i, c])
-        sal, trust = salience[i], trust_in[i]
-        if _own_value(aspiration[i], i, ideal, targets, weight, sal, trust, squ, gains) >= floor[i]:
-            continue
-        low = aspiration[i]
-        high = max(previous[i], aspiration[i])
-        for _ in range(FLOOR_ITERATIONS):
-            mid = 0.5 * (low + high)
-            if _own_value(mid, i, ideal, targets, weight, sal, trust, squ, gains) >= floor[i]:
-                high = mid
-            else:
-                low = mid
-        out[i] = high
+            squ[i, c] = rules.utility(sq[g, c], ideal[g, i, c])
+        value = _own_value(a, i, ideal, g, targets, weight, salience, trust_in[i], squ)
+        searching[i] = value < floor[i]
+        any_search = any_search or searching[i]
+        bracket[0, i] = a
+        bracket[1, i] = max(previous[g, i], a)
+    if not any_search:
+        return
+    # The parties' searches are independent; stepped together, their chains of dependent
+    # operations overlap in the processor.
+    for _ in range(FLOOR_ITERATIONS):
+        for i in range(p):
+            if searching[i]:
+                mid = 0.5 * (bracket[0, i] + bracket[1, i])
+                value = _own_value(mid, i, ideal, g, targets, weight, salience, trust_in[i], squ)
+                if value >= floor[i]:
+                    bracket[1, i] = mid
+                else:
+                    bracket[0, i] = mid
+    for i in range(p):
+        if searching[i]:
+            out[i] = bracket[1, i]
 
 
 @njit
@@ -233,14 +234,19 @@ def _scratch(p, k):
         np.empty(p),  # floor
         np.empty(p),  # trust_in
         np.empty(p),  # aspiration after the floor
+        np.empty((p + 1, k)),  # the offers, then the agreed terms
         np.empty(k),  # gains
-        np.empty(k),  # status quo utility
+        np.empty(k),  # one party's saliences
         np.empty(p, dtype=np.bool_),  # accepted
+        np.empty((p, k)),  # the floor search: each party's utility of the status quo,
+        np.empty((2, p)),  # its bracket (low, high),
+        np.empty(p, dtype=np.bool_),  # whether it searches
     )
 
 
-@njit
+@njit_inline
 def _round(
+    g,
     ideal,
     salience,
     sq,
@@ -259,35 +265,34 @@ def _round(
     value,
     scratch,
 ):
-    """One round at one table from the strategies' aspirations; writes the outputs, returns
-    whether the parties agreed (`terms` NaN otherwise). `scratch` is :func:`_scratch` of the
-    table's shape, reused from run to run: the round allocates nothing."""
-    targets, weight, values, floor, trust_in, asp, gains, squ, accepted = scratch
-    p, k = ideal.shape
-    _targets_into(ideal, capability, targets)
+    """One round at table g of a group from the strategies' aspirations; writes run g of the
+    outputs (`terms[g]` NaN where the parties did not agree). `scratch` holds the work arrays
+    of :func:`_scratch`, reused from run to run: the round allocates nothing."""
+    (targets, weight, values, floor, trust_in, asp, candidates, gains, row, accepted, squ,
+     bracket, searching) = scratch  # fmt: skip
+    p, k = ideal.shape[1], ideal.shape[2]
+    _targets_into(ideal, capability, g, targets)
+    _weights_into(salience, g, logrolling, weight)
+    _best_into(ideal, salience, sq, g, floor)
     for i in range(p):
-        relative = rules.relative_salience(salience[i])
-        for c in range(k):
-            weight[i, c] = 1.0 - logrolling * (1.0 - relative[c])
-    _best_into(ideal, salience, sq, floor)
-    for i in range(p):
-        floor[i] = reservation[i] * floor[i]
-    _trust_in_others_into(trust, trust_in)
+        floor[i] = reservation[g, i] * floor[i]
+    _trust_in_others_into(trust, g, trust_in)
     _respect_floor(
-        ideal, targets, weight, salience, trust_in, sq, aspiration, previous_aspiration, floor,
-        asp, gains, squ,
+        ideal, salience, sq, g, targets, weight, trust_in, aspiration, previous_aspiration,
+        floor, asp, squ, bracket, searching,
     )  # fmt: skip
     for i in range(p):
         for c in range(k):
-            offers[i, c] = rules.offer(ideal[i, c], targets[i, c], asp[i], weight[i, c])
+            candidates[i, c] = rules.offer(ideal[g, i, c], targets[i, c], asp[i], weight[i, c])
     if not first:
         # If even the previous aspiration is now below the floor (trust fell), hold the
         # previous offer rather than make a worse one.
         for i in range(p):
-            if _value(ideal[i], salience[i], sq, trust_in[i], offers[i], gains) < floor[i]:
+            held = _value(ideal, salience, sq, g, i, trust_in[i], candidates, i, gains, row)
+            if held < floor[i]:
                 for c in range(k):
-                    offers[i, c] = previous_offers[i, c]
-    _values_into(ideal, salience, sq, trust_in, offers, values, gains)
+                    candidates[i, c] = previous_offers[g, i, c]
+    _values_into(ideal, salience, sq, g, trust_in, candidates, values, gains, row)
     count = 0
     for j in range(p):
         # The proposer's own acceptance counts too: an offer below its own floor (possible in
@@ -298,28 +303,30 @@ def _round(
         accepted[j] = ok
         count += ok
     for i in range(p):
-        aspiration_out[i] = asp[i]
+        aspiration_out[g, i] = asp[i]
+        for c in range(k):
+            offers[g, i, c] = candidates[i, c]
     if first:
         for i in range(p):
             for j in range(p):
-                concession[i, j] = 0.0
+                concession[g, i, j] = 0.0
     else:
-        _concession_into(ideal, salience, offers, previous_offers, concession)
+        _concession_into(ideal, salience, g, candidates, previous_offers, concession)
     if count == 0:
         for c in range(k):
-            terms[c] = np.nan
+            terms[g, c] = np.nan
         for i in range(p):
-            value[i] = 0.0
-        return False
+            value[g, i] = 0.0
+        return
     for c in range(k):
         total = 0.0
         for j in range(p):
             if accepted[j]:
-                total += offers[j, c]
-        terms[c] = total / count
+                total += candidates[j, c]
+        candidates[p, c] = total / count
+        terms[g, c] = candidates[p, c]
     for i in range(p):
-        value[i] = _value(ideal[i], salience[i], sq, trust_in[i], terms, gains)
-    return True
+        value[g, i] = _value(ideal, salience, sq, g, i, trust_in[i], candidates, p, gains, row)
 
 
 @njit
@@ -344,22 +351,23 @@ def _round_runs(
     scratch = _scratch(ideal.shape[1], ideal.shape[2])
     for g in range(ideal.shape[0]):
         _round(
-            ideal[g],
-            salience[g],
-            sq[g],
-            capability[g],
-            reservation[g],
-            trust[g],
-            aspiration[g],
-            previous_aspiration[g],
-            previous_offers[g],
+            g,
+            ideal,
+            salience,
+            sq,
+            capability,
+            reservation,
+            trust,
+            aspiration,
+            previous_aspiration,
+            previous_offers,
             first[g],
             logrolling[g],
-            offers[g],
-            aspiration_out[g],
-            concession[g],
-            terms[g],
-            value[g],
+            offers,
+            aspiration_out,
+            concession,
+            terms,
+            value,
             scratch,
         )
 
@@ -367,7 +375,7 @@ def _round_runs(
 @njit
 def _observed_runs(ideal, salience, previous_concession, out):
     for g in range(ideal.shape[0]):
-        out[g] = _observed(ideal[g], salience[g], previous_concession[g])
+        _observed_into(ideal, salience, previous_concession, g, out)
 
 
 # -- public helpers (one table) -----------------------------------------------------------------
@@ -381,7 +389,10 @@ def opponent_targets(ideal: np.ndarray, capability: np.ndarray) -> np.ndarray:
            [0.33333333],
            [0.5       ]])
     """
-    return _targets(np.asarray(ideal, dtype=float), np.asarray(capability, dtype=float))
+    ideal = np.asarray(ideal, dtype=float)
+    out = np.empty(ideal.shape)
+    _targets_into(ideal[None], np.asarray(capability, dtype=float)[None], 0, out)
+    return out
 
 
 def observed_concession(table: Table) -> np.ndarray:
@@ -425,13 +436,16 @@ def party_values(table: Table, offers: np.ndarray) -> np.ndarray:
     array([[ 0.125, -0.25 ],
            [-0.25 ,  0.125]])
     """
-    return _values(
-        np.asarray(table.ideal, dtype=float),
-        np.asarray(table.salience, dtype=float),
-        np.asarray(table.status_quo, dtype=float),
-        _trust_in_others(np.asarray(table.trust, dtype=float)),
-        np.ascontiguousarray(offers, dtype=float),
-    )
+    ideal = np.asarray(table.ideal, dtype=float)[None]
+    p, k = ideal.shape[1:]
+    trust_in = np.empty(p)
+    _trust_in_others_into(np.asarray(table.trust, dtype=float)[None], 0, trust_in)
+    terms = np.ascontiguousarray(offers, dtype=float)
+    out = np.empty((p, terms.shape[0]))
+    salience = np.asarray(table.salience, dtype=float)[None]
+    status_quo = np.asarray(table.status_quo, dtype=float)[None]
+    _values_into(ideal, salience, status_quo, 0, trust_in, terms, out, np.empty(k), np.empty(k))
+    return out
 
 
 def best_values(table: Table) -> np.ndarray:
@@ -446,11 +460,11 @@ def best_values(table: Table) -> np.ndarray:
     >>> best_values(t)
     array([0.5, 0.5])
     """
-    return _best(
-        np.asarray(table.ideal, dtype=float),
-        np.asarray(table.salience, dtype=float),
-        np.asarray(table.status_quo, dtype=float),
-    )
+    ideal = np.asarray(table.ideal, dtype=float)[None]
+    out = np.empty(ideal.shape[1])
+    salience = np.asarray(table.salience, dtype=float)[None]
+    _best_into(ideal, salience, np.asarray(table.status_quo, dtype=float)[None], 0, out)
+    return out
 
 
 def concession_seen(table: Table, offers: np.ndarray) -> np.ndarray:
@@ -460,12 +474,16 @@ def concession_seen(table: Table, offers: np.ndarray) -> np.ndarray:
     p = table.capability.shape[-1]
     if table.previous_offers is None:
         return np.zeros((p, p))
-    return _concession(
-        np.asarray(table.ideal, dtype=float),
-        np.asarray(table.salience, dtype=float),
+    out = np.empty((1, p, p))
+    _concession_into(
+        np.asarray(table.ideal, dtype=float)[None],
+        np.asarray(table.salience, dtype=float)[None],
+        0,
         np.ascontiguousarray(offers, dtype=float),
-        np.ascontiguousarray(table.previous_offers, dtype=float),
+        np.ascontiguousarray(table.previous_offers, dtype=float)[None],
+        out,
     )
+    return out[0]
 
 
 # -- the protocol -------------------------------------------------------------------------------
