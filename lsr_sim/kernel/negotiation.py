@@ -122,6 +122,11 @@ def gather(s, p, rows, issues, t, out):
     """
     ideal, salience, status_quo, capability, reservation, trust = out[:6]
     rounds, deadline, offers, aspiration, concession, logrolling = out[6:]
+    # The records' fields, read once: each read of a field costs reference counting.
+    s_status_quo, s_rounds, s_offers, s_salience = s.status_quo, s.rounds, s.offers, s.salience
+    s_aspiration, s_concession, s_trust, cap = s.aspiration, s.concession, s.trust, s.cap
+    p_ideal, p_capability, p_reservation = p.ideal, p.capability, p.reservation
+    talks_timeout, p_logrolling = p.talks_timeout, p.logrolling
     parties = p.table_parties[t, : p.table_size[t]]
     size = issues.shape[1]
     for g in range(rows.shape[0]):
@@ -131,27 +136,29 @@ def gather(s, p, rows, issues, t, out):
         most = 0
         for c in range(size):
             k = issues[g, c]
-            status_quo[g, c] = s.status_quo[r, k]
-            most = max(most, s.rounds[r, k])
+            status_quo[g, c] = s_status_quo[r, k]
+            most = max(most, s_rounds[r, k])
             for a in range(parties.shape[0]):
                 q = parties[a]
-                ideal[g, a, c] = min(p.ideal[r, q, k], s.cap[r, k])
-                salience[g, a, c] = s.salience[r, q, k]
-                offers[g, a, c] = s.offers[r, k, q]
-                first = first or not np.isfinite(s.offers[r, k, q])
+                ideal[g, a, c] = min(p_ideal[r, q, k], cap[r, k])
+                salience[g, a, c] = s_salience[r, q, k]
+                offers[g, a, c] = s_offers[r, k, q]
+                first = first or not np.isfinite(s_offers[r, k, q])
         rounds[g] = most
-        deadline[g] = p.talks_timeout[r]
-        logrolling[g] = p.logrolling[r]
+        deadline[g] = talks_timeout[r]
+        logrolling[g] = p_logrolling[r]
         for a in range(parties.shape[0]):
             q = parties[a]
-            capability[g, a] = p.capability[r, q]
-            reservation[g, a] = p.reservation[r, q]
-            aspiration[g, a] = 1.0 if first else s.aspiration[r, lead, q]
+            capability[g, a] = p_capability[r, q]
+            reservation[g, a] = p_reservation[r, q]
+            aspiration[g, a] = 1.0 if first else s_aspiration[r, lead, q]
             for b in range(parties.shape[0]):
-                trust[g, a, b] = s.trust[r, q, parties[b]]
-                concession[g, a, b] = 0.0 if first else s.concession[r, lead, q, parties[b]]
+                trust[g, a, b] = s_trust[r, q, parties[b]]
+                concession[g, a, b] = 0.0 if first else s_concession[r, lead, q, parties[b]]
         if first:
-            offers[g] = np.nan
+            for c in range(size):
+                for a in range(parties.shape[0]):
+                    offers[g, a, c] = np.nan
 
 
 @njit
@@ -165,6 +172,11 @@ def settle(s, p, rows, issues, t, result, step, outcome, holder, pressed):
     run, `holder` and `pressed` the veto's actors.
     """
     offers, aspiration, concession, terms = result
+    # The records' fields, read once: each read of a field costs reference counting.
+    s_offers, s_aspiration, s_concession, s_rounds = s.offers, s.aspiration, s.concession, s.rounds
+    actions, words_pos, words_neg = s.actions, s.words_pos, s.words_neg
+    concession_scale, concession_weight = p.concession_scale, p.concession_weight
+    talks_timeout = p.talks_timeout
     parties = p.table_parties[t, : p.table_size[t]]
     size = issues.shape[1]
     for g in range(rows.shape[0]):
@@ -173,23 +185,23 @@ def settle(s, p, rows, issues, t, result, step, outcome, holder, pressed):
             k = issues[g, c]
             for a in range(parties.shape[0]):
                 q = parties[a]
-                s.offers[r, k, q] = offers[g, a, c]
-                s.aspiration[r, k, q] = aspiration[g, a]
+                s_offers[r, k, q] = offers[g, a, c]
+                s_aspiration[r, k, q] = aspiration[g, a]
                 for b in range(parties.shape[0]):
-                    s.concession[r, k, q, parties[b]] = concession[g, a, b]
-            s.rounds[r, k] += 1
-        scale = p.concession_scale[r]
-        weight = p.concession_weight[r]
+                    s_concession[r, k, q, parties[b]] = concession[g, a, b]
+            s_rounds[r, k] += 1
+        scale = concession_scale[r]
+        weight = concession_weight[r]
         for a in range(parties.shape[0]):
             for b in range(parties.shape[0]):
                 # A concession at the table is seen; under the evidence and surprise models it
                 # counts as words until it is carried out (the signals model counts it as a deed).
                 seen = min(max(concession[g, a, b] / scale, -1.0), 1.0) * weight
-                s.actions[r, parties[a], parties[b]] += seen
+                actions[r, parties[a], parties[b]] += seen
                 if seen >= 0:
-                    s.words_pos[r, parties[a], parties[b]] += seen
+                    words_pos[r, parties[a], parties[b]] += seen
                 else:
-                    s.words_neg[r, parties[a], parties[b]] -= seen
+                    words_neg[r, parties[a], parties[b]] -= seen
         agreed = True
         for c in range(size):
             agreed = agreed and np.isfinite(terms[g, c])
@@ -198,7 +210,7 @@ def settle(s, p, rows, issues, t, result, step, outcome, holder, pressed):
             h, q = find_veto(s, p, r, issues[g], parties, terms[g])
         if not agreed or h >= 0:
             for c in range(size):
-                if s.rounds[r, issues[g, c]] >= p.talks_timeout[r]:
+                if s_rounds[r, issues[g, c]] >= talks_timeout[r]:
                     lapse(s, r, issues[g, c])
         holder[g], pressed[g] = h, q
         if h >= 0:
