@@ -244,91 +244,6 @@ def _scratch(p, k):
     )
 
 
-@njit_inline
-def _round(
-    g,
-    ideal,
-    salience,
-    sq,
-    capability,
-    reservation,
-    trust,
-    aspiration,
-    previous_aspiration,
-    previous_offers,
-    first,
-    logrolling,
-    offers,
-    aspiration_out,
-    concession,
-    terms,
-    value,
-    scratch,
-):
-    """One round at table g of a group from the strategies' aspirations; writes run g of the
-    outputs (`terms[g]` NaN where the parties did not agree). `scratch` holds the work arrays
-    of :func:`_scratch`, reused from run to run: the round allocates nothing."""
-    (targets, weight, values, floor, trust_in, asp, candidates, gains, row, accepted, squ,
-     bracket, searching) = scratch  # fmt: skip
-    p, k = ideal.shape[1], ideal.shape[2]
-    _targets_into(ideal, capability, g, targets)
-    _weights_into(salience, g, logrolling, weight)
-    _best_into(ideal, salience, sq, g, floor)
-    for i in range(p):
-        floor[i] = reservation[g, i] * floor[i]
-    _trust_in_others_into(trust, g, trust_in)
-    _respect_floor(
-        ideal, salience, sq, g, targets, weight, trust_in, aspiration, previous_aspiration,
-        floor, asp, squ, bracket, searching,
-    )  # fmt: skip
-    for i in range(p):
-        for c in range(k):
-            candidates[i, c] = rules.offer(ideal[g, i, c], targets[i, c], asp[i], weight[i, c])
-    if not first:
-        # If even the previous aspiration is now below the floor (trust fell), hold the
-        # previous offer rather than make a worse one.
-        for i in range(p):
-            held = _value(ideal, salience, sq, g, i, trust_in[i], candidates, i, gains, row)
-            if held < floor[i]:
-                for c in range(k):
-                    candidates[i, c] = previous_offers[g, i, c]
-    _values_into(ideal, salience, sq, g, trust_in, candidates, values, gains, row)
-    count = 0
-    for j in range(p):
-        # The proposer's own acceptance counts too: an offer below its own floor (possible in
-        # the first round, or when a held offer lost value as trust fell) is no agreement.
-        ok = True
-        for i in range(p):
-            ok = ok and values[i, j] >= floor[i] and values[i, j] >= values[i, i] - 1e-12
-        accepted[j] = ok
-        count += ok
-    for i in range(p):
-        aspiration_out[g, i] = asp[i]
-        for c in range(k):
-            offers[g, i, c] = candidates[i, c]
-    if first:
-        for i in range(p):
-            for j in range(p):
-                concession[g, i, j] = 0.0
-    else:
-        _concession_into(ideal, salience, g, candidates, previous_offers, concession)
-    if count == 0:
-        for c in range(k):
-            terms[g, c] = np.nan
-        for i in range(p):
-            value[g, i] = 0.0
-        return
-    for c in range(k):
-        total = 0.0
-        for j in range(p):
-            if accepted[j]:
-                total += candidates[j, c]
-        candidates[p, c] = total / count
-        terms[g, c] = candidates[p, c]
-    for i in range(p):
-        value[g, i] = _value(ideal, salience, sq, g, i, trust_in[i], candidates, p, gains, row)
-
-
 @njit
 def _round_runs(
     ideal,
@@ -348,28 +263,72 @@ def _round_runs(
     terms,
     value,
 ):
-    scratch = _scratch(ideal.shape[1], ideal.shape[2])
+    """One round at each table of a group from the strategies' aspirations (arrays with a
+    leading run axis); writes the outputs (`terms[g]` NaN where the parties did not agree).
+
+    The work arrays are allocated once and reused from run to run: the round allocates
+    nothing, and (its helpers inlined, the loop in one function) counts no references.
+    """
+    p, k = ideal.shape[1], ideal.shape[2]
+    (targets, weight, values, floor, trust_in, asp, candidates, gains, row, accepted, squ,
+     bracket, searching) = _scratch(p, k)  # fmt: skip
     for g in range(ideal.shape[0]):
-        _round(
-            g,
-            ideal,
-            salience,
-            sq,
-            capability,
-            reservation,
-            trust,
-            aspiration,
-            previous_aspiration,
-            previous_offers,
-            first[g],
-            logrolling[g],
-            offers,
-            aspiration_out,
-            concession,
-            terms,
-            value,
-            scratch,
-        )
+        _targets_into(ideal, capability, g, targets)
+        _weights_into(salience, g, logrolling[g], weight)
+        _best_into(ideal, salience, sq, g, floor)
+        for i in range(p):
+            floor[i] = reservation[g, i] * floor[i]
+        _trust_in_others_into(trust, g, trust_in)
+        _respect_floor(
+            ideal, salience, sq, g, targets, weight, trust_in, aspiration, previous_aspiration,
+            floor, asp, squ, bracket, searching,
+        )  # fmt: skip
+        for i in range(p):
+            for c in range(k):
+                candidates[i, c] = rules.offer(ideal[g, i, c], targets[i, c], asp[i], weight[i, c])
+        if not first[g]:
+            # If even the previous aspiration is now below the floor (trust fell), hold the
+            # previous offer rather than make a worse one.
+            for i in range(p):
+                held = _value(ideal, salience, sq, g, i, trust_in[i], candidates, i, gains, row)
+                if held < floor[i]:
+                    for c in range(k):
+                        candidates[i, c] = previous_offers[g, i, c]
+        _values_into(ideal, salience, sq, g, trust_in, candidates, values, gains, row)
+        count = 0
+        for j in range(p):
+            # The proposer's own acceptance counts too: an offer below its own floor (possible in
+            # the first round, or when a held offer lost value as trust fell) is no agreement.
+            ok = True
+            for i in range(p):
+                ok = ok and values[i, j] >= floor[i] and values[i, j] >= values[i, i] - 1e-12
+            accepted[j] = ok
+            count += ok
+        for i in range(p):
+            aspiration_out[g, i] = asp[i]
+            for c in range(k):
+                offers[g, i, c] = candidates[i, c]
+        if first[g]:
+            for i in range(p):
+                for j in range(p):
+                    concession[g, i, j] = 0.0
+        else:
+            _concession_into(ideal, salience, g, candidates, previous_offers, concession)
+        if count == 0:
+            for c in range(k):
+                terms[g, c] = np.nan
+            for i in range(p):
+                value[g, i] = 0.0
+            continue
+        for c in range(k):
+            total = 0.0
+            for j in range(p):
+                if accepted[j]:
+                    total += candidates[j, c]
+            candidates[p, c] = total / count
+            terms[g, c] = candidates[p, c]
+        for i in range(p):
+            value[g, i] = _value(ideal, salience, sq, g, i, trust_in[i], candidates, p, gains, row)
 
 
 @njit
