@@ -20,5 +20,7 @@ def incident_probability(
     >>> incident_probability(np.array([0.1, 0.1]), np.array([False, True]), 0.5, 2.0)
     array([0.1, 0.2])
     """
-    scaled = rate * np.where(spoiler_driven, 1.0 + boost * pressure, 1.0)
+    # spoiler_driven as 0 or 1 rather than np.where: the same numbers for finite pressure, and
+    # compiled with scalars it allocates no 0-d arrays.
+    scaled = rate * (1.0 + spoiler_driven * (boost * pressure))
     return np.minimum(scaled, 1.0)

@@ -54,12 +54,15 @@ def direct_talks_probability(mutual_trust: Number, channel: Number, rate: Number
     return np.minimum(np.maximum(rate * channel * mutual_trust, 0.0), 1.0)
 
 
-def backer_support(patronage: FloatArray, support: FloatArray, trust: FloatArray) -> FloatArray:
+def backer_support(
+    patronage: FloatArray, support: FloatArray, trust: FloatArray, out: FloatArray | None = None
+) -> FloatArray:
     """Support each actor receives from its patrons, as far as it trusts them:
     ``sum_b P[b, x] * s_b * T[x, b]``, capped at 1.
 
     `patronage` is one run's n x n matrix ``P[b, x]``, `support` its n backers' support and
     `trust` its trust matrix: a promise of support counts for what the recipient believes of it.
+    With `out` (an (n,) array) the result is written there instead of a new array.
 
     Examples
     --------
@@ -69,7 +72,8 @@ def backer_support(patronage: FloatArray, support: FloatArray, trust: FloatArray
     array([0. , 0.4, 0.4])
     """
     n = support.shape[0]
-    out = np.zeros(n)
+    if out is None:
+        out = np.empty(n)
     for x in range(n):
         total = 0.0
         for b in range(n):

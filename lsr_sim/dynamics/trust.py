@@ -94,7 +94,9 @@ def shock(trust: Number, hit: Number, delta: Number) -> Number:
     return np.minimum(np.maximum(trust + delta * hit, 0.0), 1.0)
 
 
-def vouch(trust: FloatArray, mediation: FloatArray, rate: float) -> FloatArray:
+def vouch(
+    trust: FloatArray, mediation: FloatArray, rate: float, out: FloatArray | None = None
+) -> FloatArray:
     """A trusted mediator passes its trust along the network (one run's n x n matrices).
 
     For every mediator m linked to both i and j (weights ``M[m, i]``, ``M[m, j]``), i moves its
@@ -102,7 +104,8 @@ def vouch(trust: FloatArray, mediation: FloatArray, rate: float) -> FloatArray:
 
     ``T'[i, j] = T[i, j] + nu * sum_m M[m, i] M[m, j] T[i, m] (T[m, j] - T[i, j])``,
 
-    clipped to [0, 1]. Self links are zero, so m is never i or j.
+    clipped to [0, 1]. Self links are zero, so m is never i or j. With `out` (an n x n array
+    other than `trust`) the result is written there instead of a new array.
 
     Examples
     --------
@@ -114,7 +117,9 @@ def vouch(trust: FloatArray, mediation: FloatArray, rate: float) -> FloatArray:
            [0.9 , 0.9 , 1.  ]])
     """
     n = trust.shape[0]
-    out = trust.copy()
+    if out is None:
+        out = np.empty((n, n))
+    out[:, :] = trust
     for i in range(n):
         for j in range(n):
             if i == j:
@@ -171,13 +176,18 @@ def evidence_for_shift(
 
 
 def vouch_evidence(
-    trust: FloatArray, mediation: FloatArray, rate: float
+    trust: FloatArray,
+    mediation: FloatArray,
+    rate: float,
+    kept: FloatArray | None = None,
+    broken: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Evidence a trusted mediator passes on, this step (one run's n x n matrices).
 
     For every mediator m linked to both i and j, i takes on m's belief about j, discounted by
     its trust in m (subjective logic's discounting): kept ``nu sum_m M[m,i] M[m,j] T[i,m]
-    T[m,j]`` and broken ``nu sum_m M[m,i] M[m,j] T[i,m] (1 - T[m,j])``.
+    T[m,j]`` and broken ``nu sum_m M[m,i] M[m,j] T[i,m] (1 - T[m,j])``. With `kept` and
+    `broken` (n x n arrays) the results are written there instead of new arrays.
 
     Examples
     --------
@@ -192,16 +202,25 @@ def vouch_evidence(
            [0.  , 0.  , 0.  ]]))
     """
     n = trust.shape[0]
-    kept = np.zeros((n, n))
-    broken = np.zeros((n, n))
+    if kept is None:
+        kept = np.empty((n, n))
+    if broken is None:
+        broken = np.empty((n, n))
+    kept[:, :] = 0.0
+    broken[:, :] = 0.0
     for i in range(n):
         for j in range(n):
             if i == j:
                 continue
+            # Summed in locals (the same additions in the same order as into the arrays):
+            # compiled, a sum kept in memory waits for each store.
+            kept_ij, broken_ij = 0.0, 0.0
             for m in range(n):
                 link = mediation[m, i] * mediation[m, j] * trust[i, m]
-                kept[i, j] += rate * link * trust[m, j]
-                broken[i, j] += rate * link * (1.0 - trust[m, j])
+                kept_ij += rate * link * trust[m, j]
+                broken_ij += rate * link * (1.0 - trust[m, j])
+            kept[i, j] = kept_ij
+            broken[i, j] = broken_ij
     return kept, broken
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from lsr_sim.dynamics import compiled as rules
 from lsr_sim.dynamics.status import AGREED, COLLAPSED, IMPLEMENTED, IMPLEMENTING, ON_TABLE, OPEN
-from lsr_sim.jit import njit
+from lsr_sim.jit import njit, njit_inline
 from lsr_sim.kernel.records import (
     ACTION,
     AGREE,
@@ -61,24 +61,24 @@ CHANNEL, MEDIATION, PATRONAGE, PRESSURE = 0, 1, 2, 3  # index into State.links (
 
 
 # -- small helpers ---------------------------------------------------------------------------
-@njit
+@njit_inline
 def _table(p, t):
     """The party indices of table t."""
     return p.table_parties[t, : p.table_size[t]]
 
 
-@njit
-def _trust_gap(trust, parties):
-    """1 minus the parties' mean trust in each other (off-diagonal entries, row by row)."""
+@njit_inline
+def _trust_gap(trust, r, parties, block):
+    """1 minus the parties' mean trust in each other in run r (off-diagonal entries, row by
+    row; `block` is a scratch array of at least n (n - 1) entries)."""
     size = parties.shape[0]
-    block = np.empty(size * (size - 1))
     c = 0
     for a in range(size):
         for b in range(size):
             if a != b:
-                block[c] = trust[parties[a], parties[b]]
+                block[c] = trust[r, parties[a], parties[b]]
                 c += 1
-    return 1.0 - rules.numpy_mean(block)
+    return 1.0 - rules.numpy_mean(block[:c])
 
 
 @njit
@@ -258,13 +258,18 @@ def strike_incidents(s, p, step, hit, taken, convened):
     or a meeting (see :func:`apply_effect`).
     """
     offset = p.draw_offsets[INCIDENT_DRAWS]
-    for r in range(s.trust.shape[0]):
-        top = np.max(s.pressure[r])
-        for k in range(p.incident_rate.shape[1]):
-            chance = rules.incident_probability(
-                p.incident_rate[r, k], p.incident_spoiler[k], top, p.spoiler_boost[r]
-            )
-            if s.draws[r, offset + k] < chance:
+    pressure, draws, rate, spoiler, boost = (
+        s.pressure,
+        s.draws,
+        p.incident_rate,
+        p.incident_spoiler,
+        p.spoiler_boost,
+    )
+    for r in range(pressure.shape[0]):
+        top = np.max(pressure[r])
+        for k in range(rate.shape[1]):
+            chance = rules.incident_probability(rate[r, k], spoiler[k], top, boost[r])
+            if draws[r, offset + k] < chance:
                 hit[r, k] = True
                 s.n_incidents[r] += 1
                 s.struck[r, k] += 1
@@ -308,9 +313,10 @@ def backer_view(s, p, i, progress):
 
 # -- convening -------------------------------------------------------------------------------
 @njit
-def _received(s, r):
-    """Support each actor receives from its patrons in run r, as far as it trusts them."""
-    return rules.backer_support(s.links[r, PATRONAGE], s.support[r], s.trust[r])
+def _received(s, r, out):
+    """Support each actor receives from its patrons in run r, as far as it trusts them
+    (into `out`, (n,), which is returned)."""
+    return rules.backer_support(s.links[r, PATRONAGE], s.support[r], s.trust[r], out)
 
 
 @njit
@@ -321,7 +327,7 @@ def _attention(s, r, parties):
     return total / parties.shape[0]
 
 
-@njit
+@njit_inline
 def _waiting(s, p, r, t, k, mediator):
     """Issue k waits at table t in run r: open there (and, with a mediator, cared about)."""
     if p.table_of_issue[k] != t or s.status[r, k] != OPEN:
@@ -333,21 +339,24 @@ def _waiting(s, p, r, t, k, mediator):
 def mediation_view(s, p, i, go, gap, received):
     """What mediator i observes: for each run and table, whether it can convene (`go`,
     (R, T)), the parties' distrust (`gap`, (R, T)), and its backers' support (`received`, (R,))."""
-    m = s.status.shape[1]
-    for r in range(s.trust.shape[0]):
-        received[r] = _received(s, r)[i]
+    n, m = s.trust.shape[1], s.status.shape[1]
+    trust, links = s.trust, s.links
+    support = np.empty(n)
+    block = np.empty(n * (n - 1))
+    for r in range(trust.shape[0]):
+        received[r] = _received(s, r, support)[i]
         for t in range(p.table_size.shape[0]):
             parties = _table(p, t)
             reach = np.inf
             seated = False
             for q in parties:
-                reach = min(reach, s.links[r, MEDIATION, i, q])
+                reach = min(reach, links[r, MEDIATION, i, q])
                 seated = seated or q == i
             waiting = False
             for k in range(m):
                 waiting = waiting or _waiting(s, p, r, t, k, i)
             go[r, t] = waiting and reach > 0 and not seated
-            gap[r, t] = _trust_gap(s.trust[r], parties)
+            gap[r, t] = _trust_gap(trust, r, parties, block)
 
 
 @njit
@@ -384,9 +393,10 @@ def mediate(s, p, i, go, effort, received, convened):
 @njit
 def direct_talks(s, p, convened):
     """The parties at a table with open issues may meet without a mediator."""
-    m = s.status.shape[1]
+    n, m = s.trust.shape[1], s.status.shape[1]
     offset = p.draw_offsets[DIRECT_DRAWS]
     waiting = np.zeros(m, dtype=np.bool_)
+    block = np.empty(n * (n - 1))
     for r in range(s.trust.shape[0]):
         for t in range(p.table_size.shape[0]):
             any_ = False
@@ -402,7 +412,7 @@ def direct_talks(s, p, convened):
                     if a != b:
                         channel = min(channel, s.links[r, CHANNEL, a, b])
             chance = _attention(s, r, parties) * rules.direct_talks_probability(
-                1.0 - _trust_gap(s.trust[r], parties), channel, p.direct_talks_rate[r]
+                1.0 - _trust_gap(s.trust, r, parties, block), channel, p.direct_talks_rate[r]
             )
             if s.draws[r, offset + t] < chance:
                 convene(s, p, r, waiting, -1, convened[r])
@@ -415,7 +425,7 @@ def find_veto(s, p, r, issues, parties, terms):
     else (-1, -1). Holders in index order, then parties in order: the first whose leverage
     over a party beats that party's resolve, stiffened by its patrons' support."""
     n = s.trust.shape[1]
-    backing = _received(s, r)
+    backing = _received(s, r, np.empty(n))
     for h in range(n):
         holds = False
         for c in range(issues.shape[0]):
@@ -472,14 +482,15 @@ def carry_out(s, p, i):
     """Actor i complies or stalls on every deal being implemented at which it is a party."""
     n, m = s.trust.shape[1], s.status.shape[1]
     offset = p.draw_offsets[COMPLIANCE_DRAWS]
+    support = np.empty(n)
+    others = np.empty(n - 1)
     for r in range(s.status.shape[0]):
         incentive = -1.0
         for k in range(m):
             if s.status[r, k] != IMPLEMENTING or not p.parties[k, i]:
                 continue
             if incentive < 0:
-                incentive = p.incentive_weight[r] * _received(s, r)[i]
-            others = np.empty(n - 1)
+                incentive = p.incentive_weight[r] * _received(s, r, support)[i]
             c = 0
             for j in range(n):
                 if p.parties[k, j] and j != i:
@@ -610,11 +621,11 @@ def vouch_all(s, p):
     vouch_kept, vouch_broken, vouched = s.vouch_kept, s.vouch_broken, s.vouched
     for r in range(trust.shape[0]):
         if model[r] == EVIDENCE:
-            kept, broken = rules.vouch_evidence(trust[r], links[r, MEDIATION], rate[r])
-            vouch_kept[r] = kept
-            vouch_broken[r] = broken
+            rules.vouch_evidence(
+                trust[r], links[r, MEDIATION], rate[r], vouch_kept[r], vouch_broken[r]
+            )
         elif model[r] != NO_LEARNING:
-            vouched[r] = rules.vouch(trust[r], links[r, MEDIATION], rate[r])
+            rules.vouch(trust[r], links[r, MEDIATION], rate[r], vouched[r])
 
 
 @njit
