@@ -69,42 +69,59 @@ def plan_packages(s, p, plan, length, count):
     """
     m = s.status.shape[1]
     group = np.empty(m, dtype=np.int64)
+    ordered = np.empty(m, dtype=np.int64)
     frontier = np.empty(m, dtype=np.int64)
     seen = np.zeros(m, dtype=np.bool_)
-    for r in range(s.status.shape[0]):
-        seen[:] = False
+    # The records' fields, read once: each read of a field costs reference counting.
+    status, package_deals, linked, table_of_issue = (
+        s.status,
+        p.package_deals,
+        p.linked,
+        p.table_of_issue,
+    )
+    for r in range(status.shape[0]):
+        for k in range(m):
+            seen[k] = False
         packages = 0
         for k in range(m):
-            if s.status[r, k] != ON_TABLE or seen[k]:
+            if status[r, k] != ON_TABLE or seen[k]:
                 continue
             group[0] = k
             size = 1
             frontier[0] = k
             top = 1
             seen[k] = True
-            while top > 0 and p.package_deals[r]:
+            while top > 0 and package_deals[r]:
                 top -= 1
                 j = frontier[top]
                 for other in range(m):
                     if (
-                        s.status[r, other] == ON_TABLE
+                        status[r, other] == ON_TABLE
                         and not seen[other]
-                        and p.linked[j, other]
-                        and p.table_of_issue[other] == p.table_of_issue[j]
+                        and linked[j, other]
+                        and table_of_issue[other] == table_of_issue[j]
                     ):
                         seen[other] = True
                         group[size] = other
                         size += 1
                         frontier[top] = other
                         top += 1
-            ordered = np.sort(group[:size])
+            # The package's issues in increasing order (insertion sort: a few issues).
+            for c in range(size):
+                value = group[c]
+                d = c
+                while d > 0 and ordered[d - 1] > value:
+                    ordered[d] = ordered[d - 1]
+                    d -= 1
+                ordered[d] = value
             if size > 1 and not _priorities_differ(s, p, r, group, size):
                 for c in range(size):
                     plan[r, packages, 0] = ordered[c]
                     length[r, packages] = 1
                     packages += 1
             else:
-                plan[r, packages, :size] = ordered
+                for c in range(size):
+                    plan[r, packages, c] = ordered[c]
                 length[r, packages] = size
                 packages += 1
         count[r] = packages
