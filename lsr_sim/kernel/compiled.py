@@ -285,17 +285,24 @@ def strike_incidents(s, p, step, hit, taken, convened):
 def spoiler_view(s, p, i, threat, distrust):
     """What spoiler i observes in each run: `threat` (R,) and its `distrust` (R,) of the
     actors it presses (0 if it presses nobody)."""
+    # The records' fields, read once: each read of a field costs reference counting.
+    s_links = s.links
+    s_progress = s.progress
+    s_salience = s.salience
+    s_status = s.status
+    s_trust = s.trust
+    p_vetoes = p.vetoes
     n, m = s.trust.shape[1], s.status.shape[1]
-    vetoed = p.vetoes[:, i].copy()
+    vetoed = p_vetoes[:, i].copy()
+    stage = np.empty(m)
     for r in range(s.trust.shape[0]):
-        stage = np.empty(m)
         for k in range(m):
-            stage[k] = rules.issue_stage(s.status[r, k], s.progress[r, k])
-        threat[r] = rules.spoiler_threat(stage, s.salience[r, i], vetoed)
+            stage[k] = rules.issue_stage(s_status[r, k], s_progress[r, k])
+        threat[r] = rules.spoiler_threat(stage, s_salience[r, i], vetoed)
         total, count = 0.0, 0
         for q in range(n):
-            if q != i and s.links[r, PRESSURE, i, q] > 0:
-                total += s.trust[r, i, q]
+            if q != i and s_links[r, PRESSURE, i, q] > 0:
+                total += s_trust[r, i, q]
                 count += 1
         distrust[r] = 1.0 - total / count if count > 0 else 0.0
 
@@ -303,11 +310,15 @@ def spoiler_view(s, p, i, threat, distrust):
 @njit
 def backer_view(s, p, i, progress):
     """What backer i observes in each run: salience-weighted progress, `progress` (R,)."""
+    # The records' fields, read once: each read of a field costs reference counting.
+    s_progress = s.progress
+    s_salience = s.salience
+    s_status = s.status
     m = s.status.shape[1]
     for r in range(s.trust.shape[0]):
         total = 0.0
         for k in range(m):
-            total += s.salience[r, i, k] * rules.issue_stage(s.status[r, k], s.progress[r, k])
+            total += s_salience[r, i, k] * rules.issue_stage(s_status[r, k], s_progress[r, k])
         progress[r] = total
 
 
@@ -393,8 +404,13 @@ def mediate(s, p, i, go, effort, received, convened):
 @njit
 def direct_talks(s, p, convened):
     """The parties at a table with open issues may meet without a mediator."""
+    # The records' fields, read once: each read of a field costs reference counting.
+    s_draws = s.draws
+    s_links = s.links
+    p_direct_talks_rate = p.direct_talks_rate
+    p_draw_offsets = p.draw_offsets
     n, m = s.trust.shape[1], s.status.shape[1]
-    offset = p.draw_offsets[DIRECT_DRAWS]
+    offset = p_draw_offsets[DIRECT_DRAWS]
     waiting = np.zeros(m, dtype=np.bool_)
     block = np.empty(n * (n - 1))
     for r in range(s.trust.shape[0]):
@@ -410,11 +426,11 @@ def direct_talks(s, p, convened):
             for a in parties:
                 for b in parties:
                     if a != b:
-                        channel = min(channel, s.links[r, CHANNEL, a, b])
+                        channel = min(channel, s_links[r, CHANNEL, a, b])
             chance = _attention(s, r, parties) * rules.direct_talks_probability(
-                1.0 - _trust_gap(s.trust, r, parties, block), channel, p.direct_talks_rate[r]
+                1.0 - _trust_gap(s.trust, r, parties, block), channel, p_direct_talks_rate[r]
             )
-            if s.draws[r, offset + t] < chance:
+            if s_draws[r, offset + t] < chance:
                 convene(s, p, r, waiting, -1, convened[r])
 
 
@@ -480,103 +496,144 @@ def _spoiler_drag(s, p, r, i, k):
 @njit
 def carry_out(s, p, i):
     """Actor i complies or stalls on every deal being implemented at which it is a party."""
+    # The records' fields, read once: each read of a field costs reference counting.
+    s_attention = s.attention
+    s_complied = s.complied
+    s_draws = s.draws
+    s_other_complied = s.other_complied
+    s_status = s.status
+    s_trust = s.trust
+    p_compliance_trust_weight = p.compliance_trust_weight
+    p_draw_offsets = p.draw_offsets
+    p_incentive_weight = p.incentive_weight
+    p_parties = p.parties
+    p_reciprocity = p.reciprocity
+    p_reliability = p.reliability
     n, m = s.trust.shape[1], s.status.shape[1]
-    offset = p.draw_offsets[COMPLIANCE_DRAWS]
+    offset = p_draw_offsets[COMPLIANCE_DRAWS]
     support = np.empty(n)
     others = np.empty(n - 1)
     for r in range(s.status.shape[0]):
         incentive = -1.0
         for k in range(m):
-            if s.status[r, k] != IMPLEMENTING or not p.parties[k, i]:
+            if s_status[r, k] != IMPLEMENTING or not p_parties[k, i]:
                 continue
             if incentive < 0:
-                incentive = p.incentive_weight[r] * _received(s, r, support)[i]
+                incentive = p_incentive_weight[r] * _received(s, r, support)[i]
             c = 0
             for j in range(n):
-                if p.parties[k, j] and j != i:
-                    others[c] = s.trust[r, i, j]
+                if p_parties[k, j] and j != i:
+                    others[c] = s_trust[r, i, j]
                     c += 1
             chance = rules.compliance_probability(
-                p.reliability[r, i],
+                p_reliability[r, i],
                 rules.numpy_mean(others[:c]),
-                p.reciprocity[r, i],
-                s.other_complied[r, k, i],
-                p.compliance_trust_weight[r],
+                p_reciprocity[r, i],
+                s_other_complied[r, k, i],
+                p_compliance_trust_weight[r],
                 _spoiler_drag(s, p, r, i, k),
-                s.attention[r, i],
+                s_attention[r, i],
                 incentive,
             )
-            s.complied[r, k, i] = s.draws[r, offset + k * n + i] < chance
+            s_complied[r, k, i] = s_draws[r, offset + k * n + i] < chance
 
 
 @njit
 def _update_delivered(s, p, r):
     """Quantities delivered by deals (as far as implementation has reached) and on their own
     (at a rate set by conditions outside the model, e.g. refugees returning on their own)."""
+    # The records' fields, read once: each read of a field costs reference counting.
+    s_delivered = s.delivered
+    s_reached = s.reached
+    s_spontaneous = s.spontaneous
+    s_via_deals = s.via_deals
+    p_q_high = p.q_high
+    p_q_low = p.q_low
+    p_q_spontaneous = p.q_spontaneous
+    p_q_total = p.q_total
+    p_quantity_issue = p.quantity_issue
     for q in range(p.quantity_issue.shape[0]):
-        k = p.quantity_issue[q]
-        total = p.q_total[r, q]
-        now = rules.delivered(s.reached[r, k], p.q_low[r, q], p.q_high[r, q], total)
-        s.via_deals[r, q] = max(s.via_deals[r, q], now)
-        undelivered = max(total - s.via_deals[r, q] - s.spontaneous[r, q], 0.0)
-        s.spontaneous[r, q] += rules.spontaneous_delivery(undelivered, p.q_spontaneous[r, q])
-        s.delivered[r, q] = min(s.via_deals[r, q] + s.spontaneous[r, q], total)
+        k = p_quantity_issue[q]
+        total = p_q_total[r, q]
+        now = rules.delivered(s_reached[r, k], p_q_low[r, q], p_q_high[r, q], total)
+        s_via_deals[r, q] = max(s_via_deals[r, q], now)
+        undelivered = max(total - s_via_deals[r, q] - s_spontaneous[r, q], 0.0)
+        s_spontaneous[r, q] += rules.spontaneous_delivery(undelivered, p_q_spontaneous[r, q])
+        s_delivered[r, q] = min(s_via_deals[r, q] + s_spontaneous[r, q], total)
 
 
 @njit
 def record_implementation(s, p, implemented, collapsed):
     """Each side sees what the others did; progress grows with compliance; deals complete or
     collapse after too many stalls. `implemented` and `collapsed` (R, m) mark this step's."""
+    # The records' fields, read once: each read of a field costs reference counting.
+    s_actions = s.actions
+    s_complied = s.complied
+    s_deeds_neg = s.deeds_neg
+    s_deeds_pos = s.deeds_pos
+    s_n_collapsed = s.n_collapsed
+    s_n_implemented = s.n_implemented
+    s_other_complied = s.other_complied
+    s_progress = s.progress
+    s_reached = s.reached
+    s_stall_streak = s.stall_streak
+    s_status = s.status
+    s_status_quo = s.status_quo
+    s_terms = s.terms
+    s_waited = s.waited
+    p_collapse_after = p.collapse_after
+    p_implementation_rate = p.implementation_rate
+    p_parties = p.parties
     n, m = s.trust.shape[1], s.status.shape[1]
     parties = np.empty(n, dtype=np.int64)
     for r in range(s.status.shape[0]):
         for k in range(m):
-            if s.status[r, k] != IMPLEMENTING:
+            if s_status[r, k] != IMPLEMENTING:
                 continue
             size = 0
             for i in range(n):
-                if p.parties[k, i]:
+                if p_parties[k, i]:
                     parties[size] = i
                     size += 1
             done = 0
             for a in range(size):
-                done += s.complied[r, k, parties[a]]
+                done += s_complied[r, k, parties[a]]
             # A kept or missed milestone: this step's share of the deal, in units of its size.
-            unit = abs(s.terms[r, k] - s.status_quo[r, k]) * p.implementation_rate[r, k]
+            unit = abs(s_terms[r, k] - s_status_quo[r, k]) * p_implementation_rate[r, k]
             for a in range(size):
                 i = parties[a]
                 for b in range(size):
                     j = parties[b]
                     if i != j:
-                        kept = s.complied[r, k, j]
-                        s.actions[r, i, j] += 1.0 if kept else -1.0
+                        kept = s_complied[r, k, j]
+                        s_actions[r, i, j] += 1.0 if kept else -1.0
                         if kept:
-                            s.deeds_pos[r, i, j] += unit
+                            s_deeds_pos[r, i, j] += unit
                         else:
-                            s.deeds_neg[r, i, j] += unit
-                s.other_complied[r, k, i] = (done - s.complied[r, k, i]) / (size - 1)
-                if s.complied[r, k, i]:
-                    s.stall_streak[r, k, i] = 0
+                            s_deeds_neg[r, i, j] += unit
+                s_other_complied[r, k, i] = (done - s_complied[r, k, i]) / (size - 1)
+                if s_complied[r, k, i]:
+                    s_stall_streak[r, k, i] = 0
                 else:
-                    s.stall_streak[r, k, i] += 1
-            s.progress[r, k] = rules.progress_step(
-                s.progress[r, k], done / size, p.implementation_rate[r, k]
+                    s_stall_streak[r, k, i] += 1
+            s_progress[r, k] = rules.progress_step(
+                s_progress[r, k], done / size, p_implementation_rate[r, k]
             )
-            s.reached[r, k] = rules.reached_position(
-                s.status_quo[r, k], s.terms[r, k], s.progress[r, k]
+            s_reached[r, k] = rules.reached_position(
+                s_status_quo[r, k], s_terms[r, k], s_progress[r, k]
             )
             longest = 0
             for a in range(size):
-                longest = max(longest, s.stall_streak[r, k, parties[a]])
-            if s.progress[r, k] >= 1.0:
-                s.status[r, k] = IMPLEMENTED
-                s.waited[r, k] = 0
-                s.n_implemented[r] += 1
+                longest = max(longest, s_stall_streak[r, k, parties[a]])
+            if s_progress[r, k] >= 1.0:
+                s_status[r, k] = IMPLEMENTED
+                s_waited[r, k] = 0
+                s_n_implemented[r] += 1
                 implemented[r, k] = True
-            elif longest >= p.collapse_after[r]:
-                s.status[r, k] = COLLAPSED
-                s.waited[r, k] = 0
-                s.n_collapsed[r] += 1
+            elif longest >= p_collapse_after[r]:
+                s_status[r, k] = COLLAPSED
+                s_waited[r, k] = 0
+                s_n_collapsed[r] += 1
                 collapsed[r, k] = True
         _update_delivered(s, p, r)
 
