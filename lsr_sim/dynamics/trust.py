@@ -120,13 +120,24 @@ def vouch(
     if out is None:
         out = np.empty((n, n))
     out[:, :] = trust
+    mediators = np.empty(n, dtype=np.int64)
     for i in range(n):
+        # Only the actors linked to i as mediators (M[m, i] != 0), in increasing order: the
+        # others' terms are exactly zero, so the sums are the same at a cost that grows with
+        # the mediators rather than with all n actors. (Written out in each rule: the rules
+        # call no other function, so that each compiles on its own.)
+        count = 0
+        for m in range(n):
+            if mediation[m, i] != 0.0:
+                mediators[count] = m
+                count += 1
         for j in range(n):
             if i == j:
                 continue
             toward = 0.0
             weight = 0.0
-            for m in range(n):
+            for c in range(count):
+                m = mediators[c]
                 link = mediation[m, i] * mediation[m, j] * trust[i, m]
                 toward += link * trust[m, j]
                 weight += link
@@ -208,14 +219,25 @@ def vouch_evidence(
         broken = np.empty((n, n))
     kept[:, :] = 0.0
     broken[:, :] = 0.0
+    mediators = np.empty(n, dtype=np.int64)
     for i in range(n):
+        # Only the actors linked to i as mediators (M[m, i] != 0), in increasing order: the
+        # others' terms are exactly zero, so the sums are the same at a cost that grows with
+        # the mediators rather than with all n actors. (Written out in each rule: the rules
+        # call no other function, so that each compiles on its own.)
+        count = 0
+        for m in range(n):
+            if mediation[m, i] != 0.0:
+                mediators[count] = m
+                count += 1
         for j in range(n):
             if i == j:
                 continue
             # Summed in locals (the same additions in the same order as into the arrays):
             # compiled, a sum kept in memory waits for each store.
             kept_ij, broken_ij = 0.0, 0.0
-            for m in range(n):
+            for c in range(count):
+                m = mediators[c]
                 link = mediation[m, i] * mediation[m, j] * trust[i, m]
                 kept_ij += rate * link * trust[m, j]
                 broken_ij += rate * link * (1.0 - trust[m, j])
