@@ -5,13 +5,15 @@ Usage::
     .venv/bin/python benchmarks/bench_sweep.py [--runs 1000 10000] [--steps N]
         [--mesa-max-runs 1000] [--skip-mesa-sweep]
 
-Each configuration runs in a fresh Python process (so start-up, imports and pools are counted
-and peak memory is that process's own, children included). Prints runs per second, peak
-memory and the ratios to ``mesa.batch_run`` with one and with two processes, measured side by
-side. The Mesa-based configurations cost about 0.6 s per run per process, so
-``--mesa-max-runs`` leaves them out above that size; a batch engine row is then compared with
-the ``mesa.batch_run`` rate measured at the largest size at or below its own (a Mesa run's
-cost does not depend on how many others there are).
+Each configuration runs in a fresh Python process (so start-up, imports and pools are counted).
+Prints runs per second, peak memory (the largest process, and all of the configuration's
+processes summed, sampled every 0.2 s) and the ratios to ``mesa.batch_run`` with one and with
+two processes measured side by side, and to its rate when issue 14 was filed. The batch engine
+runs summaries only and, in two more configurations, with trajectories every 4 steps. The
+Mesa-based configurations cost about 0.05 s per run per process (0.6 s before the Mesa model
+stepped the compiled kernel), so ``--mesa-max-runs`` can leave them out above a size; a batch
+engine row is then compared with the ``mesa.batch_run`` rate measured at the largest size at
+or below its own (a Mesa run's cost does not depend on how many others there are).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from soak_sweep import TreeMemory  # benchmarks/ is on sys.path when this script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -38,6 +42,8 @@ CONFIGS = [
     ("lsr-sim sweep --engine mesa, 2 workers", "sweep-mesa", 2),
     ("lsr-sim sweep (batch engine), 1 worker", "sweep-batch", 1),
     ("lsr-sim sweep (batch engine), 2 workers", "sweep-batch", 2),
+    ("lsr-sim sweep (batch engine), trajectories every 4, 1 worker", "sweep-batch-traj", 1),
+    ("lsr-sim sweep (batch engine), trajectories every 4, 2 workers", "sweep-batch-traj", 2),
 ]
 
 
@@ -77,19 +83,18 @@ def one(kind: str, workers: int, runs: int, steps: int | None) -> dict[str, floa
 
         with tempfile.TemporaryDirectory() as tmp:
             sweep = Path(tmp) / "sweep.yaml"
-            sweep.write_text(
-                yaml.safe_dump(
-                    {
-                        "name": "benchmark",
-                        "scenario": str(BASELINE),
-                        "steps": steps,
-                        "parameters": {"dynamics.talk_weight": {"values": [0.2]}},
-                        "replications": runs,
-                        "seed": 1,
-                    }
-                )
-            )
-            engine = kind.removeprefix("sweep-")
+            spec = {
+                "name": "benchmark",
+                "scenario": str(BASELINE),
+                "steps": steps,
+                "parameters": {"dynamics.talk_weight": {"values": [0.2]}},
+                "replications": runs,
+                "seed": 1,
+            }
+            if kind.endswith("-traj"):
+                spec["trajectories"] = {"every": 4}
+            sweep.write_text(yaml.safe_dump(spec))
+            engine = kind.removeprefix("sweep-").removesuffix("-traj")
             report = run_sweep(
                 load_sweep(sweep), Path(tmp) / "out", workers=workers, progress=False, engine=engine
             )
@@ -128,8 +133,15 @@ def main() -> None:
             command = [sys.executable, __file__, "--runs", str(runs), "--one", kind, str(workers)]
             if args.steps:
                 command += ["--steps", str(args.steps)]
-            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            results.append((runs, label, kind, workers, json.loads(out.strip().splitlines()[-1])))
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+            memory = TreeMemory(child.pid)
+            out, _ = child.communicate()
+            summed = memory.stop()
+            if child.returncode:
+                raise SystemExit(f"{label}, {runs} runs: exit status {child.returncode}")
+            figures = json.loads(out.strip().splitlines()[-1])
+            figures["summed_mb"] = summed
+            results.append((runs, label, kind, workers, figures))
             print(f"measured: {label}, {runs} runs", file=sys.stderr, flush=True)
 
     def reference(runs: int, workers: int) -> tuple[float, int]:
@@ -141,7 +153,8 @@ def main() -> None:
     steps = args.steps or "baseline"
     print(f"runs of the baseline ({steps} steps), each configuration in its own process")
     print(
-        f"{'runs':>6} {'configuration':<42} {'seconds':>8} {'runs/s':>8} {'peak MB':>8} "
+        f"{'runs':>6} {'configuration':<62} {'seconds':>8} {'runs/s':>8} {'peak MB':>8} "
+        f"{'sum MB':>7} "
         f"{'vs batch_run 1':>15} {'vs batch_run 2':>15} {'vs filed':>9}"
     )
     notes = set()
@@ -155,12 +168,16 @@ def main() -> None:
             if measured_at != runs:
                 notes.add(measured_at)
         print(
-            f"{runs:>6} {label:<42} {r['seconds']:>8.1f} {r['runs_per_second']:>8.2f} "
-            f"{r['peak_mb']:>8.0f} {ratios[0]:>15} {ratios[1]:>15} "
+            f"{runs:>6} {label:<62} {r['seconds']:>8.1f} {r['runs_per_second']:>8.2f} "
+            f"{r['peak_mb']:>8.0f} {r['summed_mb']:>7.0f} {ratios[0]:>15} {ratios[1]:>15} "
             f"{r['runs_per_second'] / FILED_BATCH_RUN_RATE:>8.0f}x"
         )
     for n in sorted(notes):
         print(f"* against mesa.batch_run's rate measured at {n} runs")
+    print(
+        "peak MB: the largest process (its own or a child's maximum resident set); sum MB: all "
+        "of the configuration's processes together, sampled every 0.2 s"
+    )
     print(
         f"vs filed: against mesa.batch_run's {FILED_BATCH_RUN_RATE} runs/s in one process when "
         "issue 14 was filed (its 1.6-2.5 runs/s)"
