@@ -125,7 +125,7 @@ def main() -> None:
     results: list[tuple[int, str, str, int, dict[str, float]]] = []
     for runs in args.runs:
         for label, kind, workers in CONFIGS:
-            mesa_based = kind != "sweep-batch"
+            mesa_based = kind in ("batch_run", "sweep-mesa")
             if args.skip_mesa_sweep and kind == "sweep-mesa":
                 continue
             if mesa_based and args.mesa_max_runs is not None and runs > args.mesa_max_runs:

@@ -177,32 +177,36 @@ def plan_runs(loaded: LoadedSweep, design: Design) -> list[RunSpec]:
 # -- the work a worker does -----------------------------------------------------------------
 
 
-def _trajectory_rows(
+def _trajectory_columns(
     data: Mapping[str, Any], c: Any, run_settings: Any, steps: int, every: int
-) -> list[dict[str, Any]]:
-    """The state every `every` steps, from per-step series (a DataCollector's or a batch's)."""
+) -> dict[str, np.ndarray]:
+    """The state every `every` steps, one array per column, from per-step series (a
+    DataCollector's or a batch's)."""
+    at = np.arange(0, steps + 1, every)
     start = pd.Timestamp(run_settings.start_date)
-    step_days = run_settings.step_days
-    rows = []
-    for step in range(0, steps + 1, every):
-        row: dict[str, Any] = {
-            "step": step,
-            "date": start + pd.Timedelta(days=step * step_days),
-            "rapprochement_index": float(data["rapprochement"][step]),
-            "mean_trust": float(data["mean_trust"][step]),
-        }
-        trust = data["trust"][step]
-        for i, a in enumerate(c.actors):
-            for j, b in enumerate(c.actors):
-                if i != j:
-                    row[f"trust_{a}_{b}"] = float(trust[i, j])
-        for k, issue in enumerate(c.issues):
-            row[f"status_{issue}"] = STATUS_NAMES[int(data["status"][step][k])]
-            row[f"progress_{issue}"] = float(data["progress"][step][k])
+    dates = [start + pd.Timedelta(days=int(step) * run_settings.step_days) for step in at]
+    trust = np.asarray(data["trust"], dtype=float)[at]
+    status = np.asarray(data["status"])[at].astype(int)
+    progress = np.asarray(data["progress"], dtype=float)[at]
+    columns: dict[str, np.ndarray] = {
+        "step": at,
+        "date": pd.DatetimeIndex(dates).to_numpy(),
+        "rapprochement_index": np.asarray(data["rapprochement"], dtype=float)[at],
+        "mean_trust": np.asarray(data["mean_trust"], dtype=float)[at],
+    }
+    for i, a in enumerate(c.actors):
+        for j, b in enumerate(c.actors):
+            if i != j:
+                columns[f"trust_{a}_{b}"] = trust[:, i, j]
+    names = np.array(STATUS_NAMES, dtype=object)
+    for k, issue in enumerate(c.issues):
+        columns[f"status_{issue}"] = names[status[:, k]]
+        columns[f"progress_{issue}"] = progress[:, k]
+    if c.quantities:
+        delivered = np.asarray(data["delivered"], dtype=float)[at]
         for q, spec in enumerate(c.quantities):
-            row[f"delivered_{c.issues[spec.issue]}_{spec.name}"] = float(data["delivered"][step][q])
-        rows.append(row)
-    return rows
+            columns[f"delivered_{c.issues[spec.issue]}_{spec.name}"] = delivered[:, q]
+    return columns
 
 
 def _error_text(exc: BaseException) -> str:
@@ -221,7 +225,8 @@ class _RunRecorder:
     def __init__(self, task: Task, progress: Callable[[int], None] | None = None) -> None:
         self.task = task
         self.rows: dict[int, dict[str, Any]] = {}
-        self.paths: dict[int, list[dict[str, Any]]] = {}
+        self.paths: dict[int, dict[str, np.ndarray]] = {}
+        self.layout: tuple[Any, Any] | None = None  # (scenario, its compiled form), the last
         self.progress = progress
         self.unreported = 0
         self.reported_at = 0.0
@@ -257,15 +262,19 @@ class _RunRecorder:
         if self.task.trajectory_every:
             from lsr_sim.model import compile_scenario
 
-            ident = {k: row[k] for k in ("run_key", "run", "point", "replication")}
-            rows = _trajectory_rows(
-                series,
-                compile_scenario(scenario),
-                scenario.run,
-                spec.steps,
-                self.task.trajectory_every,
+            # Replications of a point share their scenario: compile it once.
+            if self.layout is None or self.layout[0] is not scenario:
+                self.layout = (scenario, compile_scenario(scenario))
+            columns = _trajectory_columns(
+                series, self.layout[1], scenario.run, spec.steps, self.task.trajectory_every
             )
-            self.paths[spec.run] = [{**ident, "scenario": spec.scenario, **r} for r in rows]
+            size = len(columns["step"])
+            ident = {
+                name: np.full(size, row[name], dtype=object if name == "run_key" else np.int64)
+                for name in ("run_key", "run", "point", "replication")
+            }
+            ident["scenario"] = np.full(size, spec.scenario, dtype=object)
+            self.paths[spec.run] = {**ident, **columns}
         self._finished_one()
 
     def failed(self, spec: RunSpec, exc: BaseException) -> None:
@@ -283,8 +292,15 @@ class _RunRecorder:
         runs = pd.DataFrame([self.rows[r] for r in sorted(self.rows)])
         if not self.task.trajectory_every:
             return runs, None
-        paths = [row for r in sorted(self.paths) for row in self.paths[r]]
-        return runs, pd.DataFrame(paths)
+        if not self.paths:
+            return runs, pd.DataFrame()
+        parts = [self.paths[r] for r in sorted(self.paths)]
+        names = list(parts[0])
+        if any(list(part) != names for part in parts):  # scenarios of different structures
+            return runs, pd.concat([pd.DataFrame(part) for part in parts], ignore_index=True)
+        return runs, pd.DataFrame(
+            {name: np.concatenate([part[name] for part in parts]) for name in names}
+        )
 
 
 def _run_with_mesa(spec: RunSpec, scenario: Any, record: _RunRecorder) -> None:
