@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=52)
     args = parser.parse_args()
 
+    seconds(args.actors[0], args.issues, 10, 5)  # warm-up: numba's cache is loaded once
     print(f"actors (issues {args.issues}, {args.runs} runs, {args.steps} steps)")
     print(f"{'n':>4} {'seconds':>8} {'us/run-step':>12} {'vs n=first':>11} {'(n/n0)^2':>9}")
     first = None

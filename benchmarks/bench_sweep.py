@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_sweep.py [--runs 1000 10000] [--steps N]
-        [--mesa-max-runs 1000] [--skip-mesa-sweep]
+        [--mesa-max-runs 1000] [--skip-mesa-sweep] [--configs KIND ...]
 
 Each configuration runs in a fresh Python process (so start-up, imports and pools are counted).
 Prints runs per second, peak memory (the largest process, and all of the configuration's
@@ -114,6 +114,12 @@ def main() -> None:
         help="run the mesa.batch_run and --engine mesa configurations only up to this size",
     )
     parser.add_argument(
+        "--configs",
+        nargs="+",
+        choices=sorted({kind for _, kind, _ in CONFIGS}),
+        help="run only these kinds of configuration (each with 1 and 2 processes)",
+    )
+    parser.add_argument(
         "--skip-mesa-sweep",
         action="store_true",
         help="leave out the two slow `--engine mesa` configurations",
@@ -127,6 +133,8 @@ def main() -> None:
         for label, kind, workers in CONFIGS:
             mesa_based = kind in ("batch_run", "sweep-mesa")
             if args.skip_mesa_sweep and kind == "sweep-mesa":
+                continue
+            if args.configs and kind not in args.configs:
                 continue
             if mesa_based and args.mesa_max_runs is not None and runs > args.mesa_max_runs:
                 continue
@@ -145,9 +153,13 @@ def main() -> None:
             print(f"measured: {label}, {runs} runs", file=sys.stderr, flush=True)
 
     def reference(runs: int, workers: int) -> tuple[float, int]:
-        """mesa.batch_run's rate with `workers` processes at the largest size <= runs."""
+        """mesa.batch_run's rate with `workers` processes at the largest size <= runs (NaN if
+        it was not measured)."""
         rows = [(n, r) for n, _, k, w, r in results if k == "batch_run" and w == workers]
-        n, r = max((row for row in rows if row[0] <= runs), key=lambda row: row[0])
+        below = [row for row in rows if row[0] <= runs]
+        if not below:
+            return float("nan"), runs
+        n, r = max(below, key=lambda row: row[0])
         return r["runs_per_second"], n
 
     steps = args.steps or "baseline"
