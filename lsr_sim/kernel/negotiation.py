@@ -300,7 +300,10 @@ def _gather_table(k: Kernel, rows: np.ndarray, issues: np.ndarray, t: int) -> Ta
         capability=arrays[3],
         reservation=arrays[4],
         trust=arrays[5],
-        strategies=tuple(take_runs(k.strategies[q], rows) for q in parties),
+        # A kernel of one run holds the scenario's own strategies (scalar parameters).
+        strategies=tuple(
+            k.strategies[q] if k.runs == 1 else take_runs(k.strategies[q], rows) for q in parties
+        ),
         round=arrays[6],
         deadline=arrays[7],
         previous_offers=arrays[8],
