@@ -354,3 +354,86 @@ def test_deal_value_compiled_equals_the_rule(gains, salience, trust) -> None:
         assert compiled_rules.deal_value(gains[r], salience[r], trust[r]) == value
         # More trust never lowers the value of a deal.
         assert d.deal_value(gains[r], salience[r], 1.0) >= value - 1e-12
+
+
+# -- the written-out forms of the rules equal their equations -------------------------------------
+def _vouch_by_equation(trust: np.ndarray, mediation: np.ndarray, rate: float) -> np.ndarray:
+    """docs/ODD.md's vouching over every actor m as a possible mediator (no skipping)."""
+    link = np.einsum("mi,mj,im->ijm", mediation, mediation, trust)
+    toward = np.einsum("ijm,mj->ij", link, trust)
+    moved = trust + rate * (toward - link.sum(axis=2) * trust)
+    np.fill_diagonal(moved, np.diagonal(trust))
+    return np.clip(moved, 0.0, 1.0)
+
+
+def _vouch_evidence_by_equation(
+    trust: np.ndarray, mediation: np.ndarray, rate: float
+) -> tuple[np.ndarray, np.ndarray]:
+    link = np.einsum("mi,mj,im->ijm", mediation, mediation, trust)
+    kept = rate * np.einsum("ijm,mj->ij", link, trust)
+    broken = rate * np.einsum("ijm,mj->ij", link, 1.0 - trust)
+    np.fill_diagonal(kept, 0.0)
+    np.fill_diagonal(broken, 0.0)
+    return kept, broken
+
+
+_network = st.integers(2, 6).flatmap(
+    lambda n: st.tuples(
+        arrays(float, (n, n), elements=st.floats(0.0, 1.0)),
+        arrays(float, (n, n), elements=st.sampled_from([0.0, 0.0, 0.3, 1.0])),
+        st.floats(0.0, 1.0),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(network=_network)
+def test_vouching_over_the_mediators_only_equals_the_sum_over_everyone(network) -> None:
+    # The rules sum over the actors linked to i as mediators (the others' terms are 0).
+    trust, mediation, rate = network
+    np.fill_diagonal(mediation, 0.0)
+    np.fill_diagonal(trust, 1.0)
+    expected = _vouch_by_equation(trust, mediation, rate)
+    kept, broken = _vouch_evidence_by_equation(trust, mediation, rate)
+    for rules in (d, compiled_rules):
+        np.testing.assert_allclose(rules.vouch(trust, mediation, rate), expected, atol=1e-12)
+        got_kept, got_broken = rules.vouch_evidence(trust, mediation, rate)
+        np.testing.assert_allclose(got_kept, kept, atol=1e-12)
+        np.testing.assert_allclose(got_broken, broken, atol=1e-12)
+
+
+def test_vouching_rules_write_into_out_exactly_what_they_return() -> None:
+    trust = np.array([[1.0, 0.2, 0.8], [0.3, 1.0, 0.6], [0.9, 0.9, 1.0]])
+    mediation = np.zeros((3, 3))
+    mediation[2, 0], mediation[2, 1] = 1.0, 0.5
+    patronage = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    support = np.array([0.8, 0.0, 0.7])
+    for rules in (d, compiled_rules):
+        out = np.full((3, 3), 7.0)  # stale contents must not leak into the result
+        assert rules.vouch(trust, mediation, 0.5, out) is out
+        np.testing.assert_array_equal(out, rules.vouch(trust, mediation, 0.5))
+        kept, broken = np.full((3, 3), 7.0), np.full((3, 3), 7.0)
+        rules.vouch_evidence(trust, mediation, 0.5, kept, broken)
+        fresh_pair = rules.vouch_evidence(trust, mediation, 0.5)
+        for got, fresh in zip((kept, broken), fresh_pair, strict=True):
+            np.testing.assert_array_equal(got, fresh)
+        received = np.full(3, 7.0)
+        assert rules.backer_support(patronage, support, trust, received) is received
+        np.testing.assert_array_equal(received, rules.backer_support(patronage, support, trust))
+
+
+def test_relative_salience_of_scalars_and_arrays() -> None:
+    assert d.relative_salience(0.1, 0.4) == pytest.approx(0.25)
+    assert d.relative_salience(0.0, 0.0) == 1.0  # an actor that cares about none: all count
+    assert compiled_rules.relative_salience(0.1, 0.4) == d.relative_salience(0.1, 0.4)
+    np.testing.assert_array_equal(d.relative_salience(np.array([0.4, 0.1]), 0.4), [1.0, 0.25])
+
+
+@pytest.mark.parametrize("driven", [False, True])
+def test_incident_probability_of_scalars_as_compiled(driven: bool) -> None:
+    # rate 0.1, boost 2, pressure 0.5: 0.1 alone, 0.2 when a spoiler drives the incident
+    expected = 0.2 if driven else 0.1
+    assert d.incident_probability(0.1, driven, 0.5, 2.0) == pytest.approx(expected)
+    assert compiled_rules.incident_probability(0.1, driven, 0.5, 2.0) == pytest.approx(expected)
+    # capped at 1
+    assert compiled_rules.incident_probability(0.8, True, 1.0, 2.0) == 1.0
