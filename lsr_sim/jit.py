@@ -31,6 +31,8 @@ _PACKAGE = Path(__file__).resolve().parent
 _SOURCES = ("jit.py", "types.py", "dynamics", "protocols/offers.py", "kernel")
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Every compiled function: cached on disk, numpy's arithmetic semantics (see njit).
+_OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy"}
 
 
 def sources_hash() -> str:
@@ -66,8 +68,8 @@ def njit[F: Callable[..., Any]](func: F) -> F:
     ``error_model="numpy"``: a division by zero gives inf or nan as in numpy (no exception);
     no ``fastmath``, so results are the IEEE results numpy would give, on every machine.
     """
-    # numba's stubs type the result as a Dispatcher; it is called exactly as `func` is.
-    compiled: F = numba.njit(cache=True, error_model="numpy")(func)  # type: ignore[assignment]
+    # A numba Dispatcher, called exactly as `func` is.
+    compiled: F = numba.njit(**_OPTIONS)(func)
     return compiled
 
 
@@ -78,5 +80,5 @@ def njit_inline[F: Callable[..., Any]](func: F) -> F:
     function passes on to a call (atomically, twice), which costs more than a small helper's
     arithmetic; inlined, the helper's arrays are the caller's and nothing is counted.
     """
-    compiled: F = numba.njit(cache=True, error_model="numpy", inline="always")(func)  # type: ignore[assignment]
+    compiled: F = numba.njit(**_OPTIONS, inline="always")(func)
     return compiled

@@ -14,9 +14,9 @@ clipped to [0, 1], so offers stay between a party's ideal and its opponents' mea
 Strategies see the other side's last move as a share of the distance between the two sides'
 ideals (see :func:`observed_concession`), on the same scale as their aspiration.
 
-The round is one compiled function (``_round``, for run g of a group of tables with a leading
-run axis): the Mesa model's table (a group of one) and the kernel's groups go through the same
-code, and the public helpers below (used by the classic protocols too) call its parts.
+The round is one compiled function over a group of tables with a leading run axis
+(``_round_runs``): the Mesa model's table (a group of one) and the kernel's groups go through
+the same code, and the public helpers below (used by the classic protocols too) call its parts.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def _targets_into(ideal, capability, g, out):
 
 @njit_inline
 def _weights_into(salience, g, logrolling, out):
-    """How much each party concedes on each issue: less on what it cares less about."""
+    """Each party's logrolling weight per issue (docs/ODD.md): 1 on its most salient issue,
+    less on the ones it cares less about, where its offer therefore concedes more."""
     p, k = salience.shape[1], salience.shape[2]
     for i in range(p):
         top = salience[g, i, 0]
