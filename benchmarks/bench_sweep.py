@@ -6,8 +6,9 @@ Usage::
         [--mesa-max-runs 1000] [--skip-mesa-sweep] [--configs KIND ...]
 
 Each configuration runs in a fresh Python process (so start-up, imports and pools are counted).
-Prints runs per second, peak memory (the largest process, and all of the configuration's
-processes summed, sampled every 0.2 s) and the ratios to ``mesa.batch_run`` with one and with
+Prints seconds (the call, and the whole process from its start to its exit), runs per second,
+peak memory (the largest process, and all of the configuration's processes summed, sampled
+every 0.2 s) and the ratios to ``mesa.batch_run`` with one and with
 two processes measured side by side, and to its rate when issue 14 was filed. The batch engine
 runs summaries only and, in two more configurations, with trajectories every 4 steps. The
 Mesa-based configurations cost about 0.05 s per run per process (0.6 s before the Mesa model
@@ -141,14 +142,17 @@ def main() -> None:
             command = [sys.executable, __file__, "--runs", str(runs), "--one", kind, str(workers)]
             if args.steps:
                 command += ["--steps", str(args.steps)]
+            began = time.perf_counter()
             child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
             memory = TreeMemory(child.pid)
             out, _ = child.communicate()
+            whole = time.perf_counter() - began
             summed = memory.stop()
             if child.returncode:
                 raise SystemExit(f"{label}, {runs} runs: exit status {child.returncode}")
             figures = json.loads(out.strip().splitlines()[-1])
             figures["summed_mb"] = summed
+            figures["whole"] = whole
             results.append((runs, label, kind, workers, figures))
             print(f"measured: {label}, {runs} runs", file=sys.stderr, flush=True)
 
@@ -165,7 +169,8 @@ def main() -> None:
     steps = args.steps or "baseline"
     print(f"runs of the baseline ({steps} steps), each configuration in its own process")
     print(
-        f"{'runs':>6} {'configuration':<62} {'seconds':>8} {'runs/s':>8} {'peak MB':>8} "
+        f"{'runs':>6} {'configuration':<62} {'seconds':>8} {'whole':>6} {'runs/s':>8} "
+        f"{'peak MB':>8} "
         f"{'sum MB':>7} "
         f"{'vs batch_run 1':>15} {'vs batch_run 2':>15} {'vs filed':>9}"
     )
@@ -180,12 +185,18 @@ def main() -> None:
             if measured_at != runs:
                 notes.add(measured_at)
         print(
-            f"{runs:>6} {label:<62} {r['seconds']:>8.1f} {r['runs_per_second']:>8.2f} "
+            f"{runs:>6} {label:<62} {r['seconds']:>8.1f} {r['whole']:>6.1f} "
+            f"{r['runs_per_second']:>8.2f} "
             f"{r['peak_mb']:>8.0f} {r['summed_mb']:>7.0f} {ratios[0]:>15} {ratios[1]:>15} "
             f"{r['runs_per_second'] / FILED_BATCH_RUN_RATE:>8.0f}x"
         )
     for n in sorted(notes):
         print(f"* against mesa.batch_run's rate measured at {n} runs")
+    print(
+        "seconds: from the start of the sweep (or batch_run) call to its return, in a process "
+        "that has imported only the scenario loader; whole: the process, from its start to its "
+        "exit (Python's start-up, every import, and the wait for a pool's processes to end)"
+    )
     print(
         "peak MB: the largest process (its own or a child's maximum resident set); sum MB: all "
         "of the configuration's processes together, sampled every 0.2 s"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import dataclasses
 import io
 import json
@@ -20,6 +21,8 @@ import pytest
 import yaml
 from cli_helpers import one_error, run_cli
 from disk_helpers import fill, small_disk
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lsr_sim.cli import main
 from lsr_sim.strategies import Linear, register_strategy, unregister_strategy
@@ -1001,3 +1004,96 @@ def test_run_keys_are_those_earlier_sweeps_saved() -> None:
 
     assert lsr_sim.__version__ == version("lsr_sim") == "0.1.0"
     assert run_key("abc", {"x": 0.5, "a.b": 2}, 7, 10) == "a6f68350d73b501a"
+
+
+class _SynchronousPool(cf.Executor):
+    """A stand-in for the helpers' pool: runs each submitted call at once, in the submitting
+    thread, and counts the tasks (not the warm-ups) it was given."""
+
+    def __init__(self) -> None:
+        self.tasks = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        import lsr_sim.sweep.runner as runner
+
+        self.tasks += fn is runner._execute_in_worker
+        future: cf.Future = cf.Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_the_sweeps_own_process_and_a_ready_helper_share_the_tasks(
+    reference, tmp_path: Path, monkeypatch
+) -> None:
+    """With two workers the sweep's process computes too, and a helper whose warm-up is done
+    is handed tasks as well: both do some, every run is saved once, the same numbers."""
+    import lsr_sim.sweep.runner as runner
+
+    sweep, expected = reference
+    pools: list[_SynchronousPool] = []
+    here = 0
+    execute_here = runner._execute_here
+
+    def pool(workers: int, progress=None) -> cf.Executor:
+        pools.append(_SynchronousPool())
+        return pools[-1]
+
+    def counted(task, tell):
+        nonlocal here
+        here += 1
+        time.sleep(0.2)  # long enough for the feeding thread to hand the helper a task
+        return execute_here(task, tell)
+
+    monkeypatch.setattr(runner, "_local_executor", pool)
+    monkeypatch.setattr(runner, "_execute_here", counted)
+    report = run_sweep(load_sweep(sweep), tmp_path / "out", workers=2, runs_per_task=1)
+    assert report.complete and len(pools) == 1
+    assert here >= 1 and pools[0].tasks >= 1 and here + pools[0].tasks == 12
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "out"), expected)
+
+
+@pytest.mark.slow
+def test_a_small_sweep_does_not_wait_for_a_helper_still_starting(
+    reference, tmp_path: Path, monkeypatch
+) -> None:
+    """A sweep that the sweep's own process finishes before its helper is warm returns at
+    once: the helper, still starting, is terminated rather than waited for."""
+    psutil = pytest.importorskip("psutil")
+    import lsr_sim.sweep.runner as runner
+
+    sweep, expected = reference
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    helpers: list[psutil.Process] = []
+
+    def noted(task, tell):
+        if not helpers:  # the helper spawned for this sweep, while it is still starting
+            helpers.extend(
+                child
+                for child in psutil.Process().children(recursive=True)
+                if child.pid not in before and "spawn_main" in " ".join(child.cmdline())
+            )
+        return runner.execute_task(task, tell)
+
+    monkeypatch.setattr(runner, "_execute_here", noted)
+    report = run_sweep(load_sweep(sweep), tmp_path / "out", workers=2, progress=False)
+    assert report.complete and helpers, "no helper process was started"
+    for helper in helpers:
+        assert not helper.is_running() or helper.status() == psutil.STATUS_ZOMBIE
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "out"), expected)
+
+
+@given(
+    total=st.integers(0, 200_000),
+    processes=st.integers(1, 64),
+    smallest=st.integers(1, 2_000),
+    extra=st.integers(0, 10_000),
+)
+def test_guided_task_sizes_cover_the_plan_and_shrink(total, processes, smallest, extra) -> None:
+    from lsr_sim.sweep.runner import _guided_sizes
+
+    largest = smallest + extra
+    sizes = _guided_sizes(total, processes, smallest, largest)
+    assert sum(sizes) == total
+    assert all(smallest <= size <= largest for size in sizes[:-1])
+    assert all(0 < size <= largest for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)

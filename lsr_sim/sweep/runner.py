@@ -35,7 +35,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +73,11 @@ __all__ = [
     "run_sweep",
 ]
 
-#: Most runs in one batch-engine task, without and with trajectories (see run_sweep).
+#: Most runs in one batch-engine task, without and with trajectories, and the fewest in
+#: a task cut from a larger plan (see _sweep_locked).
 BATCH_TASK_RUNS = 5000
 BATCH_TASK_RUNS_WITH_TRAJECTORIES = 1000
+BATCH_TASK_RUNS_LEAST = 500
 RUNS, TRAJECTORIES = "runs", "trajectories"
 #: Unreadable parts are moved here (never deleted), under runs/ and trajectories/.
 QUARANTINE = "quarantine"
@@ -697,46 +699,43 @@ class _Progress:
 # -- executors --------------------------------------------------------------------------------
 
 
-class _InProcess(cf.Executor):
-    """Runs tasks in this process (one worker): no start-up cost, same results."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            with interrupts.deferred():  # Ctrl-C between two steps, never inside numba
-                future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # KeyboardInterrupt must reach the caller
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            future.set_exception(exc)
-        return future
-
-
 def _local_executor(workers: int, progress: Any = None) -> cf.Executor:
-    """One worker: this process. More: a pool of processes that tell `progress` (a queue of
-    ``(task id, runs)``) as runs finish."""
-    if workers == 1:
-        return _InProcess()
+    """A pool of `workers` processes that tell `progress` (a queue of ``(task id, runs)``) as
+    runs finish."""
     # spawn: no forked copies of the parent's threads or locks (progress bar, Dask client)
-    pool = cf.ProcessPoolExecutor(
+    return cf.ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
         initargs=(progress,),
     )
+
+
+def _start_helpers(pool: cf.Executor, count: int, first: Task) -> set[cf.Future]:
+    """Start every worker of `pool` now, each warming up on two runs of `first`; a worker is
+    ready (worth a task) once its warm-up is done.
+
+    Until then the sweep's own process computes: a spawned worker spends about as long
+    importing and loading the compiled kernel (1.5 s on a 2-core VM) as a small sweep takes.
+    """
+    warm_up = replace(first, runs=first.runs[:2])
     if threading.current_thread() is not threading.main_thread():
-        return pool  # signal dispositions can only be changed from the main thread
-    # Start every worker now (a submit spawns one while none is idle) with SIGINT ignored: a
-    # child inherits that disposition through exec and Python then installs no
-    # KeyboardInterrupt handler, so a Ctrl-C landing while a worker is still importing (before
-    # its initializer runs) prints no traceback. The parent alone handles Ctrl-C.
+        # signal dispositions can only be changed from the main thread
+        return {pool.submit(_warm_up, warm_up) for _ in range(count)}
+    # A submit spawns a worker while none is idle; spawn them with SIGINT ignored: a child
+    # inherits that disposition through exec and Python then installs no KeyboardInterrupt
+    # handler, so a Ctrl-C landing while a worker is still importing (before its initializer
+    # runs) prints no traceback. The parent alone handles Ctrl-C.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        for _ in range(workers):
-            pool.submit(_ignore_sigint)
+        return {pool.submit(_warm_up, warm_up) for _ in range(count)}
     finally:
         signal.signal(signal.SIGINT, previous)
-    return pool
+
+
+def _warm_up(task: Task) -> None:
+    """Run a task and drop its results: the compiled kernel is then loaded in this process."""
+    execute_task(task)
 
 
 def _ignore_sigint() -> None:
@@ -763,17 +762,27 @@ def _execute_in_worker(
     return execute_task(task, lambda n: queue.put((task_id, n)))
 
 
+def _execute_here(
+    task: Task, progress: Callable[[int], None]
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str]]:
+    with interrupts.deferred():  # Ctrl-C between two steps, never inside numba
+        return execute_task(task, progress)
+
+
 def _tasks(
     plan: Sequence[RunSpec],
     loaded: LoadedSweep,
     design: Design,
     outcomes: Sequence[str],
-    size: int,
+    sizes: Iterable[int],
     engine: str,
 ) -> Iterator[Task]:
+    """The plan cut into consecutive tasks of `sizes` runs (their sum is ``len(plan)``)."""
     every = loaded.spec.trajectories.every if loaded.spec.trajectories is not None else None
-    for start in range(0, len(plan), size):
+    start = 0
+    for size in sizes:
         chunk = tuple(plan[start : start + size])
+        start += size
         names = {spec.scenario for spec in chunk}
         yield Task(
             runs=chunk,
@@ -783,6 +792,38 @@ def _tasks(
             trajectory_every=every,
             engine=engine,
         )
+
+
+def _even_sizes(total: int, size: int) -> list[int]:
+    """`total` runs in tasks of `size` (the last one smaller).
+
+    Examples
+    --------
+    >>> _even_sizes(10, 4)
+    [4, 4, 2]
+    """
+    return [min(size, total - start) for start in range(0, total, size)]
+
+
+def _guided_sizes(total: int, processes: int, smallest: int, largest: int) -> list[int]:
+    """Shrinking task sizes: each task takes ``1 / (2 * processes)`` of the runs left, within
+    ``[smallest, largest]``, so the first tasks are large (the batch engine's cost per run
+    falls with size) and the last are small (the processes finish together).
+
+    Examples
+    --------
+    >>> _guided_sizes(10_000, 2, 500, 5_000)
+    [2500, 1875, 1407, 1055, 791, 593, 500, 500, 500, 279]
+    >>> _guided_sizes(1_000, 2, 500, 5_000)
+    [500, 500]
+    """
+    sizes: list[int] = []
+    left = total
+    while left:
+        size = min(left, max(smallest, min(largest, math.ceil(left / (2 * processes)))))
+        sizes.append(size)
+        left -= size
+    return sizes
 
 
 def run_sweep(
@@ -924,20 +965,26 @@ def _sweep_locked(
         slots = workers or os.cpu_count() or 1
         if slots < 1:
             raise InputError("command line", "--workers", f"must be >= 1, got {slots}")
-    # The batch engine gains from large tasks (numpy's per-call cost is shared by the runs:
-    # 170 baseline runs/s in batches of 1,000, 380 in batches of 4,000, 410 of 8,000), so it
-    # takes one task per worker up to 5,000 runs (about 0.3 GB each). Trajectories cost
-    # memory per run (5,000 runs: about 1 GB per worker), so with them tasks stop at 1,000.
-    # The Mesa engine takes four tasks per worker for balance, up to 100 runs.
-    if not mesa_sized:
-        kept = loaded.spec.trajectories is not None
-        cap = BATCH_TASK_RUNS_WITH_TRAJECTORIES if kept else BATCH_TASK_RUNS
-        size = runs_per_task or max(1, min(cap, math.ceil(len(todo) / slots)))
+    # The batch engine's cost per run falls with a task's size up to about 500 runs, then stays
+    # flat (one process, baseline, 2-core VM: 205 runs/s in tasks of 100, 595 of 500, 589 of
+    # 1,000, 602 of 4,096), so tasks are never smaller than that unless the plan is. Tasks stop
+    # at 5,000 runs (about 0.3 GB each); with trajectories, which cost memory per run (5,000
+    # runs: about 1 GB), at 1,000. Locally they shrink as the sweep goes on, so that this
+    # process and its helpers, which join later, finish together; on a cluster each worker
+    # takes one. The Mesa engine takes four tasks per worker for balance, up to 100 runs.
+    kept = loaded.spec.trajectories is not None
+    cap = BATCH_TASK_RUNS_WITH_TRAJECTORIES if kept else BATCH_TASK_RUNS
+    if runs_per_task:
+        sizes = _even_sizes(len(todo), runs_per_task)
+    elif mesa_sized:
+        sizes = _even_sizes(len(todo), max(1, min(100, math.ceil(len(todo) / (slots * 4)))))
+    elif client is None and slots > 1:
+        sizes = _guided_sizes(len(todo), slots, BATCH_TASK_RUNS_LEAST, cap)
     else:
-        size = runs_per_task or max(1, min(100, math.ceil(len(todo) / (slots * 4))))
+        sizes = _even_sizes(len(todo), max(1, min(cap, math.ceil(len(todo) / slots))))
     if progress:  # a large sweep: its size, time and disk, measured on a sample, first
         n = estimate.SAMPLE_RUNS
-        sample = _tasks(todo[:n], loaded, design, outcomes, n, engine)
+        sample = _tasks(todo[:n], loaded, design, outcomes, [len(todo[:n])], engine)
         estimate.announce_plan(
             loaded.spec.name,
             len(plan),
@@ -955,7 +1002,7 @@ def _sweep_locked(
             loaded,
             design,
             outcomes,
-            size,
+            sizes,
             slots,
             schema,
             out_dir,
@@ -1078,7 +1125,7 @@ def _drive(
     loaded: LoadedSweep,
     design: Design,
     outcomes: list[str],
-    size: int,
+    sizes: Sequence[int],
     slots: int,
     schema: pa.Schema,
     out_dir: Path,
@@ -1089,76 +1136,222 @@ def _drive(
     workers: int,
     engine: str = "batch",
 ) -> None:
-    """Submit tasks with a bounded number in flight; write each result as it arrives.
+    """Run the tasks, writing each result as it arrives.
 
-    A broken local pool (a worker killed) is rebuilt and its unfinished tasks resubmitted,
-    up to three times; Dask reschedules the tasks of a lost worker by itself.
+    On a cluster or a caller's executor (`client`), tasks are submitted with a bounded number
+    in flight; Dask reschedules the tasks of a lost worker by itself. Locally, this process
+    computes too, alongside `workers` - 1 helper processes (see :class:`_Helpers`), so no
+    helper's start-up delays the sweep. A broken local pool (a helper killed) is rebuilt and
+    its unfinished tasks resubmitted, up to three times.
     """
-    pending = list(_tasks(todo, loaded, design, outcomes, size, engine))
+    pending = list(_tasks(todo, loaded, design, outcomes, sizes, engine))
     pending.reverse()  # pop() from the end keeps run order
-    rebuilds = 0
     ids = itertools.count()  # a task's id in the progress meter (a resubmitted task gets a new one)
+    if client is not None:
+        _drive_executor(client, pending, ids, 2 * slots, schema, out_dir, report, meter)
+        return
+    rebuilds = 0
     while pending:
-        # Workers of a local pool say how many runs they have finished through this queue (one
-        # per pool: a worker killed while writing to it would leave its lock held).
-        queue = None
-        if client is None and workers > 1:
-            queue = multiprocessing.get_context("spawn").SimpleQueue()
-        executor = client.get_executor() if client is not None else _local_executor(workers, queue)
-        in_flight: dict[cf.Future, tuple[int, Task]] = {}
+        helpers = _Helpers(workers - 1, pending, ids) if workers > 1 else None
         try:
-            while pending or in_flight:
-                while pending and len(in_flight) < 2 * slots:
-                    # Taken off `pending` only once submitted: a pool that broke since the
-                    # last wait refuses the submit, and the task must not be lost with it.
-                    task, task_id = pending[-1], next(ids)
-                    if client is not None:
-                        future = executor.submit(execute_task, task)
-                    elif workers == 1:
-                        tell = functools.partial(meter.advance, task_id)
-                        future = executor.submit(execute_task, task, tell)
-                    else:
-                        future = executor.submit(_execute_in_worker, task_id, task)
-                    in_flight[future] = (task_id, pending.pop())
-                finished, _ = cf.wait(in_flight, timeout=0.25, return_when=cf.FIRST_COMPLETED)
-                while queue is not None and not queue.empty():
-                    meter.advance(*queue.get())
-                for future in finished:
-                    task_id, task = in_flight[future]
-                    runs, paths, notes = future.result()  # a broken pool raises here
-                    _store(out_dir, task, runs, paths, schema)
-                    report.notes.extend(note for note in notes if note not in report.notes)
-                    del in_flight[future]
-                    report.done_now += len(runs)
-                    report.failed += int((runs["error"] != "").sum())
-                    meter.saved_task(task_id, len(runs))
-                    del future  # release the result (Dask keeps results while referenced)
+            while True:
+                if helpers is not None:
+                    helpers.changed.clear()  # before looking: a change after it wakes the wait
+                    helpers.save_finished(schema, out_dir, report, meter)
+                taken = helpers.take() if helpers is not None else _take(pending, ids)
+                if taken is not None:
+                    task_id, task = taken
+                    tell = functools.partial(meter.advance, task_id)
+                    _save(out_dir, task_id, task, _execute_here(task, tell), schema, report, meter)
+                elif helpers is None or helpers.idle():
+                    return
+                else:
+                    helpers.changed.wait(0.25)
         except BrokenProcessPool:
+            assert helpers is not None
             rebuilds += 1
-            meter.lost(task_id for task_id, _ in in_flight.values())
-            pending.extend(task for _, task in in_flight.values())
+            lost = helpers.stop()
+            meter.lost(task_id for task_id, _ in lost)
+            pending.extend(task for _, task in lost)
             if rebuilds > 3:
                 raise
             report.notes.append("a worker process died; the pool was rebuilt and its tasks rerun")
-        except KeyboardInterrupt:
-            for future in in_flight:
-                future.cancel()
-            _stop(executor)
-            raise
-        else:
-            executor.shutdown(wait=True)
-            return
         finally:
-            if pending or in_flight:
-                _stop(executor)
+            if helpers is not None:
+                helpers.stop()
+
+
+def _take(pending: list[Task], ids: Iterator[int]) -> tuple[int, Task] | None:
+    return (next(ids), pending.pop()) if pending else None
+
+
+class _Helpers:
+    """Helper processes for a local sweep, kept fed by a thread while this process computes.
+
+    A helper is spawned at once and warms up on two runs (imports, compiled kernel): about as
+    long as a small sweep takes on a 2-core VM. Once warm it takes tasks one at a time (the
+    thread hands it the next as soon as one finishes) from the `pending` list this process
+    also takes from, so whoever is free runs the next task, and a sweep that ends before the
+    helpers are ready does not wait for them (they are then terminated). This process's main
+    thread saves every result, between its own tasks; the thread only submits and watches.
+    """
+
+    def __init__(self, count: int, pending: list[Task], ids: Iterator[int]) -> None:
+        self.pending, self.ids = pending, ids  # shared with the main thread: use under lock
+        self.lock = threading.Lock()
+        self.changed = threading.Event()  # set when a task finishes or the pool breaks
+        self.queue = multiprocessing.get_context("spawn").SimpleQueue()
+        self.pool = _local_executor(count, self.queue)
+        self.in_flight: dict[cf.Future, tuple[int, Task]] = {}
+        self.finished: dict[cf.Future, tuple[int, Task]] = {}
+        self.error: BaseException | None = None
+        self._stopping, self._wake = threading.Event(), threading.Event()
+        self.warming = _start_helpers(self.pool, count, pending[-1])
+        for future in self.warming:
+            future.add_done_callback(self._poke)
+        self._thread = threading.Thread(target=self._feed, name="lsr-sim helpers", daemon=True)
+        self._thread.start()
+
+    def take(self) -> tuple[int, Task] | None:
+        """The next task for this process, with its id, if any is left."""
+        with self.lock:
+            return _take(self.pending, self.ids)
+
+    def idle(self) -> bool:
+        """Nothing left to run, to wait for or to save."""
+        with self.lock:
+            return not (self.pending or self.in_flight or self.finished or self.error)
+
+    def save_finished(
+        self, schema: pa.Schema, out_dir: Path, report: SweepReport, meter: _Progress
+    ) -> None:
+        """Save the helpers' finished tasks; raise what broke the pool, if it broke."""
+        queue = self.queue
+        while not queue.empty():
+            meter.advance(*queue.get())
+        with self.lock:
+            finished = list(self.finished.items())
+        for future, (task_id, task) in finished:
+            _save(out_dir, task_id, task, future.result(), schema, report, meter)
+            with self.lock:
+                del self.finished[future]
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> list[tuple[int, Task]]:
+        """Stop the thread and the pool; return the tasks handed out and not saved."""
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join()
+        _stop(self.pool)
+        unsaved = [*self.in_flight.values(), *self.finished.values()]
+        self.in_flight.clear()
+        self.finished.clear()
+        return unsaved
+
+    def _feed(self) -> None:
+        ready = 0
+        try:
+            while True:
+                self._wake.wait()  # set when a future finishes, or to stop
+                self._wake.clear()
+                if self._stopping.is_set():
+                    return
+                with self.lock:
+                    for future in [f for f in self.warming if f.done()]:
+                        self.warming.discard(future)
+                        future.result()  # a helper that died while starting raises here
+                        ready += 1
+                    for future in [f for f in self.in_flight if f.done()]:
+                        self.finished[future] = self.in_flight.pop(future)
+                        self.changed.set()
+                    while self.pending and len(self.in_flight) < ready:
+                        # Taken off `pending` only once submitted: a broken pool refuses
+                        # the submit, and the task must not be lost with it.
+                        task_id, task = next(self.ids), self.pending[-1]
+                        future = self.pool.submit(_execute_in_worker, task_id, task)
+                        self.in_flight[future] = (task_id, self.pending.pop())
+                        future.add_done_callback(self._poke)
+        except BaseException as exc:  # the main thread raises it (BrokenProcessPool, mostly)
+            self.error = exc
+            self.changed.set()
+
+    def _poke(self, future: cf.Future) -> None:
+        # Runs in the pool's own thread as a future finishes: only wake the feeding thread.
+        self._wake.set()
+
+
+def _drive_executor(
+    client: Any,
+    pending: list[Task],
+    ids: Iterator[int],
+    room: int,
+    schema: pa.Schema,
+    out_dir: Path,
+    report: SweepReport,
+    meter: _Progress,
+) -> None:
+    """Run the tasks on a cluster's or a caller's executor, at most `room` in flight."""
+    executor = client.get_executor()
+    in_flight: dict[cf.Future, tuple[int, Task]] = {}
+    try:
+        while pending or in_flight:
+            while pending and len(in_flight) < room:
+                future = executor.submit(execute_task, pending[-1])
+                in_flight[future] = (next(ids), pending.pop())
+            finished, _ = cf.wait(in_flight, timeout=0.25, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                task_id, task = in_flight.pop(future)
+                _save(out_dir, task_id, task, future.result(), schema, report, meter)
+                del future  # release the result (Dask keeps results while referenced)
+    except KeyboardInterrupt:
+        for future in in_flight:
+            future.cancel()
+        raise
+    finally:
+        _stop(executor)
+
+
+def _save(
+    out_dir: Path,
+    task_id: int,
+    task: Task,
+    result: tuple[pd.DataFrame, pd.DataFrame | None, list[str]],
+    schema: pa.Schema,
+    report: SweepReport,
+    meter: _Progress,
+) -> None:
+    """Write a finished task's parts and count its runs."""
+    runs, paths, notes = result
+    _store(out_dir, task, runs, paths, schema)
+    report.notes.extend(note for note in notes if note not in report.notes)
+    report.done_now += len(runs)
+    report.failed += int((runs["error"] != "").sum())
+    meter.saved_task(task_id, len(runs))
 
 
 def _stop(executor: cf.Executor) -> None:
-    """Stop an executor now, dropping the tasks not yet started."""
-    if isinstance(executor, cf.ProcessPoolExecutor):
-        executor.shutdown(wait=False, cancel_futures=True)
-    else:
+    """Stop an executor now, dropping the tasks not yet started.
+
+    Called once no result is awaited (or the sweep is stopping): a local pool's processes
+    are terminated rather than waited for, since one may still be starting (importing and
+    warming up for a second or more) and holds nothing the sweep needs.
+    """
+    if not isinstance(executor, cf.ProcessPoolExecutor):
         executor.shutdown(wait=False)
+        return
+    terminate = getattr(executor, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    # Python 3.12 and 3.13 have no public way to end a pool's processes; 3.14's
+    # terminate_workers does what follows.
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
 
 
 def _store(
