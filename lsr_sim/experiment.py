@@ -216,9 +216,13 @@ class Ensemble:
         and ``error`` (empty for a run that finished; a failed run's indicators are NaN).
     final : dict of arrays
         The final state with a leading run axis (see :class:`lsr_sim.batch.BatchResult`).
+        Runs of scenarios with different actors, issues or quantities are padded to the
+        largest in each axis (NaN, or -1 for integers): run r's actor i is index i of its
+        own scenario.
     history : dict of arrays or None
         With ``history=True``, the state after every step (see ``BatchResult.history``),
-        padded after a run's last step (NaN, or -1 for ``status``).
+        padded after a run's last step (NaN, or -1 for ``status``) and in the other axes as
+        ``final`` is.
     notes : list of str
         One line per group of runs that did not go the fast way, saying why (a strategy that
         decides one run at a time; a batch that raised and was rerun run by run).
@@ -387,18 +391,22 @@ def _stack(
     per_run: list[dict[str, np.ndarray]], names: Sequence[str], length: int | None
 ) -> dict[str, np.ndarray]:
     """Per-run arrays stacked on a run axis; failed runs NaN (-1 for integers); histories
-    padded to `length` steps the same way."""
+    padded to `length` steps the same way, and runs of scenarios with fewer actors, issues or
+    quantities than the largest padded the same way in those axes."""
     out: dict[str, np.ndarray] = {}
     for name in names:
-        sample = next((values[name] for values in per_run if name in values), None)
-        if sample is None:
+        arrays = [values[name] for values in per_run if name in values]
+        if not arrays:
             continue
-        shape = sample.shape if length is None else (length, *sample.shape[1:])
-        fill: Any = -1 if sample.dtype.kind in "iu" else np.nan
-        array = np.full((len(per_run), *shape), fill, dtype=sample.dtype)
+        shape = tuple(max(sizes) for sizes in zip(*(a.shape for a in arrays), strict=True))
+        if length is not None:
+            shape = (length, *shape[1:])
+        fill: Any = -1 if arrays[0].dtype.kind in "iu" else np.nan
+        array = np.full((len(per_run), *shape), fill, dtype=arrays[0].dtype)
         for r, values in enumerate(per_run):
             if name in values:
-                array[r, : values[name].shape[0]] = values[name]
+                region: tuple[Any, ...] = (r, *(slice(0, n) for n in values[name].shape))
+                array[region] = values[name]
         out[name] = array
     return out
 

@@ -13,7 +13,7 @@ import pytest
 
 import lsr_sim
 from lsr_sim.calibration import check_facts
-from lsr_sim.experiment import derive_seeds, run
+from lsr_sim.experiment import derive_seeds, run, run_many
 from lsr_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,3 +174,24 @@ def test_check_facts_counts_each_fact_and_the_joint_share(baseline) -> None:
     assert joint == 0.0
     del data["calibration"]["observations"]["facts"]["impossible"]
     assert check_facts(scenario_from_dict(data), runs=3)[1] == 1.0
+
+
+def test_an_ensemble_of_scenarios_of_different_actors_pads_its_arrays() -> None:
+    """Runs of scenarios with different actors and issues stack padded: each run's own part
+    equals the run alone, the rest is NaN (-1 for integer arrays)."""
+    baseline = load_scenario(BASELINE)
+    river = load_scenario(ROOT / "scenarios" / "examples" / "river_basin.yaml")
+    seeds = derive_seeds(5, 3)
+    together = run_many([baseline, river, baseline], seeds, steps=8, history=True)
+    assert together.history is not None
+    for r, scenario in enumerate([baseline, river, baseline]):
+        alone = run_many(scenario, seeds[r : r + 1], steps=8, history=True)
+        assert alone.history is not None
+        for kept, own in ((together.final, alone.final), (together.history, alone.history)):
+            for name, values in own.items():
+                region = (r, *(slice(0, n) for n in values.shape[1:]))
+                np.testing.assert_array_equal(kept[name][region], values[0])
+                rest = np.ones(kept[name].shape[1:], dtype=bool)
+                rest[region[1:]] = False
+                fill = -1 if values.dtype.kind in "iu" else np.nan
+                np.testing.assert_array_equal(kept[name][r][rest], np.full(rest.sum(), fill))

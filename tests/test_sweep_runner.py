@@ -1097,3 +1097,46 @@ def test_guided_task_sizes_cover_the_plan_and_shrink(total, processes, smallest,
     assert all(smallest <= size <= largest for size in sizes[:-1])
     assert all(0 < size <= largest for size in sizes)
     assert sizes == sorted(sizes, reverse=True)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_scenarios_of_different_actors_keep_every_trajectory_column(
+    tmp_path: Path, workers: int
+) -> None:
+    """A sweep over scenarios with different actors and issues keeps trajectories through
+    both engines: every part has one schema (every scenario's columns, null where a run's
+    scenario lacks them), so the folder reads whole, the same through either engine."""
+    river = ROOT / "scenarios" / "examples" / "river_basin.yaml"
+    sweep = tmp_path / "mixed.yaml"
+    sweep.write_text(
+        yaml.safe_dump(
+            {
+                "name": "mixed",
+                "scenarios": [str(BASELINE), str(river)],
+                "steps": 12,
+                "parameters": {"dynamics.talk_weight": {"values": [0.2, 0.3]}},
+                "replications": 2,
+                "seed": 3,
+                "trajectories": {"every": 4},
+            }
+        )
+    )
+    tables = {}
+    for engine in ("batch", "mesa"):
+        out = tmp_path / engine
+        report = run_sweep(load_sweep(sweep), out, workers=workers, progress=False, engine=engine)
+        assert report.complete and report.failed == 0
+        paths = pd.read_parquet(out / "trajectories")
+        tables[engine] = paths.sort_values(["run", "step"]).reset_index(drop=True)
+    paths = tables["batch"]
+    pd.testing.assert_frame_equal(paths, tables["mesa"])
+    assert set(paths["scenario"]) == {"baseline", "river_basin"}
+    own = {
+        name: {c for c in paths.columns if c.startswith("trust_") and rows[c].notna().all()}
+        for name, rows in paths.groupby("scenario")
+    }
+    assert own["baseline"] and own["river_basin"] and own["baseline"] != own["river_basin"]
+    for name, rows in paths.groupby("scenario"):
+        others = [c for c in paths.columns if c.startswith("trust_") and c not in own[name]]
+        assert rows[others].isna().all().all()
+    assert len(paths) == 8 * 4  # 8 runs, steps 0, 4, 8 and 12

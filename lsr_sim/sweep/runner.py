@@ -400,6 +400,55 @@ def _runs_schema(parameters: Sequence[str], outcomes: Sequence[str]) -> pa.Schem
     return pa.schema(fields)
 
 
+def _trajectories_schema(loaded: LoadedSweep) -> pa.Schema:
+    """The columns of the sweep's trajectories: those of every scenario's runs (in order of
+    first appearance), so that every part has the same schema and a reader sees them all; a
+    run's row holds nulls in the columns of actors, issues or quantities its scenario lacks.
+
+    The names and types are those :func:`_trajectory_columns` gives a run of each scenario.
+    """
+    from lsr_sim.model import compile_scenario
+
+    fields: dict[str, pa.DataType] = {
+        "run_key": pa.string(),
+        "run": pa.int64(),
+        "point": pa.int64(),
+        "replication": pa.int64(),
+        "scenario": pa.string(),
+    }
+    for entry in loaded.scenarios.values():
+        c = compile_scenario(entry.scenario)
+        n, k, q = len(c.actors), len(c.issues), len(c.quantities)
+        blank = {  # one step of each series, shaped as a run of this scenario records it
+            "trust": np.zeros((1, n, n)),
+            "status": np.zeros((1, k), dtype=np.int64),
+            "progress": np.zeros((1, k)),
+            "rapprochement": np.zeros(1),
+            "mean_trust": np.zeros(1),
+            "delivered": np.zeros((1, q)),
+        }
+        columns = _trajectory_columns(blank, c, entry.scenario.run, 0, 1)
+        for column in pa.Table.from_pydict(columns).schema:
+            fields.setdefault(column.name, column.type)
+    return pa.schema(list(fields.items()))
+
+
+@dataclass(frozen=True)
+class _Schemas:
+    """The schemas every part of a sweep is written with (trajectories: None if not kept)."""
+
+    runs: pa.Schema
+    trajectories: pa.Schema | None
+
+
+def _table(frame: pd.DataFrame, schema: pa.Schema, missing: Any) -> pa.Table:
+    """`frame` as a table of `schema`, its missing columns filled with `missing` (null)."""
+    for name in schema.names:
+        if name not in frame:
+            frame[name] = missing
+    return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+
+
 def _write_part(folder: Path, table: pa.Table, first_run: int, keys: Sequence[str]) -> Path:
     """Write one Parquet part atomically; its name is unique to the runs it holds.
 
@@ -936,7 +985,9 @@ def _sweep_locked(
     _clean_temporaries(out_dir)  # first: a sweep killed while writing its manifest left one
     _prepare_folder(out_dir, manifest, design, fresh=fresh)
     schema = _runs_schema(design.parameters, outcomes)
-    done, note = _check_saved(out_dir, schema.names, loaded.spec.trajectories is not None)
+    kept = loaded.spec.trajectories is not None
+    schemas = _Schemas(schema, _trajectories_schema(loaded) if kept else None)
+    done, note = _check_saved(out_dir, schema.names, kept)
     if note:
         report.notes.append(note)
     todo = [spec for spec in plan if spec.key not in done]
@@ -972,7 +1023,6 @@ def _sweep_locked(
     # runs: about 1 GB), at 1,000. Locally they shrink as the sweep goes on, so that this
     # process and its helpers, which join later, finish together; on a cluster each worker
     # takes one. The Mesa engine takes four tasks per worker for balance, up to 100 runs.
-    kept = loaded.spec.trajectories is not None
     cap = BATCH_TASK_RUNS_WITH_TRAJECTORIES if kept else BATCH_TASK_RUNS
     if runs_per_task:
         sizes = _even_sizes(len(todo), runs_per_task)
@@ -1004,7 +1054,7 @@ def _sweep_locked(
             outcomes,
             sizes,
             slots,
-            schema,
+            schemas,
             out_dir,
             report,
             meter,
@@ -1127,7 +1177,7 @@ def _drive(
     outcomes: list[str],
     sizes: Sequence[int],
     slots: int,
-    schema: pa.Schema,
+    schemas: _Schemas,
     out_dir: Path,
     report: SweepReport,
     meter: _Progress,
@@ -1148,7 +1198,7 @@ def _drive(
     pending.reverse()  # pop() from the end keeps run order
     ids = itertools.count()  # a task's id in the progress meter (a resubmitted task gets a new one)
     if client is not None:
-        _drive_executor(client, pending, ids, 2 * slots, schema, out_dir, report, meter)
+        _drive_executor(client, pending, ids, 2 * slots, schemas, out_dir, report, meter)
         return
     rebuilds = 0
     while pending:
@@ -1157,12 +1207,12 @@ def _drive(
             while True:
                 if helpers is not None:
                     helpers.changed.clear()  # before looking: a change after it wakes the wait
-                    helpers.save_finished(schema, out_dir, report, meter)
+                    helpers.save_finished(schemas, out_dir, report, meter)
                 taken = helpers.take() if helpers is not None else _take(pending, ids)
                 if taken is not None:
                     task_id, task = taken
                     tell = functools.partial(meter.advance, task_id)
-                    _save(out_dir, task_id, task, _execute_here(task, tell), schema, report, meter)
+                    _save(out_dir, task_id, task, _execute_here(task, tell), schemas, report, meter)
                 elif helpers is None or helpers.idle():
                     return
                 else:
@@ -1223,7 +1273,7 @@ class _Helpers:
             return not (self.pending or self.in_flight or self.finished or self.error)
 
     def save_finished(
-        self, schema: pa.Schema, out_dir: Path, report: SweepReport, meter: _Progress
+        self, schemas: _Schemas, out_dir: Path, report: SweepReport, meter: _Progress
     ) -> None:
         """Save the helpers' finished tasks; raise what broke the pool, if it broke."""
         queue = self.queue
@@ -1232,7 +1282,7 @@ class _Helpers:
         with self.lock:
             finished = list(self.finished.items())
         for future, (task_id, task) in finished:
-            _save(out_dir, task_id, task, future.result(), schema, report, meter)
+            _save(out_dir, task_id, task, future.result(), schemas, report, meter)
             with self.lock:
                 del self.finished[future]
         if self.error is not None:
@@ -1286,7 +1336,7 @@ def _drive_executor(
     pending: list[Task],
     ids: Iterator[int],
     room: int,
-    schema: pa.Schema,
+    schemas: _Schemas,
     out_dir: Path,
     report: SweepReport,
     meter: _Progress,
@@ -1302,7 +1352,7 @@ def _drive_executor(
             finished, _ = cf.wait(in_flight, timeout=0.25, return_when=cf.FIRST_COMPLETED)
             for future in finished:
                 task_id, task = in_flight.pop(future)
-                _save(out_dir, task_id, task, future.result(), schema, report, meter)
+                _save(out_dir, task_id, task, future.result(), schemas, report, meter)
                 del future  # release the result (Dask keeps results while referenced)
     except KeyboardInterrupt:
         for future in in_flight:
@@ -1317,13 +1367,13 @@ def _save(
     task_id: int,
     task: Task,
     result: tuple[pd.DataFrame, pd.DataFrame | None, list[str]],
-    schema: pa.Schema,
+    schemas: _Schemas,
     report: SweepReport,
     meter: _Progress,
 ) -> None:
     """Write a finished task's parts and count its runs."""
     runs, paths, notes = result
-    _store(out_dir, task, runs, paths, schema)
+    _store(out_dir, task, runs, paths, schemas)
     report.notes.extend(note for note in notes if note not in report.notes)
     report.done_now += len(runs)
     report.failed += int((runs["error"] != "").sum())
@@ -1355,17 +1405,14 @@ def _stop(executor: cf.Executor) -> None:
 
 
 def _store(
-    out_dir: Path, task: Task, runs: pd.DataFrame, paths: pd.DataFrame | None, schema: pa.Schema
+    out_dir: Path, task: Task, runs: pd.DataFrame, paths: pd.DataFrame | None, schemas: _Schemas
 ) -> None:
     keys = list(runs["run_key"])
     first = int(runs["run"].min())
-    for name in schema.names:
-        if name not in runs:
-            runs[name] = np.nan
-    table = pa.Table.from_pandas(runs[schema.names], schema=schema, preserve_index=False)
+    table = _table(runs, schemas.runs, np.nan)
     trajectories = None
-    if paths is not None and len(paths):
-        trajectories = pa.Table.from_pandas(paths, preserve_index=False)
+    if paths is not None and len(paths) and schemas.trajectories is not None:
+        trajectories = _table(paths, schemas.trajectories, None)
     try:
         # Trajectories first: a run counts as saved only once its runs row exists.
         written = (
