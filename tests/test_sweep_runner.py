@@ -1006,20 +1006,31 @@ def test_run_keys_are_those_earlier_sweeps_saved() -> None:
     assert run_key("abc", {"x": 0.5, "a.b": 2}, 7, 10) == "a6f68350d73b501a"
 
 
-class _SynchronousPool(cf.Executor):
-    """A stand-in for the helpers' pool: runs each submitted call at once, in the submitting
-    thread, and counts the tasks (not the warm-ups) it was given."""
+class _ThreadPool(cf.Executor):
+    """A stand-in for the helpers' pool: one thread runs the submitted calls in turn. It counts
+    the tasks (not the warm-ups) it was given and holds each task until `go` is set, so the
+    test decides who computes first rather than the scheduler."""
 
     def __init__(self) -> None:
         self.tasks = 0
+        self.fed, self.go = threading.Event(), threading.Event()
+        self._thread = cf.ThreadPoolExecutor(1)
 
     def submit(self, fn, /, *args, **kwargs):
         import lsr_sim.sweep.runner as runner
 
-        self.tasks += fn is runner._execute_in_worker
-        future: cf.Future = cf.Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
+        if fn is not runner._execute_in_worker:
+            return self._thread.submit(fn, *args, **kwargs)
+        self.tasks += 1
+        self.fed.set()
+        return self._thread.submit(self._held, fn, *args, **kwargs)
+
+    def _held(self, fn, /, *args, **kwargs):
+        assert self.go.wait(30)
+        return fn(*args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._thread.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def test_the_sweeps_own_process_and_a_ready_helper_share_the_tasks(
@@ -1030,18 +1041,21 @@ def test_the_sweeps_own_process_and_a_ready_helper_share_the_tasks(
     import lsr_sim.sweep.runner as runner
 
     sweep, expected = reference
-    pools: list[_SynchronousPool] = []
+    pools: list[_ThreadPool] = []
     here = 0
     execute_here = runner._execute_here
 
     def pool(workers: int, progress=None) -> cf.Executor:
-        pools.append(_SynchronousPool())
+        pools.append(_ThreadPool())
         return pools[-1]
 
     def counted(task, tell):
+        # The helper's first task waits for this process to start one; this process's first
+        # task waits until the helper has been handed one: each then surely does some.
         nonlocal here
         here += 1
-        time.sleep(0.2)  # long enough for the feeding thread to hand the helper a task
+        pools[0].go.set()
+        assert pools[0].fed.wait(30)
         return execute_here(task, tell)
 
     monkeypatch.setattr(runner, "_local_executor", pool)
