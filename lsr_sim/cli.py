@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers",
         type=_bounded(1, MAX_WORKERS),
-        help="local worker processes (default: every core)",
+        help="local processes computing: this one and N - 1 helpers (default: every core)",
     )
     p.add_argument(
         "--scheduler",
@@ -726,7 +726,7 @@ def _add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--workers",
         type=_bounded(1, MAX_WORKERS),
-        help="local worker processes (default: every core)",
+        help="local processes computing: this one and N - 1 helpers (default: every core)",
     )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")

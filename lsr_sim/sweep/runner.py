@@ -898,7 +898,8 @@ def run_sweep(
     out_dir : path
         Results folder (created). Runs already saved there are skipped.
     workers : int, optional
-        Local processes (default: every core). Ignored with `scheduler`.
+        Local processes computing: this one and ``workers - 1`` helpers, which take tasks
+        once they have started (default: every core). Ignored with `scheduler`.
     scheduler : str, optional
         Address of a running Dask scheduler (``tcp://host:port``).
     fresh : bool
@@ -908,7 +909,7 @@ def run_sweep(
     runs_per_task : int, optional
         Runs grouped into one task (default: enough tasks to balance the workers, at most
         100 runs with the Mesa engine and 5,000 with the batch engine, 1,000 with
-        trajectories).
+        trajectories; locally, batch tasks shrink to 500 runs as the sweep goes on).
     engine : {"batch", "mesa"}
         The batch engine steps a task's runs together and gives the Mesa model's numbers
         exactly; the runs of a scenario it cannot vectorise (a user's own strategy class, a
