@@ -260,11 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("sweep", type=Path, help="sweep YAML file (see scenarios/sweeps/)")
     p.add_argument("--out", type=Path, required=True, help="results folder")
-    p.add_argument(
-        "--workers",
-        type=_bounded(1, MAX_WORKERS),
-        help="local processes computing: this one and N - 1 helpers (default: every core)",
-    )
+    _add_workers(p)
     p.add_argument(
         "--scheduler",
         type=_scheduler,
@@ -678,6 +674,15 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_workers(p: argparse.ArgumentParser) -> None:
+    """`--workers`, as `sweep` and `sensitivity` both take it."""
+    p.add_argument(
+        "--workers",
+        type=_bounded(1, MAX_WORKERS),
+        help="local processes computing: this one and N - 1 helpers (default: every core)",
+    )
+
+
 def _add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sensitivity",
@@ -723,11 +728,7 @@ def _add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
     p.add_argument("--steps", type=_steps, help="steps per run (default: run.steps)")
-    p.add_argument(
-        "--workers",
-        type=_bounded(1, MAX_WORKERS),
-        help="local processes computing: this one and N - 1 helpers (default: every core)",
-    )
+    _add_workers(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--fresh", action="store_true", help="delete earlier results and start over")
     p.add_argument("--quiet", action="store_true", help="no progress output")
