@@ -1089,7 +1089,9 @@ def test_a_small_sweep_does_not_wait_for_a_helper_still_starting(
         return runner.execute_task(task, tell)
 
     monkeypatch.setattr(runner, "_execute_here", noted)
-    report = run_sweep(load_sweep(sweep), tmp_path / "out", workers=2, progress=False)
+    report = run_sweep(
+        load_sweep(sweep), tmp_path / "out", workers=2, progress=False, runs_per_task=6
+    )
     assert report.complete and helpers, "no helper process was started"
     for helper in helpers:
         assert not helper.is_running() or helper.status() == psutil.STATUS_ZOMBIE
@@ -1108,9 +1110,51 @@ def test_guided_task_sizes_cover_the_plan_and_shrink(total, processes, smallest,
     largest = smallest + extra
     sizes = _guided_sizes(total, processes, smallest, largest)
     assert sum(sizes) == total
-    assert all(smallest <= size <= largest for size in sizes[:-1])
+    assert all(smallest <= size <= largest for size in sizes[:-2])
     assert all(0 < size <= largest for size in sizes)
+    if total >= smallest:  # no small task at the end: the runs left make two even tasks
+        assert all(size >= smallest // 2 for size in sizes)
+    else:
+        assert sizes == ([total] if total else [])
     assert sizes == sorted(sizes, reverse=True)
+
+
+def test_a_plan_of_one_task_starts_no_helper(reference, tmp_path: Path, monkeypatch) -> None:
+    """A helper takes a task only once the sweep's own process has one: with one task
+    (a small plan, cut by the default sizes) no helper is started, and the result is the
+    same."""
+    import lsr_sim.sweep.runner as runner
+
+    sweep, expected = reference
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a helper was started for a plan of one task")
+
+    monkeypatch.setattr(runner, "_Helpers", refused)
+    report = run_sweep(load_sweep(sweep), tmp_path / "out", workers=2, progress=False)
+    assert report.complete
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "out"), expected)
+
+
+def test_guided_task_sizes_are_capped_below_the_smallest() -> None:
+    from lsr_sim.sweep.runner import _guided_sizes
+
+    # With trajectories tasks stop at 1,000 runs, below the baseline's smallest task.
+    assert _guided_sizes(2_500, 2, 1024, 1_000) == [1000, 750, 750]
+
+
+def test_the_smallest_task_is_a_measured_amount_of_work(tmp_path: Path) -> None:
+    """1,024 runs of the baseline's 160 steps and 6 actors; fewer runs of a scenario with
+    more steps or actors, more of one with fewer."""
+    from lsr_sim.sweep.runner import _least_task_runs, plan_runs
+
+    def least(steps: int) -> int:
+        loaded = load_sweep(write_sweep(tmp_path, f"least{steps}.yaml", steps=steps))
+        return _least_task_runs(loaded, plan_runs(loaded, build_design(loaded)))
+
+    assert least(160) == 1024
+    assert least(320) == 512
+    assert least(40) == 4096
 
 
 @pytest.mark.parametrize("workers", [1, 2])

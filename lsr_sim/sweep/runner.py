@@ -73,11 +73,12 @@ __all__ = [
     "run_sweep",
 ]
 
-#: Most runs in one batch-engine task, without and with trajectories, and the fewest in
-#: a task cut from a larger plan (see _sweep_locked).
+#: Most runs in one batch-engine task, without and with trajectories (see _sweep_locked).
 BATCH_TASK_RUNS = 5000
 BATCH_TASK_RUNS_WITH_TRAJECTORIES = 1000
-BATCH_TASK_RUNS_LEAST = 500
+#: The least work in a task cut from a larger plan, in run-steps times actors squared: 1,024
+#: runs of the baseline (160 steps, 6 actors), below which its cost per run rises.
+BATCH_TASK_WORK_LEAST = 1024 * 160 * 6**2
 RUNS, TRAJECTORIES = "runs", "trajectories"
 #: Unreadable parts are moved here (never deleted), under runs/ and trajectories/.
 QUARANTINE = "quarantine"
@@ -854,22 +855,40 @@ def _even_sizes(total: int, size: int) -> list[int]:
     return [min(size, total - start) for start in range(0, total, size)]
 
 
+def _least_task_runs(loaded: LoadedSweep, todo: Sequence[RunSpec]) -> int:
+    """The fewest runs in a local batch task: :data:`BATCH_TASK_WORK_LEAST` over the work
+    of the plan's most costly run, taken as its steps times its scenario's actors squared
+    (the pairwise trust matrix; the batch engine's cost grows more slowly than that in
+    actors, so a large scenario's tasks err on the small side, which costs it little)."""
+    actors = max(len(entry.scenario.actors) for entry in loaded.scenarios.values())
+    steps = max(spec.steps for spec in todo)
+    return max(1, math.ceil(BATCH_TASK_WORK_LEAST / (max(steps, 1) * actors**2)))
+
+
 def _guided_sizes(total: int, processes: int, smallest: int, largest: int) -> list[int]:
     """Shrinking task sizes: each task takes ``1 / (2 * processes)`` of the runs left, within
     ``[smallest, largest]``, so the first tasks are large (the batch engine's cost per run
-    falls with size) and the last are small (the processes finish together).
+    falls with size) and the last are small (the processes finish together). Where a task
+    would leave fewer than `smallest` runs, the runs left make two even tasks instead (no
+    task of a few runs at the end, none below half of `smallest`); a plan of fewer than
+    `smallest` runs is one task.
 
     Examples
     --------
-    >>> _guided_sizes(10_000, 2, 500, 5_000)
-    [2500, 1875, 1407, 1055, 791, 593, 500, 500, 500, 279]
-    >>> _guided_sizes(1_000, 2, 500, 5_000)
-    [500, 500]
+    >>> _guided_sizes(10_000, 2, 1024, 5_000)
+    [2500, 1875, 1407, 1055, 1024, 1024, 558, 557]
+    >>> _guided_sizes(3_000, 2, 1024, 5_000)
+    [1024, 988, 988]
+    >>> _guided_sizes(1_000, 2, 1024, 5_000)
+    [1000]
     """
+    smallest = min(smallest, largest)
     sizes: list[int] = []
     left = total
     while left:
         size = min(left, max(smallest, min(largest, math.ceil(left / (2 * processes)))))
+        if 0 < left - size < smallest:
+            size = math.ceil(left / 2)
         sizes.append(size)
         left -= size
     return sizes
@@ -909,7 +928,8 @@ def run_sweep(
     runs_per_task : int, optional
         Runs grouped into one task (default: enough tasks to balance the workers, at most
         100 runs with the Mesa engine and 5,000 with the batch engine, 1,000 with
-        trajectories; locally, batch tasks shrink to 500 runs as the sweep goes on).
+        trajectories; locally, batch tasks shrink as the sweep goes on, to 1,024 runs of the
+        baseline, fewer for a scenario of more steps or actors).
     engine : {"batch", "mesa"}
         The batch engine steps a task's runs together and gives the Mesa model's numbers
         exactly; the runs of a scenario it cannot vectorise (a user's own strategy class, a
@@ -1017,10 +1037,12 @@ def _sweep_locked(
         slots = workers or os.cpu_count() or 1
         if slots < 1:
             raise InputError("command line", "--workers", f"must be >= 1, got {slots}")
-    # The batch engine's cost per run falls with a task's size up to about 500 runs, then stays
-    # flat (one process, baseline, 2-core VM: 205 runs/s in tasks of 100, 595 of 500, 589 of
-    # 1,000, 602 of 4,096), so tasks are never smaller than that unless the plan is. Tasks stop
-    # at 5,000 runs (about 0.3 GB each); with trajectories, which cost memory per run (5,000
+    # The batch engine's cost per run falls with a task's size up to about 1,000 runs of the
+    # baseline, then stays flat (one process, 8,192 runs, whole process, farm-bench medians:
+    # tasks of 500 cost 1.14 times tasks of 2,048, tasks of 1,024 0.99 times), so local tasks
+    # are never smaller than that unless the plan is; a scenario with more steps or actors
+    # does more work per run, and its tasks may be smaller (_least_task_runs). Tasks stop at
+    # 5,000 runs (about 0.3 GB each); with trajectories, which cost memory per run (5,000
     # runs: about 1 GB), at 1,000. Locally they shrink as the sweep goes on, so that this
     # process and its helpers, which join later, finish together; on a cluster each worker
     # takes one. The Mesa engine takes four tasks per worker for balance, up to 100 runs.
@@ -1030,7 +1052,7 @@ def _sweep_locked(
     elif mesa_sized:
         sizes = _even_sizes(len(todo), max(1, min(100, math.ceil(len(todo) / (slots * 4)))))
     elif client is None and slots > 1:
-        sizes = _guided_sizes(len(todo), slots, BATCH_TASK_RUNS_LEAST, cap)
+        sizes = _guided_sizes(len(todo), slots, _least_task_runs(loaded, todo), cap)
     else:
         sizes = _even_sizes(len(todo), max(1, min(cap, math.ceil(len(todo) / slots))))
     if progress:  # a large sweep: its size, time and disk, measured on a sample, first
@@ -1203,7 +1225,9 @@ def _drive(
         return
     rebuilds = 0
     while pending:
-        helpers = _Helpers(workers - 1, pending, ids) if workers > 1 else None
+        # A helper takes a task only once this process has one: none for a plan of one task.
+        count = min(workers - 1, len(pending) - 1)
+        helpers = _Helpers(count, pending, ids) if count > 0 else None
         try:
             while True:
                 if helpers is not None:
