@@ -10,7 +10,10 @@ Prints seconds (the call, and the whole process from its start to its exit), run
 peak memory (the largest process, and all of the configuration's processes summed, sampled
 every 0.2 s) and the ratios to ``mesa.batch_run`` with one and with
 two processes measured side by side, and to its rate when issue 14 was filed. The batch engine
-runs summaries only and, in two more configurations, with trajectories every 4 steps. The
+runs summaries only and, in two more configurations, with trajectories every 4 steps; two
+"warm" configurations load the compiled kernel (and start a pool of processes, passed to
+``run_sweep`` as its `executor`) before the call is timed, as a script running several sweeps
+would. The
 Mesa-based configurations cost about 0.05 s per run per process (0.6 s before the Mesa model
 stepped the compiled kernel), so ``--mesa-max-runs`` can leave them out above a size; a batch
 engine row is then compared with the ``mesa.batch_run`` rate measured at the largest size at
@@ -45,6 +48,10 @@ CONFIGS = [
     ("lsr-sim sweep (batch engine), 2 workers", "sweep-batch", 2),
     ("lsr-sim sweep (batch engine), trajectories every 4, 1 worker", "sweep-batch-traj", 1),
     ("lsr-sim sweep (batch engine), trajectories every 4, 2 workers", "sweep-batch-traj", 2),
+    # Warm: the kernel loaded (and a pool's processes started) before the call is timed, as in
+    # a notebook or script that runs several sweeps and passes its own pool as `executor`.
+    ("lsr-sim sweep (batch engine), warm, 1 worker", "sweep-batch-warm", 1),
+    ("lsr-sim sweep (batch engine), warm pool of 2 (executor=)", "sweep-batch-warm", 2),
 ]
 
 
@@ -54,13 +61,33 @@ def _peak_mb() -> float:
     return max(own, children) / 1024  # kilobytes on Linux
 
 
+def load_kernel(hold: float = 0.0) -> None:
+    """Load the compiled kernel in this process (two baseline runs), then wait `hold` s (so
+    that each of a pool's processes takes one of these calls)."""
+    from lsr_sim.batch import run_batch
+    from lsr_sim.scenario import load_scenario
+
+    scenario = load_scenario(BASELINE)
+    run_batch([scenario] * 2, [1, 2], scenario.run.steps)
+    time.sleep(hold)
+
+
 def one(kind: str, workers: int, runs: int, steps: int | None) -> dict[str, float]:
     """Run one configuration in this process and return its figures."""
+    import concurrent.futures as cf
+    import multiprocessing
+
     from lsr_sim.experiment import derive_seeds
     from lsr_sim.scenario import load_scenario
 
     scenario = load_scenario(BASELINE)
     steps = steps or scenario.run.steps
+    pool = None
+    if kind == "sweep-batch-warm":
+        load_kernel()
+        if workers > 1:
+            pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            cf.wait([pool.submit(load_kernel, 1.0) for _ in range(workers)])
     start = time.perf_counter()
     if kind == "batch_run":
         from mesa.batchrunner import batch_run
@@ -95,12 +122,19 @@ def one(kind: str, workers: int, runs: int, steps: int | None) -> dict[str, floa
             if kind.endswith("-traj"):
                 spec["trajectories"] = {"every": 4}
             sweep.write_text(yaml.safe_dump(spec))
-            engine = kind.removeprefix("sweep-").removesuffix("-traj")
+            engine = "mesa" if kind == "sweep-mesa" else "batch"
             report = run_sweep(
-                load_sweep(sweep), Path(tmp) / "out", workers=workers, progress=False, engine=engine
+                load_sweep(sweep),
+                Path(tmp) / "out",
+                workers=workers,
+                progress=False,
+                engine=engine,
+                executor=pool,
             )
             assert report.complete and report.failed == 0
     seconds = time.perf_counter() - start
+    if pool is not None:
+        pool.shutdown()
     return {"seconds": seconds, "runs_per_second": runs / seconds, "peak_mb": _peak_mb()}
 
 
