@@ -16,7 +16,10 @@ together on a signal, so only the runs are timed:
   runs, alone, then while a second process starts from nothing (interpreter, imports,
   compiled kernel, two runs: what a sweep's helper does before it can take a task). A small
   sweep's own process computes through a helper's start-up; the second row shows what that
-  start-up costs it.
+  start-up costs it;
+- ``as a sweep, alone`` and ``as sweeps, two at once``: the same `--runs` runs as a whole
+  one-worker :func:`lsr_sim.sweep.run_sweep` (plan, summary rows, Parquet part), alone and two
+  at once: the sweep's cost over the bare kernel, and whether it changes side by side.
 
 The configurations are interleaved `--repeats` times and the medians printed side by side.
 """
@@ -28,6 +31,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,28 +39,48 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 
-def child(runs: int, seed: int, *, wait: bool) -> None:
-    """Load the kernel, then (after "go" on standard input if `wait`) time `runs` runs."""
+def child(runs: int, seed: int, *, wait: bool, sweep: bool = False) -> None:
+    """Load the kernel, then (after "go" on standard input if `wait`) time `runs` runs, with
+    :func:`lsr_sim.batch.run_batch` or as a one-worker sweep."""
+    import yaml
+
     from lsr_sim.batch import run_batch
     from lsr_sim.experiment import derive_seeds
     from lsr_sim.scenario import load_scenario
+    from lsr_sim.sweep import load_sweep, run_sweep
 
     scenario = load_scenario(BASELINE)
     steps = scenario.run.steps
     run_batch([scenario] * 2, derive_seeds(seed + 1, 2), steps)  # the compiled kernel, loaded
-    if wait:
-        print("ready", flush=True)
-        sys.stdin.readline()
-    start = time.perf_counter()
-    if runs:
-        run_batch([scenario] * runs, derive_seeds(seed, runs), steps)
-    print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = {
+            "name": "cores",
+            "scenario": str(BASELINE),
+            "steps": steps,
+            "parameters": {"dynamics.talk_weight": {"values": [0.2]}},
+            "replications": max(runs, 1),
+            "seed": seed,
+        }
+        (Path(tmp) / "sweep.yaml").write_text(yaml.safe_dump(spec))
+        loaded = load_sweep(Path(tmp) / "sweep.yaml")
+        if wait:
+            print("ready", flush=True)
+            sys.stdin.readline()
+        start = time.perf_counter()
+        if runs and sweep:
+            run_sweep(loaded, Path(tmp) / "out", workers=1, progress=False)
+        elif runs:
+            run_batch([scenario] * runs, derive_seeds(seed, runs), steps)
+        seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds}), flush=True)
 
 
-def _start(runs: int, seed: int, *, wait: bool) -> subprocess.Popen[str]:
+def _start(runs: int, seed: int, *, wait: bool, sweep: bool = False) -> subprocess.Popen[str]:
     command = [sys.executable, __file__, "--child", str(runs), str(seed)]
     if not wait:
         command.append("--no-wait")
+    if sweep:
+        command.append("--sweep")
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
@@ -67,9 +91,9 @@ def _seconds(process: subprocess.Popen[str]) -> float:
     return float(json.loads(out.strip().splitlines()[-1])["seconds"])
 
 
-def together(runs: list[int]) -> list[float]:
+def together(runs: list[int], *, sweep: bool = False) -> list[float]:
     """Warm processes of `runs` runs each, started on one signal; their seconds."""
-    processes = [_start(n, 1 + 100_000 * i, wait=True) for i, n in enumerate(runs)]
+    processes = [_start(n, 1 + 100_000 * i, wait=True, sweep=sweep) for i, n in enumerate(runs)]
     for process in processes:
         assert process.stdout is not None
         if process.stdout.readline().strip() != "ready":
@@ -102,9 +126,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--no-wait", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sweep", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child, wait=not args.no_wait)
+        child(*args.child, wait=not args.no_wait, sweep=args.sweep)
         return
 
     alone: list[float] = []
@@ -112,6 +137,8 @@ def main() -> None:
     pair_each: list[float] = []
     small: list[float] = []
     small_beside: list[float] = []
+    swept: list[float] = []
+    swept_each: list[float] = []
     for _ in range(args.repeats):
         alone.append(together([args.runs])[0])
         both = together([args.runs, args.runs])
@@ -119,6 +146,8 @@ def main() -> None:
         pair_each.extend(both)
         small.append(together([args.small_runs])[0])
         small_beside.append(beside_a_start(args.small_runs))
+        swept.extend(together([args.runs], sweep=True))
+        swept_each.extend(together([args.runs, args.runs], sweep=True))
 
     n, m = args.runs, args.small_runs
     rate_alone = n / statistics.median(alone)
@@ -139,12 +168,24 @@ def main() -> None:
             m / statistics.median(small_beside),
             statistics.median(small_beside) / statistics.median(small),
         ),
+        (
+            f"{n:,} runs as a sweep, alone",
+            statistics.median(swept),
+            n / statistics.median(swept),
+            statistics.median(swept) / statistics.median(alone),
+        ),
+        (
+            f"{n:,} runs each as sweeps, two at once (each)",
+            statistics.median(swept_each),
+            n / statistics.median(swept_each),
+            statistics.median(swept_each) / statistics.median(alone),
+        ),
     ]
     print(f"baseline, batch engine, median of {args.repeats} interleaved repeats")
-    print(f"{'configuration':44} {'seconds':>8} {'runs/s':>8} {'time vs alone':>14}")
+    print(f"{'configuration':48} {'seconds':>8} {'runs/s':>8} {'time vs alone':>14}")
     for label, secs, rate, ratio in rows:
         shown = f"{ratio:.2f}x" if ratio is not None else ""
-        print(f"{label:44} {secs:8.2f} {rate:8.0f} {shown:>14}")
+        print(f"{label:48} {secs:8.2f} {rate:8.0f} {shown:>14}")
     print(
         f"two processes together / one alone: {rate_pair / rate_alone:.2f}x "
         "(the most two workers can give at this size, with nothing serial)"
