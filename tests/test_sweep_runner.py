@@ -1148,13 +1148,23 @@ def test_the_smallest_task_is_a_measured_amount_of_work(tmp_path: Path) -> None:
     more steps or actors, more of one with fewer."""
     from lsr_sim.sweep.runner import _least_task_runs, plan_runs
 
-    def least(steps: int) -> int:
-        loaded = load_sweep(write_sweep(tmp_path, f"least{steps}.yaml", steps=steps))
+    def least(steps: int, scenario: Path = BASELINE) -> int:
+        sweep = write_sweep(
+            tmp_path,
+            f"least{steps}{scenario.stem}.yaml",
+            steps=steps,
+            scenario=str(scenario),
+            parameters={"dynamics.vouching_rate": {"values": [0.1, 0.3]}},
+            outcomes=["rapprochement_index"],
+        )
+        loaded = load_sweep(sweep)
         return _least_task_runs(loaded, plan_runs(loaded, build_design(loaded)))
 
     assert least(160) == 1024
     assert least(320) == 512
     assert least(40) == 4096
+    # The river basin has 4 actors: (6 / 4) ** 2 times the baseline's runs.
+    assert least(160, ROOT / "scenarios" / "examples" / "river_basin.yaml") == 2304
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -1040,7 +1040,8 @@ def _sweep_locked(
     # The batch engine's cost per run falls with a task's size up to about 1,000 runs of the
     # baseline, then stays flat (one process, 8,192 runs, whole process, farm-bench medians:
     # tasks of 500 cost 1.14 times tasks of 2,048, tasks of 1,024 0.99 times), so local tasks
-    # are never smaller than that unless the plan is; a scenario with more steps or actors
+    # are no smaller than that (the last two of a plan at least half of it, so that no task
+    # of a few runs is left at the end) unless the plan is; a scenario with more steps or actors
     # does more work per run, and its tasks may be smaller (_least_task_runs). Tasks stop at
     # 5,000 runs (about 0.3 GB each); with trajectories, which cost memory per run (5,000
     # runs: about 1 GB), at 1,000. Locally they shrink as the sweep goes on, so that this
