@@ -35,15 +35,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+from bench_sweep import BASELINE, baseline_sweep, load_kernel  # benchmarks/ is on sys.path
 
 
 def child(runs: int, seed: int, *, wait: bool, sweep: bool = False) -> None:
     """Load the kernel, then (after "go" on standard input if `wait`) time `runs` runs, with
     :func:`lsr_sim.batch.run_batch` or as a one-worker sweep."""
-    import yaml
-
     from lsr_sim.batch import run_batch
     from lsr_sim.experiment import derive_seeds
     from lsr_sim.scenario import load_scenario
@@ -51,18 +48,9 @@ def child(runs: int, seed: int, *, wait: bool, sweep: bool = False) -> None:
 
     scenario = load_scenario(BASELINE)
     steps = scenario.run.steps
-    run_batch([scenario] * 2, derive_seeds(seed + 1, 2), steps)  # the compiled kernel, loaded
+    load_kernel()
     with tempfile.TemporaryDirectory() as tmp:
-        spec = {
-            "name": "cores",
-            "scenario": str(BASELINE),
-            "steps": steps,
-            "parameters": {"dynamics.talk_weight": {"values": [0.2]}},
-            "replications": max(runs, 1),
-            "seed": seed,
-        }
-        (Path(tmp) / "sweep.yaml").write_text(yaml.safe_dump(spec))
-        loaded = load_sweep(Path(tmp) / "sweep.yaml")
+        loaded = load_sweep(baseline_sweep(Path(tmp), max(runs, 1), steps, seed=seed))
         if wait:
             print("ready", flush=True)
             sys.stdin.readline()

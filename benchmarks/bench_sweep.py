@@ -61,6 +61,26 @@ def _peak_mb() -> float:
     return max(own, children) / 1024  # kilobytes on Linux
 
 
+def baseline_sweep(folder: Path, runs: int, steps: int, *, seed: int = 1, every: int = 0) -> Path:
+    """Write a sweep file of `runs` replications of the baseline (one point; trajectories
+    every `every` steps if given) in `folder`; its path."""
+    import yaml
+
+    spec: dict[str, object] = {
+        "name": "benchmark",
+        "scenario": str(BASELINE),
+        "steps": steps,
+        "parameters": {"dynamics.talk_weight": {"values": [0.2]}},
+        "replications": runs,
+        "seed": seed,
+    }
+    if every:
+        spec["trajectories"] = {"every": every}
+    path = folder / "sweep.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
 def load_kernel(hold: float = 0.0) -> None:
     """Load the compiled kernel in this process (two baseline runs), then wait `hold` s (so
     that each of a pool's processes takes one of these calls)."""
@@ -105,23 +125,10 @@ def one(kind: str, workers: int, runs: int, steps: int | None) -> dict[str, floa
         )
         assert len(rows) == runs
     else:
-        import yaml
-
         from lsr_sim.sweep import load_sweep, run_sweep
 
         with tempfile.TemporaryDirectory() as tmp:
-            sweep = Path(tmp) / "sweep.yaml"
-            spec = {
-                "name": "benchmark",
-                "scenario": str(BASELINE),
-                "steps": steps,
-                "parameters": {"dynamics.talk_weight": {"values": [0.2]}},
-                "replications": runs,
-                "seed": 1,
-            }
-            if kind.endswith("-traj"):
-                spec["trajectories"] = {"every": 4}
-            sweep.write_text(yaml.safe_dump(spec))
+            sweep = baseline_sweep(Path(tmp), runs, steps, every=4 if kind.endswith("-traj") else 0)
             engine = "mesa" if kind == "sweep-mesa" else "batch"
             report = run_sweep(
                 load_sweep(sweep),
