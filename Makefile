@@ -33,8 +33,10 @@ lint: $(FULL)
 	$(BIN)/ruff format --check lsr_sim tests benchmarks notebooks
 	$(BIN)/mypy lsr_sim
 
+# The test files run on every core, a file to a process (its module fixtures are built once);
+# `.venv/bin/python -m pytest tests/test_x.py` runs one file in this process.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis
