@@ -171,7 +171,7 @@ def _run_kernel(
     # One generator per run, drawn in the Mesa model's layout: rng.random((b, L)) is the
     # same stream as b successive rng.random(L) calls.
     generators = [np.random.default_rng(seed) for seed in seeds]
-    block = np.empty((0, len(seeds), width))
+    block = np.empty((len(seeds), DRAW_BLOCK, width))
     history: dict[str, list[np.ndarray]] = {name: [] for name in HISTORY_NAMES}
     if keep_history:
         for name, value in _snapshot(k).items():
@@ -180,8 +180,9 @@ def _run_kernel(
         fire_events(k, s)
         if (s - 1) % DRAW_BLOCK == 0:
             size = min(DRAW_BLOCK, steps - s + 1)
-            block = np.stack([g.random((size, width)) for g in generators], axis=1)
-        k.state.draws[:] = block[(s - 1) % DRAW_BLOCK]
+            for run, g in enumerate(generators):  # in place: no list of arrays to stack
+                g.random(out=block[run, :size])
+        k.state.draws[:] = block[:, (s - 1) % DRAW_BLOCK]
         step(k, s)
         interrupts.check()
         if keep_history:
