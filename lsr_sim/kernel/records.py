@@ -439,24 +439,39 @@ def structure(scenario: Scenario, c: CompiledScenario) -> Structure:
 
 # -- building ---------------------------------------------------------------------------------
 def build_params(scenarios: Sequence[Scenario], compiled: Sequence[CompiledScenario]) -> Params:
-    """Stack the inputs of ``len(scenarios)`` runs (their structures must agree)."""
+    """Stack the inputs of ``len(scenarios)`` runs (their structures must agree).
+
+    Runs of one scenario object (replications) share its values: each distinct scenario is
+    read once and its row repeated.
+    """
     c = compiled[0]
     r = len(scenarios)
     n, m = c.n, c.m
+    first: dict[tuple[int, int], int] = {}
+    inverse = np.array(
+        [
+            first.setdefault((id(s), id(cc)), len(first))
+            for s, cc in zip(scenarios, compiled, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    distinct = [(scenarios[i], compiled[i]) for i in np.unique(inverse, return_index=True)[1]]
+    u = len(distinct)
 
     def stack(get: Callable[[CompiledScenario], Any], dtype: Any = float) -> np.ndarray:
-        return np.ascontiguousarray(np.stack([np.asarray(get(cc), dtype=dtype) for cc in compiled]))
+        return np.stack([np.asarray(get(cc), dtype=dtype) for _, cc in distinct])[inverse]
 
     def per_run(get: Callable[[Scenario], Any], dtype: Any = float) -> np.ndarray:
-        return np.array([get(s) for s in scenarios], dtype=dtype)
+        return np.array([get(s) for s, _ in distinct], dtype=dtype)[inverse]
 
     getters = _all_effects(scenarios[0])
     codes = [_encode(get(scenarios[0]), c) for get in getters]
-    values = np.zeros((r, len(getters)))
+    values = np.zeros((u, len(getters)))
     for e, get in enumerate(getters):
         name = NUMERIC_EFFECT_FIELDS.get(type(get(scenarios[0])))
         if name is not None:
-            values[:, e] = [float(getattr(get(s), name)) for s in scenarios]
+            values[:, e] = [float(getattr(get(s), name)) for s, _ in distinct]
+    values = values[inverse]
     n_effects = len(codes)
 
     def codes_of(name: str, dtype: Any = np.int64) -> np.ndarray:
@@ -473,8 +488,8 @@ def build_params(scenarios: Sequence[Scenario], compiled: Sequence[CompiledScena
         incident_effects[k] = (e, len(effects))
         e += len(effects)
     q_values = np.array(
-        [[(q.low, q.high, q.total) for q in cc.quantities] for cc in compiled], dtype=float
-    ).reshape(r, len(c.quantities), 3)
+        [[(q.low, q.high, q.total) for q in cc.quantities] for _, cc in distinct], dtype=float
+    ).reshape(u, len(c.quantities), 3)[inverse]
     # Any: keyword arguments of Params by name (mypy cannot match a ** dict to its fields)
     dyn: dict[str, Any] = {name: per_run(_dynamics_field(name)) for name in DYNAMICS_FLOATS}
     dyn_ints: dict[str, Any] = {
@@ -500,8 +515,8 @@ def build_params(scenarios: Sequence[Scenario], compiled: Sequence[CompiledScena
         attention0=stack(lambda cc: cc.attention),
         phases=stack(lambda cc: cc.phases),
         q_spontaneous=np.array(
-            [[q.spontaneous_rate for q in cc.quantities] for cc in compiled], dtype=float
-        ).reshape(r, len(c.quantities)),
+            [[q.spontaneous_rate for q in cc.quantities] for _, cc in distinct], dtype=float
+        ).reshape(u, len(c.quantities))[inverse],
         trust_model=per_run(lambda s: TRUST_MODELS.index(s.dynamics.trust_model), np.int64),
         **dyn,
         **dyn_ints,
