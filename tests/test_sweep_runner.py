@@ -328,6 +328,48 @@ def test_resume_after_sigkill_gives_every_run_once(tmp_path: Path) -> None:
     assert set(runs["run_key"]) == {spec.key for spec in plan}
 
 
+def _contract_key(sha: str, params: dict[str, float], seed: int, steps: int) -> str:
+    """docs/sweeps-contract.md: SHA-256 over canonical JSON of scenario sha256, parameters,
+    seed, steps and version (a folder of an earlier session resumes only if this holds)."""
+    import hashlib
+
+    from lsr_sim import __version__
+
+    identity = {"params": params, "scenario": sha, "seed": seed, "steps": steps}
+    blob = json.dumps({**identity, "version": __version__}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def test_each_planned_run_key_is_the_hash_the_contract_defines(tmp_path: Path) -> None:
+    from lsr_sim.experiment import derive_seeds
+
+    loaded = load_sweep(write_sweep(tmp_path, steps=7))
+    plan = plan_runs(loaded, build_design(loaded))
+    sha = loaded.scenarios[plan[0].scenario].sha256
+    assert [spec.seed for spec in plan] == derive_seeds(99, 12)
+    for spec in plan:
+        assert spec.key == _contract_key(sha, dict(sorted(spec.params)), spec.seed, 7)
+    assert len({spec.key for spec in plan}) == 12
+
+
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["seed", "steps", "a.seed", "x"]),
+        st.sampled_from([0.0, -1.0, 0.5, 1e300]),
+        max_size=3,
+    ),
+    seed=st.integers(0, 2**64 - 1),
+    steps=st.integers(1, 10_000),
+)
+def test_run_key_is_the_contract_s_hash_whatever_the_parameters_are_called(
+    params: dict[str, float], seed: int, steps: int
+) -> None:
+    from lsr_sim.sweep.runner import run_key
+
+    expected = _contract_key("abc", dict(sorted(params.items())), seed, steps)
+    assert run_key("abc", params, seed, steps) == expected
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])  # 1: the runs run in the sweep's own process
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, workers: str) -> None:
@@ -443,6 +485,42 @@ def test_batch_failure_falls_back_to_runs_one_by_one(reference, tmp_path, monkey
     assert len(notes) == 1 and "rerun one at a time in the Mesa model" in notes[0]
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert notes[0] in manifest["notes"]
+
+
+def test_runs_that_fail_before_they_start_sit_among_the_batch_s_in_run_order(
+    reference, tmp_path, monkeypatch
+) -> None:
+    import lsr_sim.sweep.runner as runner
+
+    sweep, expected = reference
+    original = runner.apply_parameters
+
+    def refuse_point_2(data, values):
+        if values["actors.Riyadh.capability"] == 0.8 and values["dynamics.vouching_rate"] == 0.1:
+            raise ValueError("refused point")
+        return original(data, values)
+
+    monkeypatch.setattr(runner, "apply_parameters", refuse_point_2)
+    report = run_sweep(load_sweep(sweep), tmp_path / "out", workers=1, progress=False)
+    runs = read_runs(tmp_path / "out")
+    failed = runs["error"] != ""
+    assert report.failed == 3 and list(runs.loc[failed, "point"]) == [2, 2, 2]
+    assert runs.loc[failed, "error"].str.startswith("ValueError: refused point").all()
+    assert runs.loc[failed, "rapprochement_index"].isna().all()
+    # Identity columns of every run, and every number of the others, are the reference's.
+    pd.testing.assert_frame_equal(
+        runs.drop(columns=["rapprochement_index", "trust_Beirut_Damascus", "agreements", "error"]),
+        expected.drop(
+            columns=["rapprochement_index", "trust_Beirut_Damascus", "agreements", "error"]
+        ),
+    )
+    pd.testing.assert_frame_equal(
+        runs[~failed].reset_index(drop=True), expected[~failed].reset_index(drop=True)
+    )
+    assert runs["seed"].dtype == "uint64"
+    # Within the task's part too (not only as read_runs sorts them), the rows are in run order.
+    (part,) = (tmp_path / "out" / "runs").glob("part-*.parquet")
+    assert pd.read_parquet(part)["run"].tolist() == list(range(12))
 
 
 def test_a_user_strategy_falls_back_to_mesa_with_a_note(tmp_path) -> None:

@@ -143,17 +143,29 @@ def run_key(scenario_sha: str, params: Mapping[str, float], seed: int, steps: in
     >>> run_key("abc", {"x": 0.5}, 7, 10) == run_key("abc", {"x": 0.5}, 8, 10)
     False
     """
+    return _run_keys(scenario_sha, params, [seed], steps)[0]
+
+
+def _run_keys(
+    scenario_sha: str, params: Mapping[str, float], seeds: Sequence[int], steps: int
+) -> list[str]:
+    """:func:`run_key` of each seed of one point: the JSON text is written once, the seeds
+    put in its place (the top-level ``"seed"`` is the last, as the keys are sorted)."""
     blob = json.dumps(
         {
             "scenario": scenario_sha,
             "params": {k: float(v) for k, v in sorted(params.items())},
-            "seed": int(seed),
+            "seed": 0,
             "steps": int(steps),
             "version": _VERSION,
         },
         sort_keys=True,
     )
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    head, mark, tail = blob.rpartition('"seed": 0')
+    return [
+        hashlib.sha256(f"{head}{mark[:-1]}{int(seed)}{tail}".encode()).hexdigest()[:16]
+        for seed in seeds
+    ]
 
 
 def plan_runs(loaded: LoadedSweep, design: Design) -> list[RunSpec]:
@@ -167,13 +179,12 @@ def plan_runs(loaded: LoadedSweep, design: Design) -> list[RunSpec]:
     plan = []
     for p, (point, scenario) in enumerate(zip(points["point"], points["scenario"], strict=True)):
         params = tuple(zip(names, (float(v) for v in values[p]), strict=True))
-        entry = loaded.scenarios[scenario]
-        for rep in range(replications):
-            r = int(point) * replications + rep
-            seed = seeds[r]
-            steps = loaded.steps_for(scenario, dict(params))  # run.steps may be varied
-            key = run_key(entry.sha256, dict(params), seed, steps)
-            plan.append(RunSpec(r, int(point), rep, scenario, seed, params, steps, key))
+        steps = loaded.steps_for(scenario, dict(params))  # run.steps may be varied
+        first = int(point) * replications
+        point_seeds = seeds[first : first + replications]
+        keys = _run_keys(loaded.scenarios[scenario].sha256, dict(params), point_seeds, steps)
+        for rep, (seed, key) in enumerate(zip(point_seeds, keys, strict=True)):
+            plan.append(RunSpec(first + rep, int(point), rep, scenario, seed, params, steps, key))
     return plan
 
 
@@ -218,9 +229,16 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
+def _outcome_value(value: Any) -> float:
+    """An outcome as the runs table holds it: a number as float, anything else NaN."""
+    return float(value) if isinstance(value, (int, float, np.number)) else np.nan
+
+
 class _RunRecorder:
     """Collects the runs rows and trajectory rows of a task, whichever engine ran them.
 
+    Runs of the Mesa model, and runs that fail before they start, are recorded one row at a
+    time; a batch's runs as one block of columns, taken from its summary table as it is.
     Says how many runs are done to `progress` as they finish (at most five times a second):
     one by one with the Mesa model, a batch at a time with the batch engine.
     """
@@ -228,14 +246,15 @@ class _RunRecorder:
     def __init__(self, task: Task, progress: Callable[[int], None] | None = None) -> None:
         self.task = task
         self.rows: dict[int, dict[str, Any]] = {}
+        self.blocks: list[pd.DataFrame] = []
         self.paths: dict[int, dict[str, np.ndarray]] = {}
         self.layout: tuple[Any, Any] | None = None  # (scenario, its compiled form), the last
         self.progress = progress
         self.unreported = 0
         self.reported_at = 0.0
 
-    def _finished_one(self) -> None:
-        self.unreported += 1
+    def _finished(self, n: int = 1) -> None:
+        self.unreported += n
         now = time.monotonic()
         if self.progress is not None and now - self.reported_at >= 0.2:
             self.progress(self.unreported)
@@ -259,26 +278,76 @@ class _RunRecorder:
     ) -> None:
         row = self.rows[spec.run]
         for name in self.task.outcomes:
-            value = summary.get(name, np.nan)
-            row[name] = float(value) if isinstance(value, (int, float, np.number)) else np.nan
+            row[name] = _outcome_value(summary.get(name, np.nan))
         row["error"] = ""
-        if self.task.trajectory_every:
-            from lsr_sim.model import compile_scenario
+        self._keep_path(spec, series, scenario)
+        self._finished()
 
-            # Replications of a point share their scenario: compile it once.
-            if self.layout is None or self.layout[0] is not scenario:
-                self.layout = (scenario, compile_scenario(scenario))
-            columns = _trajectory_columns(
-                series, self.layout[1], scenario.run, spec.steps, self.task.trajectory_every
-            )
-            size = len(columns["step"])
-            ident = {
-                name: np.full(size, row[name], dtype=object if name == "run_key" else np.int64)
-                for name in ("run_key", "run", "point", "replication")
+    def done_together(
+        self,
+        group: Sequence[tuple[RunSpec, Any]],
+        summary: pd.DataFrame,
+        history: Mapping[str, np.ndarray] | None,
+    ) -> None:
+        """Runs of one batch, (spec, scenario) each; row r of `summary` (and of each
+        `history` array) is group[r]'s. A row with an error is a failed run: NaN outcomes,
+        the error, no trajectory.
+        """
+        specs = [spec for spec, _ in group]
+        block = pd.DataFrame(
+            {
+                "run_key": [spec.key for spec in specs],
+                "run": np.array([spec.run for spec in specs], dtype=np.int64),
+                "point": np.array([spec.point for spec in specs], dtype=np.int64),
+                "replication": np.array([spec.replication for spec in specs], dtype=np.int64),
+                "scenario": [spec.scenario for spec in specs],
+                "seed": np.array([spec.seed for spec in specs], dtype=np.uint64),
             }
-            ident["scenario"] = np.full(size, spec.scenario, dtype=object)
-            self.paths[spec.run] = {**ident, **columns}
-        self._finished_one()
+        )
+        names = [name for name, _ in specs[0].params]  # a sweep's runs share their parameters
+        values = np.array([[value for _, value in spec.params] for spec in specs], dtype=float)
+        for p, name in enumerate(names):
+            block[name] = values[:, p]
+        error = summary["error"].fillna("").astype(str).to_numpy()
+        failed = error != ""
+        for name in self.task.outcomes:
+            if name not in summary:
+                column = np.full(len(specs), np.nan)
+            elif summary[name].dtype.kind in "biuf":
+                column = summary[name].to_numpy(dtype=float, na_value=np.nan, copy=True)
+            else:
+                column = np.array([_outcome_value(v) for v in summary[name]], dtype=float)
+            column[failed] = np.nan
+            block[name] = column
+        block["error"] = error
+        self.blocks.append(block)
+        if self.task.trajectory_every:
+            for r, (spec, scenario) in enumerate(group):
+                if not failed[r]:
+                    series = {name: kept[r] for name, kept in (history or {}).items()}
+                    self._keep_path(spec, series, scenario)
+        self._finished(len(specs))
+
+    def _keep_path(self, spec: RunSpec, series: Mapping[str, Any], scenario: Any) -> None:
+        if not self.task.trajectory_every:
+            return
+        from lsr_sim.model import compile_scenario
+
+        # Replications of a point share their scenario: compile it once.
+        if self.layout is None or self.layout[0] is not scenario:
+            self.layout = (scenario, compile_scenario(scenario))
+        columns = _trajectory_columns(
+            series, self.layout[1], scenario.run, spec.steps, self.task.trajectory_every
+        )
+        size = len(columns["step"])
+        ident: dict[str, np.ndarray] = {
+            "run_key": np.full(size, spec.key, dtype=object),
+            "run": np.full(size, spec.run, dtype=np.int64),
+            "point": np.full(size, spec.point, dtype=np.int64),
+            "replication": np.full(size, spec.replication, dtype=np.int64),
+            "scenario": np.full(size, spec.scenario, dtype=object),
+        }
+        self.paths[spec.run] = {**ident, **columns}
 
     def failed(self, spec: RunSpec, exc: BaseException) -> None:
         self.failed_with(spec, _error_text(exc))
@@ -289,10 +358,17 @@ class _RunRecorder:
             row[name] = np.nan
         row["error"] = error
         self.paths.pop(spec.run, None)
-        self._finished_one()
+        self._finished()
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        runs = pd.DataFrame([self.rows[r] for r in sorted(self.rows)])
+        frames = list(self.blocks)
+        if self.rows:
+            single = pd.DataFrame([self.rows[r] for r in sorted(self.rows)])
+            single["seed"] = single["seed"].astype(np.uint64)  # as a block's (uint64 seeds)
+            frames.append(single)
+        runs = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if len(frames) > 1:
+            runs = runs.sort_values("run", kind="stable", ignore_index=True)
         if not self.task.trajectory_every:
             return runs, None
         if not self.paths:
@@ -337,14 +413,7 @@ def _run_with_batch(group: list[tuple[RunSpec, Any]], record: _RunRecorder) -> l
     runs = [spec.run for spec, _ in group]
     where = f" (runs {min(runs)} to {max(runs)})"
     notes = [note + where if note.startswith("a batch") else note for note in ensemble.notes]
-    rows = ensemble.summary.to_dict("records")
-    for r, (spec, scenario) in enumerate(group):
-        if rows[r]["error"]:
-            record.failed_with(spec, str(rows[r]["error"]))
-            continue
-        history = ensemble.history or {}
-        series = {name: values[r] for name, values in history.items()}
-        record.done(spec, rows[r], series, scenario)
+    record.done_together(group, ensemble.summary, ensemble.history)
     return notes
 
 
@@ -365,7 +434,6 @@ def execute_task(
     batch: list[tuple[RunSpec, Any]] = []
     cache: tuple[tuple[str, tuple[tuple[str, float], ...]], Any] | None = None
     for spec in task.runs:
-        record.start(spec)
         try:
             # Replications of a point are consecutive: validate each point's scenario once.
             ident = (spec.scenario, spec.params)
@@ -373,11 +441,13 @@ def execute_task(
                 data = apply_parameters(task.data[spec.scenario], dict(spec.params))
                 cache = (ident, scenario_from_dict(data, f"sweep run {spec.run}"))
         except Exception as exc:
+            record.start(spec)
             record.failed(spec, exc)
             continue
         if task.engine == "batch":
             batch.append((spec, cache[1]))
         else:
+            record.start(spec)
             _run_with_mesa(spec, cache[1], record)
     notes = _run_with_batch(batch, record) if batch else []
     return (*record.tables(), notes)
