@@ -447,15 +447,15 @@ def build_params(scenarios: Sequence[Scenario], compiled: Sequence[CompiledScena
     c = compiled[0]
     r = len(scenarios)
     n, m = c.n, c.m
-    first: dict[tuple[int, int], int] = {}
-    inverse = np.array(
-        [
-            first.setdefault((id(s), id(cc)), len(first))
-            for s, cc in zip(scenarios, compiled, strict=True)
-        ],
-        dtype=np.int64,
-    )
-    distinct = [(scenarios[i], compiled[i]) for i in np.unique(inverse, return_index=True)[1]]
+    position: dict[tuple[int, int], int] = {}  # (scenario, compiled) -> its row in distinct
+    distinct: list[tuple[Scenario, CompiledScenario]] = []
+    rows = []
+    for pair in zip(scenarios, compiled, strict=True):
+        if (id(pair[0]), id(pair[1])) not in position:
+            position[id(pair[0]), id(pair[1])] = len(distinct)
+            distinct.append(pair)
+        rows.append(position[id(pair[0]), id(pair[1])])
+    inverse = np.array(rows, dtype=np.int64)
     u = len(distinct)
 
     def stack(get: Callable[[CompiledScenario], Any], dtype: Any = float) -> np.ndarray:

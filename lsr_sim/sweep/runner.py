@@ -161,9 +161,9 @@ def _run_keys(
         },
         sort_keys=True,
     )
-    head, mark, tail = blob.rpartition('"seed": 0')
+    head, _, tail = blob.rpartition('"seed": 0')
     return [
-        hashlib.sha256(f"{head}{mark[:-1]}{int(seed)}{tail}".encode()).hexdigest()[:16]
+        hashlib.sha256(f'{head}"seed": {int(seed)}{tail}'.encode()).hexdigest()[:16]
         for seed in seeds
     ]
 
@@ -234,18 +234,39 @@ def _outcome_value(value: Any) -> float:
     return float(value) if isinstance(value, (int, float, np.number)) else np.nan
 
 
+def _identity(specs: Sequence[RunSpec]) -> pd.DataFrame:
+    """The columns of the runs table that say which runs these are: key, run, point,
+    replication, scenario, seed and the parameters' values (a sweep's runs share their
+    parameters)."""
+    frame = pd.DataFrame(
+        {
+            "run_key": [spec.key for spec in specs],
+            "run": np.array([spec.run for spec in specs], dtype=np.int64),
+            "point": np.array([spec.point for spec in specs], dtype=np.int64),
+            "replication": np.array([spec.replication for spec in specs], dtype=np.int64),
+            "scenario": [spec.scenario for spec in specs],
+            "seed": np.array([spec.seed for spec in specs], dtype=np.uint64),
+        }
+    )
+    values = np.array([[value for _, value in spec.params] for spec in specs], dtype=float)
+    for p, (name, _) in enumerate(specs[0].params):
+        frame[name] = values[:, p]
+    return frame
+
+
 class _RunRecorder:
     """Collects the runs rows and trajectory rows of a task, whichever engine ran them.
 
-    Runs of the Mesa model, and runs that fail before they start, are recorded one row at a
-    time; a batch's runs as one block of columns, taken from its summary table as it is.
+    Runs of the Mesa model, and runs that fail before they start, are recorded one at a
+    time (their outcomes and error); a batch's runs as one block of columns, taken from its
+    summary table as it is.
     Says how many runs are done to `progress` as they finish (at most five times a second):
     one by one with the Mesa model, a batch at a time with the batch engine.
     """
 
     def __init__(self, task: Task, progress: Callable[[int], None] | None = None) -> None:
         self.task = task
-        self.rows: dict[int, dict[str, Any]] = {}
+        self.rows: dict[int, tuple[RunSpec, dict[str, Any]]] = {}  # run -> spec, outcomes
         self.blocks: list[pd.DataFrame] = []
         self.paths: dict[int, dict[str, np.ndarray]] = {}
         self.layout: tuple[Any, Any] | None = None  # (scenario, its compiled form), the last
@@ -260,26 +281,11 @@ class _RunRecorder:
             self.progress(self.unreported)
             self.unreported, self.reported_at = 0, now
 
-    def start(self, spec: RunSpec) -> dict[str, Any]:
-        row = {
-            "run_key": spec.key,
-            "run": spec.run,
-            "point": spec.point,
-            "replication": spec.replication,
-            "scenario": spec.scenario,
-            "seed": spec.seed,
-            **dict(spec.params),
-        }
-        self.rows[spec.run] = row
-        return row
-
     def done(
         self, spec: RunSpec, summary: Mapping[str, Any], series: Mapping[str, Any], scenario: Any
     ) -> None:
-        row = self.rows[spec.run]
-        for name in self.task.outcomes:
-            row[name] = _outcome_value(summary.get(name, np.nan))
-        row["error"] = ""
+        row = {name: _outcome_value(summary.get(name, np.nan)) for name in self.task.outcomes}
+        self.rows[spec.run] = (spec, {**row, "error": ""})
         self._keep_path(spec, series, scenario)
         self._finished()
 
@@ -294,20 +300,7 @@ class _RunRecorder:
         the error, no trajectory.
         """
         specs = [spec for spec, _ in group]
-        block = pd.DataFrame(
-            {
-                "run_key": [spec.key for spec in specs],
-                "run": np.array([spec.run for spec in specs], dtype=np.int64),
-                "point": np.array([spec.point for spec in specs], dtype=np.int64),
-                "replication": np.array([spec.replication for spec in specs], dtype=np.int64),
-                "scenario": [spec.scenario for spec in specs],
-                "seed": np.array([spec.seed for spec in specs], dtype=np.uint64),
-            }
-        )
-        names = [name for name, _ in specs[0].params]  # a sweep's runs share their parameters
-        values = np.array([[value for _, value in spec.params] for spec in specs], dtype=float)
-        for p, name in enumerate(names):
-            block[name] = values[:, p]
+        block = _identity(specs)
         error = summary["error"].fillna("").astype(str).to_numpy()
         failed = error != ""
         for name in self.task.outcomes:
@@ -353,18 +346,17 @@ class _RunRecorder:
         self.failed_with(spec, _error_text(exc))
 
     def failed_with(self, spec: RunSpec, error: str) -> None:
-        row = self.rows[spec.run]
-        for name in self.task.outcomes:
-            row[name] = np.nan
-        row["error"] = error
+        self.rows[spec.run] = (spec, {**dict.fromkeys(self.task.outcomes, np.nan), "error": error})
         self.paths.pop(spec.run, None)
         self._finished()
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         frames = list(self.blocks)
         if self.rows:
-            single = pd.DataFrame([self.rows[r] for r in sorted(self.rows)])
-            single["seed"] = single["seed"].astype(np.uint64)  # as a block's (uint64 seeds)
+            specs, outcomes = zip(*(self.rows[r] for r in sorted(self.rows)), strict=True)
+            single = _identity(specs)
+            for name, column in pd.DataFrame(list(outcomes)).items():
+                single[name] = column.to_numpy()
             frames.append(single)
         runs = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         if len(frames) > 1:
@@ -441,13 +433,11 @@ def execute_task(
                 data = apply_parameters(task.data[spec.scenario], dict(spec.params))
                 cache = (ident, scenario_from_dict(data, f"sweep run {spec.run}"))
         except Exception as exc:
-            record.start(spec)
             record.failed(spec, exc)
             continue
         if task.engine == "batch":
             batch.append((spec, cache[1]))
         else:
-            record.start(spec)
             _run_with_mesa(spec, cache[1], record)
     notes = _run_with_batch(batch, record) if batch else []
     return (*record.tables(), notes)
