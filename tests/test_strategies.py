@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,6 +43,8 @@ from lsr_sim.strategies import (
     register_strategy,
     strategy_names,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 signed = st.floats(-1.0, 1.0, allow_nan=False)
@@ -712,3 +715,76 @@ class TestCheckStrategy:
         problem = check_strategy("boulware", {"exponent": "steep"}, "principal")  # type: ignore[dict-item]
         assert problem is not None
         assert problem[0] == ".params"
+
+
+# -- decisions outside [0, 1] --------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutOfRange(Strategy):
+    """A user's spoiler that returns a fixed number, whatever it sees (not a run-axis class)."""
+
+    value: float = 1.7
+    name: ClassVar[str] = "out_of_range_spoiler"
+    kind: ClassVar[Any] = "spoiler"
+
+    def decide(self, obs: Any) -> float:
+        return self.value
+
+
+@dataclass(frozen=True)
+class OutOfRangeBacker(OutOfRange):
+    name: ClassVar[str] = "out_of_range_backer"
+    kind: ClassVar[Any] = "backer"
+
+
+@dataclass(frozen=True)
+class OutOfRangeMediator(OutOfRange):
+    name: ClassVar[str] = "out_of_range_mediator"
+    kind: ClassVar[Any] = "mediator"
+
+
+@dataclass(frozen=True)
+class OutOfRangeNegotiator(OutOfRange):
+    name: ClassVar[str] = "out_of_range_negotiator"
+    kind: ClassVar[Any] = "negotiator"
+
+
+TWO = np.array([0.1, 0.9])
+DECIDING = {
+    OutOfRange: (SpoilerObservation(TWO, TWO), "a pressure"),
+    OutOfRangeBacker: (BackerObservation(TWO), "a support"),
+    OutOfRangeMediator: (MediatorObservation(TWO, TWO), "an effort"),
+    OutOfRangeNegotiator: (
+        NegotiatorObservation(TWO, TWO, TWO, first_round=np.array([True, False])),
+        "an aspiration",
+    ),
+}
+
+
+class TestDecisionsStayInTheUnitInterval:
+    """Every kind's decision is clipped to [0, 1] before the model uses it; NaN is an error."""
+
+    @pytest.mark.parametrize("cls", list(DECIDING), ids=lambda cls: cls.kind)
+    @pytest.mark.parametrize(("value", "used"), [(1.7, 1.0), (-0.3, 0.0), (0.25, 0.25)])
+    def test_clipped(self, cls: type[OutOfRange], value: float, used: float) -> None:
+        obs, _ = DECIDING[cls]
+        got = strategies_module.decide_over_runs(cls(value), obs, 2)
+        np.testing.assert_array_equal(got, [used, used])
+
+    @pytest.mark.parametrize("cls", list(DECIDING), ids=lambda cls: cls.kind)
+    @pytest.mark.parametrize("value", [float("nan"), float("inf")])
+    def test_not_a_number_is_an_error(self, cls: type[OutOfRange], value: float) -> None:
+        obs, what = DECIDING[cls]
+        message = f"returned {what.split()[1]} {value}; {what} is a number in \\[0, 1\\]"
+        with pytest.raises(ValueError, match=message):
+            strategies_module.decide_over_runs(cls(value), obs, 2)
+
+    def test_a_spoilers_pressure_above_one_is_used_as_one(self, restore_registry: None) -> None:
+        from lsr_sim.model import NegotiationModel
+        from lsr_sim.scenario import read_scenario_data, scenario_from_dict
+
+        register_strategy(OutOfRange)
+        data = read_scenario_data(ROOT / "scenarios" / "baseline.yaml")
+        data["actors"]["Hezbollah"]["strategy"] = {"name": OutOfRange.name}
+        model = NegotiationModel(scenario_from_dict(data, "out of range"), rng=1)
+        model.step()
+        assert model.pressure[model.kernel.structure.compiled.actor_index("Hezbollah")] == 1.0

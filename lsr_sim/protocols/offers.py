@@ -28,7 +28,7 @@ import numpy as np
 from lsr_sim.dynamics import compiled as rules
 from lsr_sim.jit import njit, njit_inline
 from lsr_sim.protocols.base import NegotiationProtocol, RoundResult, Table
-from lsr_sim.strategies import NegotiatorObservation, Strategy, decide_over_runs
+from lsr_sim.strategies import NegotiatorObservation, decide_over_runs
 
 __all__ = [
     "FLOOR_ITERATIONS",
@@ -447,18 +447,6 @@ def concession_seen(table: Table, offers: np.ndarray) -> np.ndarray:
 
 
 # -- the protocol -------------------------------------------------------------------------------
-def _aspirations(strategy: Strategy, obs: NegotiatorObservation, runs: int) -> np.ndarray:
-    """The strategy's aspiration in each of `runs` runs, clipped to [0, 1]; ValueError if a
-    value is not a number."""
-    value = decide_over_runs(strategy, obs, runs)
-    if not np.isfinite(value).all():
-        bad = float(value[~np.isfinite(value)][0])
-        raise ValueError(
-            f"strategy {strategy!r} returned aspiration {bad}; an aspiration is a number in [0, 1]"
-        )
-    return np.minimum(np.maximum(value, 0.0), 1.0)
-
-
 class OffersProtocol(NegotiationProtocol):
     """Offers and counter-offers, accepted when trust-discounted value beats reservation."""
 
@@ -480,7 +468,7 @@ class OffersProtocol(NegotiationProtocol):
                 opponent_concession=observed[:, i],
                 first_round=first,
             )
-            aspiration[:, i] = _aspirations(strategy, obs, g)
+            aspiration[:, i] = decide_over_runs(strategy, obs, g)
         previous = t.previous_offers
         assert previous is not None
         offers = np.empty((g, p, k))

@@ -33,6 +33,7 @@ from lsr_sim.strategies.reciprocity import TitForTat
 
 __all__ = [
     "BUILTIN_STRATEGIES",
+    "DECISIONS",
     "KIND_FOR_ROLE",
     "STRATEGY_KINDS",
     "Backer",
@@ -149,12 +150,26 @@ def _run_of(obs: object, r: int) -> object:
     return type(obs)(**values)
 
 
+#: What each kind's decision is, in messages (see :mod:`lsr_sim.strategies.base`).
+DECISIONS: dict[str, str] = {
+    "negotiator": "aspiration",
+    "spoiler": "pressure",
+    "mediator": "effort",
+    "backer": "support",
+}
+
+
 def decide_over_runs(strategy: Strategy, obs: object, runs: int) -> np.ndarray:
     """The strategy's decision in each of `runs` runs, from observations that are arrays over
-    runs (shape (runs,)).
+    runs (shape (runs,)), clipped to [0, 1], the contract's range.
 
     A class that declares ``run_axis`` decides for all runs at once; any other decides run by
     run on plain floats, as it would in a single run.
+
+    Raises
+    ------
+    ValueError
+        If a decision is not a number (NaN or infinite), naming the strategy and the value.
 
     Examples
     --------
@@ -162,8 +177,17 @@ def decide_over_runs(strategy: Strategy, obs: object, runs: int) -> np.ndarray:
     array([0. , 0.4])
     """
     if declares_run_axis(type(strategy)):
-        return np.broadcast_to(np.asarray(strategy.decide(obs), dtype=float), (runs,))
-    return np.array([float(strategy.decide(_run_of(obs, r))) for r in range(runs)])
+        value = np.broadcast_to(np.asarray(strategy.decide(obs), dtype=float), (runs,))
+    else:
+        value = np.array([float(strategy.decide(_run_of(obs, r))) for r in range(runs)])
+    if not np.isfinite(value).all():
+        bad = float(value[~np.isfinite(value)][0])
+        what = DECISIONS[strategy.kind]
+        raise ValueError(
+            f"strategy {strategy!r} returned {what} {bad}; {'an' if what[0] in 'aeiou' else 'a'} "
+            f"{what} is a number in [0, 1]"
+        )
+    return np.minimum(np.maximum(value, 0.0), 1.0)
 
 
 def check_run_axis(cls: type[Strategy]) -> None:
