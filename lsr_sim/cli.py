@@ -386,7 +386,7 @@ def _add_whatif_parser(sub: argparse._SubParsersAction) -> None:
         "whatif",
         help="effect of variants against a base scenario, paired by seed, over parameter draws",
         description="Run the base scenario and each variant with the same parameter draws and "
-        "seeds; print, per outcome, the mean paired effect, its 95%% interval and the share of "
+        "seeds; print, per outcome, the mean paired effect, its 95% interval and the share of "
         "draws in which the variant raises, lowers or does not change it (docs/whatif.md).",
     )
     p.add_argument("base", type=Path, help="base scenario YAML file")
@@ -687,7 +687,7 @@ def _add_sensitivity_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sensitivity",
         help="Morris or Sobol' screening of every free input of a scenario, against dummies",
-        description="Vary every free numeric input of SCENARIO over a plausible range (+/-50%% "
+        description="Vary every free numeric input of SCENARIO over a plausible range (+/-50% "
         "by default; see --ranges), with dummy parameters the model never reads, in a Morris "
         "or Sobol' design; run it as a resumable sweep into OUT/sweep/, rank the inputs per "
         "outcome and say which are not distinguishable from the dummies. Runs r (k + 1) x K "
@@ -801,7 +801,7 @@ def _cmd_sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from lsr_sim._atomic import write_error
+    from lsr_sim.atomic import write_error
     from lsr_sim.experiment import run
     from lsr_sim.scenario import load_scenario
 
@@ -957,7 +957,7 @@ def _cmd_estimate(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from lsr_sim._atomic import folder_writer, move_into, staging_folder, write_error
+    from lsr_sim.atomic import folder_writer, move_into, staging_folder, write_error
     from lsr_sim.plotting import save_figures
     from lsr_sim.results import read_tables, refresh_manifest
 
@@ -1079,7 +1079,7 @@ def _cmd_classic(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     import io
 
-    from lsr_sim._atomic import write_bytes_atomic, write_error
+    from lsr_sim.atomic import write_bytes_atomic, write_error
     from lsr_sim.classic.compare import (
         check_protocols,
         compare_protocols,
@@ -1124,7 +1124,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from lsr_sim._atomic import write_error
+    from lsr_sim.atomic import write_error
     from lsr_sim.results import folder_kind
     from lsr_sim.sweep.analysis import analyze, format_report, read_manifest, write_analysis
 

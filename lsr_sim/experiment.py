@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from lsr_sim import interrupts
-from lsr_sim._atomic import folder_writer, move_into, staging_folder, write_bytes_atomic
+from lsr_sim.atomic import folder_writer, move_into, staging_folder, write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.results import file_hashes, refuse_sweep_folder
 from lsr_sim.scenario import Scenario, scenario_hash
@@ -106,7 +106,7 @@ class RunResult:
         InputError
             If another process is writing into `out_dir`, or it holds the results of a sweep.
         OSError
-            If the files cannot be written (a full disk: see ``lsr_sim._atomic.write_error``).
+            If the files cannot be written (a full disk: see ``lsr_sim.atomic.write_error``).
         """
         out_dir = Path(out_dir)
         refuse_sweep_folder(out_dir)

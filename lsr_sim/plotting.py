@@ -44,7 +44,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import PercentFormatter
 from matplotlib.transforms import blended_transform_factory
 
-from lsr_sim._atomic import atomic_write
+from lsr_sim.atomic import atomic_write
 
 __all__ = [
     "LINK_COLORS",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lsr_sim._atomic import write_bytes_atomic
+from lsr_sim.atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
 
 __all__ = ["file_hashes", "folder_kind", "read_tables", "refresh_manifest", "refuse_sweep_folder"]

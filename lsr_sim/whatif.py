@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_csv_tables, write_folder_atomic
+from lsr_sim.atomic import write_csv_tables, write_folder_atomic
 from lsr_sim.experiment import derive_seeds, environment, run_many
 from lsr_sim.forecast.core import WEIGHT, ArgumentError, assign_draws, scenarios_for_draws
 from lsr_sim.scenario import Scenario, scenario_hash

@@ -108,6 +108,26 @@ def test_help(capsys, argv: list[str]) -> None:
     assert "usage: lsr-sim" in out
 
 
+COMMANDS = [
+    "run", "validate", "schema", "calibrate", "plot", "sweep", "analyze", "discover",
+    "sensitivity", "classic", "compare", "forecast", "score", "whatif", "dashboard",
+]  # fmt: skip
+
+
+def test_every_command_is_listed_here(capsys) -> None:
+    _, out, _ = run_cli(capsys, "--help")
+    assert "{" + ",".join(COMMANDS) + "}" in out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_commands_help_reads_cleanly(capsys, command: str) -> None:
+    # argparse formats `help=` strings with %, but not descriptions: a "%%" there shows as is
+    code, out, _ = run_cli(capsys, command, "--help")
+    assert code == 0
+    assert f"usage: lsr-sim {command}" in out
+    assert "%%" not in out
+
+
 def test_version(capsys) -> None:
     code, out, _ = run_cli(capsys, "--version")
     assert code == 0
@@ -769,7 +789,7 @@ def test_a_run_into_a_folder_another_process_writes_is_refused(capsys, tmp_path:
         [
             sys.executable,
             "-c",
-            "import time\nfrom pathlib import Path\nfrom lsr_sim._atomic import folder_writer\n"
+            "import time\nfrom pathlib import Path\nfrom lsr_sim.atomic import folder_writer\n"
             f"with folder_writer(Path({str(out)!r}), ['lsr-sim', 'run', 'x.yaml']):\n"
             "    print('held', flush=True)\n    time.sleep(300)\n",
         ],

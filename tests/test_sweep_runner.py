@@ -731,7 +731,7 @@ def _hold_lock(folder: Path) -> subprocess.Popen:
     script = (
         "import time\n"
         "from pathlib import Path\n"
-        "from lsr_sim._atomic import folder_writer\n"
+        "from lsr_sim.atomic import folder_writer\n"
         f"with folder_writer(Path({str(folder)!r}), ['lsr-sim', 'sweep', 'other.yaml']):\n"
         "    print('held', flush=True)\n"
         "    time.sleep(300)\n"

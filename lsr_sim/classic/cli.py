@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_bytes_atomic
+from lsr_sim.atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
 
 __all__ = ["DEFAULT_ROUNDS", "MODELS", "VARIANTS", "ClassicRun", "classic_run", "run_classic"]

@@ -608,7 +608,7 @@ class Forecast:
         Everything is written into a temporary folder beside `out_dir` first, then moved into
         place (a new folder in one rename), so an interrupted write leaves nothing half-written.
         """
-        from lsr_sim._atomic import write_folder_atomic
+        from lsr_sim.atomic import write_folder_atomic
 
         if fmt not in ("csv", "parquet"):
             raise ArgumentError("fmt", f"is {fmt!r}; expected csv or parquet")

@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from lsr_sim._atomic import atomic_write
+from lsr_sim.atomic import atomic_write
 
 __all__ = [
     "plot_event_probability",

@@ -225,7 +225,7 @@ class Scores:
     ) -> list[Path]:
         """Write ``scores.csv``, ``facts.csv``, ``reliability.csv``, ``reliability.png`` and
         ``manifest.json`` into `out_dir`, through a staged folder (nothing half-written)."""
-        from lsr_sim._atomic import write_folder_atomic
+        from lsr_sim.atomic import write_folder_atomic
 
         return write_folder_atomic(
             out_dir, lambda staging: self._write_into(staging, figures, command)

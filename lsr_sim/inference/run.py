@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_csv_tables, write_folder_atomic
+from lsr_sim.atomic import write_csv_tables, write_folder_atomic
 from lsr_sim.errors import InputError
 from lsr_sim.experiment import environment
 from lsr_sim.inference.compare import (
@@ -486,7 +486,7 @@ def write_estimation(
     ``summary.csv``, ``generations.csv``, ``facts.csv``, ``predictive.csv``, ``models.csv``,
     ``abc_history.db`` (pyabc's history), ``figures/`` (marginals, pairs, generations,
     predictive, models) and ``manifest.json`` (last). Everything is written into a temporary
-    folder beside `out` first, then moved in (:func:`lsr_sim._atomic.write_folder_atomic`), so
+    folder beside `out` first, then moved in (:func:`lsr_sim.atomic.write_folder_atomic`), so
     an interrupted write leaves no half file.
     """
     return write_folder_atomic(out, lambda staging: _write_into(result, staging, command), command)

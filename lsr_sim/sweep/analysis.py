@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_bytes_atomic
+from lsr_sim.atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
 
 __all__ = [

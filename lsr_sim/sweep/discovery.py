@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lsr_sim._atomic import write_bytes_atomic
+from lsr_sim.atomic import write_bytes_atomic
 from lsr_sim.dynamics.status import STATUS_NAMES
 from lsr_sim.errors import InputError
 from lsr_sim.messages import did_you_mean

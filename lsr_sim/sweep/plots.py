@@ -46,7 +46,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from lsr_sim._atomic import atomic_write
+from lsr_sim.atomic import atomic_write
 from lsr_sim.scenario.derived import is_dummy
 
 __all__ = [

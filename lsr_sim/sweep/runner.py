@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 
 from lsr_sim import __version__ as _VERSION  # in every run key: versions never mix
 from lsr_sim import interrupts
-from lsr_sim._atomic import (
+from lsr_sim.atomic import (
     LOCK_NAME,
     OWNER_NAME,
     atomic_write,

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from lsr_sim._atomic import write_bytes_atomic
+from lsr_sim.atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
 from lsr_sim.limits import MAX_SWEEP_RUNS, calendar_problem
 from lsr_sim.messages import did_you_mean

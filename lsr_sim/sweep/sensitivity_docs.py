@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from lsr_sim._atomic import write_bytes_atomic
+from lsr_sim.atomic import write_bytes_atomic
 from lsr_sim.errors import InputError
 from lsr_sim.scenario.derived import is_dummy
 
