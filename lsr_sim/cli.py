@@ -432,7 +432,8 @@ def _add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--parameters",
         type=Path,
-        help="CSV or Parquet of parameter draws (columns: dotted paths); run r uses row r %% N",
+        help="CSV or Parquet of parameter draws (columns: dotted paths); run r uses row r %% N, "
+        "or, with a weight column (a posterior.parquet), a row drawn in proportion to it",
     )
     p.add_argument(
         "--condition-on",
