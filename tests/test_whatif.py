@@ -13,6 +13,7 @@ from lsr_sim.cli import main
 from lsr_sim.experiment import derive_seeds, run_many
 from lsr_sim.forecast import ArgumentError, ForecastError
 from lsr_sim.scenario import load_scenario
+from lsr_sim.scenario.paths import override_scenario
 from lsr_sim.whatif import what_if, what_if_outcomes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,3 +178,14 @@ def test_a_forecast_error_in_the_draws_names_the_file_and_column(base, clash) ->
     bad = pd.DataFrame({"dynamics.talk_weigth": [0.1]})
     with pytest.raises(ForecastError, match=r"draws.csv: dynamics.talk_weigth"):
         what_if(base, [clash], parameters=bad, sources={"parameters": "draws.csv"})
+
+
+def test_hezbollah_loses_its_veto_at_every_veto_strength_the_prior_allows(base) -> None:
+    """docs/whatif.md: the variant's leverage (0.123 k at most) stays below Beirut's resolve as
+    its patrons stiffen it (at least 0.378, ODD 7.6) up to k = 3.07, above the prior's 3.0."""
+    top = {"dynamics.veto_strength": 3.0}
+    weakened = override_scenario(load_scenario(VARIANTS / "hezbollah_loses_veto.yaml"), top)
+    seeds = derive_seeds(4, 30)
+    assert run_many(weakened, seeds, 160).summary["vetoes"].sum() == 0
+    # the same veto strength does block in the baseline: the test can fail
+    assert run_many(override_scenario(base, top), seeds, 160).summary["vetoes"].sum() > 0
