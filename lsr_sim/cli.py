@@ -172,6 +172,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: command line: {where} (see `{self.prog} --help`)\n")
 
 
+#: The help of --parameters (forecast, compare): argparse formats it, hence "%%".
+DRAWS_HELP = (
+    "CSV or Parquet of parameter draws (columns: dotted paths); run r uses row r %% N, or, "
+    "with a weight column (a posterior.parquet), a row drawn in proportion to it"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``lsr-sim``."""
     parser = _Parser(
@@ -326,6 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, help="master seed (default: run.seed)")
     p.add_argument("--steps", type=_steps, help="steps per run (default: run.steps)")
     p.add_argument(
+        "--parameters",
+        type=Path,
+        help=DRAWS_HELP + "; run r has the same draw under every protocol",
+    )
+    p.add_argument(
         "--out", type=Path, required=True, help="folder for protocols.csv and protocols.png"
     )
 
@@ -432,8 +444,7 @@ def _add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--parameters",
         type=Path,
-        help="CSV or Parquet of parameter draws (columns: dotted paths); run r uses row r %% N, "
-        "or, with a weight column (a posterior.parquet), a row drawn in proportion to it",
+        help=DRAWS_HELP,
     )
     p.add_argument(
         "--condition-on",
@@ -1087,6 +1098,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         format_comparison,
         plot_protocol_comparison,
     )
+    from lsr_sim.forecast import load_parameters, scenarios_per_run
     from lsr_sim.plotting import figure_of
     from lsr_sim.scenario import load_scenario
 
@@ -1100,8 +1112,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise InputError("command line", "--protocols", str(exc)) from None
     _check_steps(scenario, args.steps)
     _check_out(args.out)
+    seed = scenario.run.seed if args.seed is None else args.seed
+    members = None
+    if args.parameters is not None:
+        parameters = load_parameters(args.parameters)
+        _, members = scenarios_per_run(scenario, parameters, args.runs, seed, str(args.parameters))
     table = compare_protocols(
-        scenario, names, runs=args.runs, master_seed=args.seed, steps=args.steps
+        scenario, names, runs=args.runs, master_seed=seed, steps=args.steps, members=members
     )
     csv = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
     figure = io.BytesIO()
@@ -1114,10 +1131,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise write_error(args.out, exc) from None
     steps = args.steps or scenario.run.steps
-    seed = scenario.run.seed if args.seed is None else args.seed
+    drawn = "" if members is None else f", parameters drawn from {args.parameters}"
     print(
         f"{scenario.name}: {len(names)} protocol(s) x {args.runs} run(s) of {steps} steps "
-        f"from {scenario.run.start_date} (master seed {seed})"
+        f"from {scenario.run.start_date} (master seed {seed}{drawn})"
     )
     print(format_comparison(table))
     print(f"wrote protocols.csv and protocols.png to {args.out}")

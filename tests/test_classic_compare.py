@@ -34,10 +34,11 @@ from lsr_sim.classic.compare import (
 )
 from lsr_sim.classic.nash import nash_bargaining
 from lsr_sim.classic.stokman import stokman_exchange
-from lsr_sim.experiment import derive_seeds
+from lsr_sim.experiment import derive_seeds, run_many
 from lsr_sim.model import compile_scenario
 from lsr_sim.protocols import protocol_names
 from lsr_sim.scenario import Scenario, load_scenario, scenario_from_dict
+from lsr_sim.scenario.paths import override_scenario
 from lsr_sim.synthetic import synthetic_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -417,4 +418,73 @@ def test_compare_bad_arguments(capsys, tmp_path: Path, argv, option: str, words:
     message = one_error(err)
     assert message.startswith("command line: ")
     assert option in message and words in message
+    assert not out.exists()
+
+
+# -- over parameter draws -------------------------------------------------------------------------
+def test_members_give_each_run_its_own_parameters(baseline) -> None:
+    """Run r of every protocol runs members[r]: the table is that of the runs one by one."""
+    weak = override_scenario(baseline, {"dynamics.talk_weight": 0.0, "dynamics.veto_strength": 0.3})
+    members = [baseline, weak, weak]
+    got = compare_protocols(
+        baseline, ["offers"], runs=3, master_seed=7, steps=STEPS, members=members
+    )
+    final = run_many(members, derive_seeds(7, 3), STEPS).final  # offers: the baseline's own
+    np.testing.assert_array_equal(got["agreed_share"], (final["negotiated_step"] >= 0).mean(0))
+    np.testing.assert_array_equal(got["vetoes_mean"], final["vetoed"].sum(0) / 3)
+    assert got["vetoes_mean"].sum() > 0  # something to check
+    # the same members as the scenario itself give the table without members
+    same = compare_protocols(
+        baseline, ["offers"], runs=3, master_seed=7, steps=STEPS, members=[baseline] * 3
+    )
+    plain = compare_protocols(baseline, ["offers"], runs=3, master_seed=7, steps=STEPS)
+    pd.testing.assert_frame_equal(same, plain)
+    assert not got.drop(columns=list(FORECAST_COLUMNS)).equals(
+        plain.drop(columns=list(FORECAST_COLUMNS))
+    )
+
+
+def test_members_one_per_run(baseline) -> None:
+    with pytest.raises(ValueError, match="2 member scenarios for 3 runs; give one per run"):
+        compare_protocols(baseline, ["offers"], runs=3, steps=5, members=[baseline] * 2)
+
+
+def test_compare_over_parameter_draws(capsys, tmp_path: Path, baseline) -> None:
+    draws = tmp_path / "draws.csv"
+    draws.write_text("dynamics.talk_weight,weight\n0.0,1\n0.4,0\n")
+    out = tmp_path / "cmp"
+    code, text, err = run_cli(
+        capsys, "compare", BASELINE, "--protocols", "offers", "--runs", "2", "--seed", "3",
+        "--steps", "20", "--parameters", draws, "--out", out,
+    )  # fmt: skip
+    assert code == 0 and err == ""
+    assert text.splitlines()[0].endswith(f"(master seed 3, parameters drawn from {draws})")
+    # every run draws the row of weight 1
+    member = override_scenario(baseline, {"dynamics.talk_weight": 0.0})
+    expected = compare_protocols(
+        baseline, ["offers"], runs=2, master_seed=3, steps=20, members=[member] * 2
+    )
+    written = pd.read_csv(out / "protocols.csv", parse_dates=["first_date"])
+    written["first_date"] = written["first_date"].astype("datetime64[ns]")
+    pd.testing.assert_frame_equal(written, expected, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "words"),
+    [
+        ("dynamics.no_such_field\n0.1\n", "dynamics.no_such_field", "no_such_field"),
+        ("dynamics.talk_weight\nmuch\n", "dynamics.talk_weight", "every draw must be a number"),
+        ("dynamics.talk_weight\n7.0\n", "row 0", "talk_weight"),
+    ],
+)
+def test_compare_bad_parameter_draws(capsys, tmp_path: Path, text, field, words) -> None:
+    draws = tmp_path / "draws.csv"
+    draws.write_text(text)
+    out = tmp_path / "cmp"
+    code, _, err = run_cli(
+        capsys, "compare", BASELINE, "--runs", "1", "--parameters", draws, "--out", out
+    )
+    assert code == 2
+    message = one_error(err)
+    assert message.startswith(f"{draws}: {field}") and words in message
     assert not out.exists()

@@ -273,13 +273,17 @@ def compare_protocols(
     runs: int = 20,
     master_seed: int | None = None,
     steps: int | None = None,
+    members: Sequence[Scenario] | None = None,
 ) -> pd.DataFrame:
     """Run `scenario` under each protocol and tabulate the results per protocol and issue.
 
     Each protocol negotiates every issue (``dynamics.protocol`` set to it, the issues' own
     ``protocol`` fields cleared); each runs with the same `runs` seeds, derived from
     `master_seed` (:func:`lsr_sim.experiment.derive_seeds`), through the batch engine
-    (:func:`lsr_sim.experiment.run_many`).
+    (:func:`lsr_sim.experiment.run_many`), and, with `members`, run r of every protocol with
+    the same parameter values, those of ``members[r]``: the comparison then holds over those
+    parameter draws (a posterior, :func:`lsr_sim.forecast.scenarios_per_run`), not at one
+    point.
 
     Parameters
     ----------
@@ -294,6 +298,9 @@ def compare_protocols(
         Master seed of the runs' seeds; default ``scenario.run.seed``.
     steps : int, optional
         Steps per run; default ``scenario.run.steps``.
+    members : sequence of Scenario, optional
+        One scenario per run (`runs` of them): `scenario` with run r's parameter draw. The
+        classic one-shot forecasts stay those of `scenario`.
 
     Returns
     -------
@@ -320,7 +327,8 @@ def compare_protocols(
     Raises
     ------
     ValueError
-        Bad `protocols` (see :func:`check_protocols`), `runs` < 1 or `steps` < 1.
+        Bad `protocols` (see :func:`check_protocols`), `runs` < 1, `steps` < 1, or not one
+        of `members` per run.
 
     Examples
     --------
@@ -343,10 +351,18 @@ def compare_protocols(
         raise ValueError(f"steps must be a whole number >= 1, got {steps!r}")
     master = scenario.run.seed if master_seed is None else int(master_seed)
     seeds = derive_seeds(master, int(runs))
+    if members is not None and len(members) != runs:
+        raise ValueError(f"{len(members)} member scenarios for {runs} runs; give one per run")
     forecasts = classic_forecasts(scenario).set_index("issue")
     rows = []
     for name in names:
-        final = run_many(_under(scenario, name), seeds, steps).final
+        if members is None:
+            under: Scenario | list[Scenario] = _under(scenario, name)
+        else:
+            # each distinct draw once (runs often share one: draws are made with replacement)
+            distinct = {id(member): _under(member, name) for member in members}
+            under = [distinct[id(member)] for member in members]
+        final = run_many(under, seeds, steps).final
         for k, issue in enumerate(scenario.issues):
             agreed = final["negotiated_step"][:, k] >= 0
             terms = final["negotiated_terms"][agreed, k]

@@ -16,6 +16,7 @@ from lsr_sim.forecast.core import (
     forecast,
     load_parameters,
     read_forecast,
+    scenarios_per_run,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "forecast",
     "load_parameters",
     "read_forecast",
+    "scenarios_per_run",
 ]

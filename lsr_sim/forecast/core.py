@@ -58,6 +58,7 @@ __all__ = [
     "proportion_interval",
     "read_forecast",
     "scenarios_for_draws",
+    "scenarios_per_run",
     "with_steps",
 ]
 
@@ -283,6 +284,40 @@ def scenarios_for_draws(
             what = f"{exc.path}: {exc.message}" if isinstance(exc, ScenarioError) else str(exc)
             raise ForecastError(source, f"row {row}", what) from None
     return out
+
+
+def scenarios_per_run(
+    scenario: Scenario,
+    parameters: pd.DataFrame,
+    runs: int,
+    seed: int,
+    source: str = "<parameters>",
+) -> tuple[np.ndarray, list[Scenario]]:
+    """The draw each of `runs` runs uses (:func:`assign_draws`) and its scenario
+    (:func:`scenarios_for_draws`): run r is ``scenarios[r]``, built from row ``draw[r]``.
+
+    Raises
+    ------
+    ForecastError
+        Naming `source`: no draws, an unknown path or a row the scenario refuses.
+
+    Examples
+    --------
+    >>> from lsr_sim.scenario import load_scenario
+    >>> baseline = load_scenario("scenarios/baseline.yaml")
+    >>> draws = pd.DataFrame({"dynamics.talk_weight": [0.05, 0.1]})
+    >>> draw, per_run = scenarios_per_run(baseline, draws, 3, seed=1)
+    >>> draw.tolist(), [s.dynamics.talk_weight for s in per_run]
+    ([0, 1, 0], [0.05, 0.1, 0.05])
+    """
+    if parameters.empty:
+        raise ForecastError(source, "", "has no draws")
+    parameters = parameters.reset_index(drop=True)
+    draw = assign_draws(parameters, runs, seed)
+    per_draw = scenarios_for_draws(
+        scenario, parameters.drop(columns=[WEIGHT], errors="ignore"), source
+    )
+    return draw, [per_draw[d] for d in draw]
 
 
 # -- intervals ---------------------------------------------------------------------------------
@@ -731,16 +766,10 @@ def forecast(
     draw = np.full(runs, -1)
     members: Scenario | list[Scenario] = cut
     if parameters is not None:
-        if parameters.empty:
-            raise ForecastError(sources.get("parameters", "<parameters>"), "", "has no draws")
         parameters = parameters.reset_index(drop=True)
-        draw = assign_draws(parameters, runs, master)
-        per_draw = scenarios_for_draws(
-            cut,
-            parameters.drop(columns=[WEIGHT], errors="ignore"),
-            sources.get("parameters", "<parameters>"),
+        draw, members = scenarios_per_run(
+            cut, parameters, runs, master, sources.get("parameters", "<parameters>")
         )
-        members = [per_draw[d] for d in draw]
     ensemble = run_many(members, seeds, last, history=True)
     assert ensemble.history is not None
     history = ensemble.history
