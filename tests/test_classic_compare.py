@@ -469,6 +469,20 @@ def test_compare_over_parameter_draws(capsys, tmp_path: Path, baseline) -> None:
     pd.testing.assert_frame_equal(written, expected, check_dtype=False)
 
 
+def test_compare_parameter_draws_that_are_no_file(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    for given, words in [
+        (tmp_path, "is a folder; give a CSV or Parquet file of draws"),
+        (tmp_path / "none.csv", "file not found; give a CSV or Parquet table of draws"),
+    ]:
+        code, _, err = run_cli(
+            capsys, "compare", BASELINE, "--runs", "1", "--parameters", given, "--out", out
+        )
+        assert code == 2
+        assert one_error(err) == f"{given}: {words}"
+        assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("text", "field", "words"),
     [

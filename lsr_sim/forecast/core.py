@@ -175,6 +175,8 @@ def load_parameters(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     source = str(path)
+    if path.is_dir():
+        raise ForecastError(source, "", "is a folder; give a CSV or Parquet file of draws")
     if not path.is_file():
         raise ForecastError(source, "", "file not found; give a CSV or Parquet table of draws")
     suffix = path.suffix.lower()
